@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyServerOptions } from 'fastify'
+import type { TSchema } from 'typebox'
+import { ArticleRepository } from './articles/repository.js'
+import { articleRoutes } from './articles/routes.js'
+import { articleComponents } from './articles/schemas.js'
+import { CatalogRepository } from './catalog/repository.js'
+import { catalogRoutes } from './catalog/routes.js'
+import { catalogComponents } from './catalog/schemas.js'
+import type { Config } from './config.js'
+import { readSetting, type SqliteDatabase } from './db/database.js'
+import { readMigrations } from './db/migrate.js'
+import { docsRoutes, openApi } from './docs/plugin.js'
+import { healthRoutes } from './health/routes.js'
+import { CursorCodec } from './http/cursor.js'
+import { useProblemResponses } from './http/errors.js'
+import { PageMeta } from './http/pagination.js'
+import { Problem, ValidationIssue } from './http/problem.js'
+import { useValidators } from './http/validation.js'
+import { loggerOptions } from './logging.js'
+
+export interface AppOptions {
+  /** An open, migrated database; the app closes it when it closes. */
+  db: SqliteDatabase
+  config: Pick<Config, 'logLevel' | 'corsOrigins'>
+  /** Overrides the logger built from `config.logLevel`, e.g. `false` or a capturing stream in tests. */
+  logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance']
+}
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+const REQUEST_ID = /^[\w.:-]{1,128}$/
+const EXPOSED_HEADERS = ['ETag', 'Link', 'Location', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'X-Request-Id']
+
+const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...catalogComponents]
+
+export async function buildApp(options: AppOptions) {
+  const { db, config } = options
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(config.logLevel),
+    // A client's x-request-id is kept when it is a sane token; otherwise the server makes one.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id']
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+    },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    bodyLimit: 1024 * 1024,
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  for (const schema of sharedSchemas) app.addSchema(schema)
+  useValidators(app, sharedSchemas)
+  useProblemResponses(app)
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  app.addHook('onClose', async () => {
+    db.close()
+  })
+
+  await app.register(helmet, { global: true })
+  await app.register(cors, { origin: config.corsOrigins.length > 0 ? config.corsOrigins : false, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 })
+  await app.register(openApi, { version })
+
+  const cursors = new CursorCodec(readSetting(db, 'cursor_secret'))
+  const articles = new ArticleRepository(db)
+  const catalog = new CatalogRepository(db)
+  await app.register(healthRoutes, { db, migrations: readMigrations() })
+  await app.register(docsRoutes)
+  await app.register(
+    async (v1) => {
+      await v1.register(articleRoutes, { articles, cursors })
+      await v1.register(catalogRoutes, { catalog, cursors })
+    },
+    { prefix: '/v1' },
+  )
+  return app
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>

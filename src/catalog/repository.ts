@@ -1,0 +1,40 @@
+import type { EntryKind } from '../articles/repository.js'
+import type { SqliteDatabase } from '../db/database.js'
+import type { CatalogEntry, CatalogEntryDetail, CatalogOccurrence } from './schemas.js'
+
+/**
+ * The techniques and benefits of all published articles, grouped by slug. Name and description
+ * come from the earliest publication: SQLite takes bare columns from the row that min() selects.
+ */
+const CATALOG_ENTRIES = `
+  SELECT e.slug AS slug, e.name AS name, e.description AS description,
+         min(a.published_at) AS firstPublishedAt, count(DISTINCT e.article_id) AS articleCount
+  FROM article_entries AS e JOIN articles AS a ON a.id = e.article_id AND a.status = 'published'`
+
+export class CatalogRepository {
+  private readonly page
+  private readonly one
+  private readonly occurrences
+
+  constructor(db: SqliteDatabase) {
+    this.page = db.prepare<[EntryKind, string, number], CatalogEntry>(
+      `${CATALOG_ENTRIES} WHERE e.kind = ? AND e.slug > ? GROUP BY e.slug ORDER BY e.slug LIMIT ?`,
+    )
+    this.one = db.prepare<[EntryKind, string], CatalogEntry>(`${CATALOG_ENTRIES} WHERE e.kind = ? AND e.slug = ? GROUP BY e.slug`)
+    this.occurrences = db.prepare<[EntryKind, string], CatalogOccurrence>(
+      `SELECT a.slug AS articleSlug, a.title AS articleTitle, e.position AS position, e.name AS name, e.description AS description
+       FROM article_entries AS e JOIN articles AS a ON a.id = e.article_id AND a.status = 'published'
+       WHERE e.kind = ? AND e.slug = ? ORDER BY a.published_at, a.id, e.position`,
+    )
+  }
+
+  /** Entries in slug order after `afterSlug`; `limit + 1` rows are asked for by the pagination. */
+  list(kind: EntryKind, afterSlug: string | undefined, limit: number): CatalogEntry[] {
+    return this.page.all(kind, afterSlug ?? '', limit)
+  }
+
+  find(kind: EntryKind, slug: string): CatalogEntryDetail | undefined {
+    const entry = this.one.get(kind, slug)
+    return entry && { ...entry, articles: this.occurrences.all(kind, slug) }
+  }
+}

@@ -1,0 +1,72 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import Type from 'typebox'
+import type { EntryKind } from '../articles/repository.js'
+import type { CursorCodec } from '../http/cursor.js'
+import { Page, pageQuery, readPageRequest, sendPage, type Listing } from '../http/pagination.js'
+import { notFound } from '../http/problem.js'
+import { commonProblems, problemResponses } from '../http/responses.js'
+import { ref, SlugParam } from '../http/schema.js'
+import type { CatalogRepository } from './repository.js'
+import { CatalogEntry, CatalogEntryDetail } from './schemas.js'
+
+export interface CatalogRoutesOptions {
+  catalog: CatalogRepository
+  cursors: CursorCodec
+}
+
+const ListQuery = Type.Object(pageQuery, { additionalProperties: false })
+const SlugParams = Type.Object({ slug: SlugParam }, { additionalProperties: false })
+const labels: Record<EntryKind, { one: string; tag: string; operation: string }> = {
+  techniques: { one: 'technique', tag: 'Techniques', operation: 'Technique' },
+  benefits: { one: 'benefit', tag: 'Benefits', operation: 'Benefit' },
+}
+
+/** `/techniques` and `/benefits`: one catalog each, the same shape. */
+export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = async (app, { catalog, cursors }) => {
+  for (const kind of ['techniques', 'benefits'] as const) {
+    const { one, tag, operation } = labels[kind]
+    const listing: Listing<typeof SlugParam> = { scope: kind, position: SlugParam }
+
+    app.get(
+      `/${kind}`,
+      {
+        schema: {
+          operationId: `list${operation}s`,
+          summary: `List ${kind}`,
+          description: `Every ${one} that a published article lists, in slug order, with how many articles list it.`,
+          tags: [tag],
+          querystring: ListQuery,
+          response: { 200: Page(ref(CatalogEntry), `A page of ${kind}.`), ...problemResponses(...commonProblems) },
+        },
+      },
+      async (request, reply) => {
+        const { limit, after } = readPageRequest(cursors, listing, request.query)
+        return sendPage(request, reply, cursors, listing, {
+          rows: catalog.list(kind, after, limit + 1),
+          limit,
+          positionOf: (entry) => entry.slug,
+          toItem: (entry) => entry,
+        })
+      },
+    )
+
+    app.get(
+      `/${kind}/:slug`,
+      {
+        schema: {
+          operationId: `get${operation}`,
+          summary: `Get a ${one} with the articles that list it`,
+          description: `One ${one} across all published articles, with each article's own wording of it.`,
+          tags: [tag],
+          params: SlugParams,
+          response: { 200: ref(CatalogEntryDetail, { description: `The ${one} and the articles that list it.` }), ...problemResponses('not-found', ...commonProblems) },
+        },
+      },
+      async (request) => {
+        const entry = catalog.find(kind, request.params.slug)
+        if (!entry) throw notFound(`No published article lists a ${one} with the slug "${request.params.slug}".`)
+        return entry
+      },
+    )
+  }
+}

@@ -1,0 +1,60 @@
+import { resolve } from 'node:path'
+import Type, { type Static } from 'typebox'
+import { Value } from 'typebox/value'
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+/** Environment variables the service reads; every one is listed in the README. */
+const Environment = Type.Object({
+  PORT: Type.Optional(Type.String({ pattern: '^\\d{1,5}$' })),
+  HOST: Type.Optional(Type.String({ minLength: 1 })),
+  DATABASE_PATH: Type.Optional(Type.String({ minLength: 1 })),
+  ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+  LOG_LEVEL: Type.Optional(Type.Enum([...LOG_LEVELS])),
+  CORS_ORIGINS: Type.Optional(Type.String()),
+})
+
+export interface Config {
+  port: number
+  host: string
+  databasePath: string
+  adminToken: string | undefined
+  logLevel: (typeof LOG_LEVELS)[number]
+  corsOrigins: string[]
+  /** Settings that work but are unwise; the server logs them at start-up. */
+  warnings: string[]
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+export const DEFAULT_DATABASE_PATH = 'data/content.db'
+const MIN_STRONG_TOKEN_LENGTH = 32
+
+/** Reads and validates the configuration; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const relevant = Object.fromEntries(Object.keys(Environment.properties).filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [key, env[key]]))
+  const problems = [...Value.Errors(Environment, relevant)].map((error) => `${error.instancePath.slice(1) || 'environment'} ${error.message}`)
+  const values = relevant as Static<typeof Environment>
+  const port = Number(values.PORT ?? 3000)
+  if (port > 65535) problems.push('PORT must be at most 65535')
+  const corsOrigins = (values.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean)
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) problems.push(`CORS_ORIGINS entry "${origin}" must be an origin like https://example.com`)
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${[...new Set(problems)].join('\n  ')}`)
+  const warnings: string[] = []
+  if (!values.ADMIN_TOKEN) warnings.push('ADMIN_TOKEN is not set: every authenticated route answers 401')
+  else if (values.ADMIN_TOKEN.length < MIN_STRONG_TOKEN_LENGTH) warnings.push(`ADMIN_TOKEN is shorter than ${MIN_STRONG_TOKEN_LENGTH} characters: use a long random token`)
+  const databasePath = values.DATABASE_PATH ?? DEFAULT_DATABASE_PATH
+  return {
+    port,
+    host: values.HOST ?? '127.0.0.1',
+    databasePath: databasePath === ':memory:' ? databasePath : resolve(databasePath),
+    adminToken: values.ADMIN_TOKEN,
+    logLevel: values.LOG_LEVEL ?? 'info',
+    corsOrigins,
+    warnings,
+  }
+}

@@ -1,0 +1,26 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+
+export type SqliteDatabase = Database.Database
+
+const BUSY_TIMEOUT_MS = 5000
+
+/** Opens (creating if needed) the SQLite database with the pragmas every connection needs. */
+export function openDatabase(path: string): SqliteDatabase {
+  const inMemory = path === ':memory:'
+  if (!inMemory) mkdirSync(dirname(path), { recursive: true })
+  const db = new Database(path)
+  if (!inMemory) db.pragma('journal_mode = WAL')
+  // FULL: a committed write is on disk before the client hears of it, even across a power cut.
+  db.pragma('synchronous = FULL')
+  db.pragma('foreign_keys = ON')
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
+  return db
+}
+
+export function readSetting(db: SqliteDatabase, name: string): string {
+  const row = db.prepare('SELECT value FROM settings WHERE name = ?').get(name) as { value: string } | undefined
+  if (!row) throw new Error(`the database has no setting "${name}"; run the migrations`)
+  return row.value
+}

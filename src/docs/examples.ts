@@ -1,0 +1,65 @@
+import { ArticleRepository, toArticleSummary } from '../articles/repository.js'
+import { CatalogRepository } from '../catalog/repository.js'
+import { openDatabase } from '../db/database.js'
+import { migrate } from '../db/migrate.js'
+import { DEFAULT_PAGE_SIZE } from '../http/pagination.js'
+import { HttpProblem, problemBody, problemTypes, type ProblemType } from '../http/problem.js'
+import { importFiles, seedFiles } from '../importer/files.js'
+
+const EXAMPLE_TIME = new Date('2026-01-15T09:00:00.000Z')
+const EXAMPLE_REQUEST_ID = '5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b'
+
+export interface OperationExamples {
+  /** The 200 answer of each operation, by operationId. */
+  responses: Record<string, unknown>
+  /** A problem for each status, by status code. */
+  problems: Record<number, unknown>
+}
+
+/**
+ * Examples for the OpenAPI document, made from the seed articles through the real importer and
+ * repositories on a throw-away database, so that they are real answers and never go stale.
+ */
+export function buildExamples(): OperationExamples {
+  const db = openDatabase(':memory:')
+  try {
+    migrate(db)
+    const articles = new ArticleRepository(db)
+    const catalog = new CatalogRepository(db)
+    const [first] = importFiles(articles, seedFiles(), { publish: true, now: EXAMPLE_TIME })
+    const article = articles.findPublished(first!.slug)!
+    const page = <T>(data: T[]) => ({ data: data.slice(0, DEFAULT_PAGE_SIZE), meta: { limit: DEFAULT_PAGE_SIZE, nextCursor: null } })
+    const entryPage = (kind: 'techniques' | 'benefits') => page(articles.entries(article.id, kind, 0, DEFAULT_PAGE_SIZE))
+    const catalogPage = (kind: 'techniques' | 'benefits') => page(catalog.list(kind, undefined, DEFAULT_PAGE_SIZE).map(({ slug, name, description, articleCount }) => ({ slug, name, description, articleCount })))
+    const catalogDetail = (kind: 'techniques' | 'benefits') => {
+      const { slug, name, description, articleCount, articles: occurrences } = catalog.find(kind, catalog.list(kind, undefined, 1)[0]!.slug)!
+      return { slug, name, description, articleCount, articles: occurrences }
+    }
+    return {
+      responses: {
+        listArticles: page(articles.listPublished(undefined, DEFAULT_PAGE_SIZE).map(toArticleSummary)),
+        getArticle: article,
+        listArticleTechniques: entryPage('techniques'),
+        listArticleBenefits: entryPage('benefits'),
+        listTechniques: catalogPage('techniques'),
+        listBenefits: catalogPage('benefits'),
+        getTechnique: catalogDetail('techniques'),
+        getBenefit: catalogDetail('benefits'),
+        getHealth: { status: 'ok' },
+        getReadiness: { status: 'ok' },
+      },
+      problems: {
+        400: problemBody(new HttpProblem('validation-failed', 'The request is invalid: query limit.', [{ in: 'query', name: 'limit', detail: 'must be <= 100' }]), EXAMPLE_REQUEST_ID),
+        404: problemBody(new HttpProblem('not-found', 'No published article has the slug "hot-stone-massage".'), EXAMPLE_REQUEST_ID),
+        ...Object.fromEntries(
+          (['internal-error', 'service-unavailable'] as ProblemType[]).map((type) => [
+            problemTypes[type].status,
+            problemBody(new HttpProblem(type, problemTypes[type].about), EXAMPLE_REQUEST_ID),
+          ]),
+        ),
+      },
+    }
+  } finally {
+    db.close()
+  }
+}

@@ -1,0 +1,54 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import Type from 'typebox'
+import type { SqliteDatabase } from '../db/database.js'
+import { migrationStatus, type Migration } from '../db/migrate.js'
+import { HttpProblem } from '../http/problem.js'
+import { problemResponses } from '../http/responses.js'
+
+export interface HealthRoutesOptions {
+  db: SqliteDatabase
+  migrations: Migration[]
+}
+
+const Status = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false, description: 'The service is up (and, for readiness, ready).' })
+
+export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, { db, migrations }) => {
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        operationId: 'getHealth',
+        summary: 'Liveness',
+        description: 'Answers 200 while the process is up; it checks nothing else.',
+        tags: ['Operations'],
+        response: { 200: Status },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  )
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        operationId: 'getReadiness',
+        summary: 'Readiness',
+        description: 'Answers 200 when the database answers and its schema is the one this code expects; 503 with the reason otherwise.',
+        tags: ['Operations'],
+        response: { 200: Status, ...problemResponses('service-unavailable') },
+      },
+    },
+    async () => {
+      let reason: string | undefined
+      try {
+        const status = migrationStatus(db, migrations)
+        if (status.conflicts.length > 0) reason = status.conflicts.join('; ')
+        else if (status.pending.length > 0) reason = `${status.pending.length} migration(s) not applied`
+      } catch (error) {
+        reason = `the database does not answer: ${(error as Error).message}`
+      }
+      if (reason) throw new HttpProblem('service-unavailable', `Not ready: ${reason}.`)
+      return { status: 'ok' as const }
+    },
+  )
+}

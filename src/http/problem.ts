@@ -1,0 +1,77 @@
+import Type, { type Static } from 'typebox'
+import { ref } from './schema.js'
+
+export const ValidationIssue = Type.Object(
+  {
+    in: Type.Enum(['body', 'query', 'path', 'header'], { description: 'Where the failing value was sent.' }),
+    name: Type.String({ description: 'The failing field or parameter; nested body fields use `/`.', examples: ['limit'] }),
+    detail: Type.String({ examples: ['must be <= 100'] }),
+  },
+  { $id: 'ValidationIssue', additionalProperties: false },
+)
+
+export const Problem = Type.Object(
+  {
+    type: Type.String({ format: 'uri-reference', examples: ['/problems/not-found'] }),
+    title: Type.String({ examples: ['Not Found'] }),
+    status: Type.Integer({ minimum: 400, maximum: 599, examples: [404] }),
+    detail: Type.String({ examples: ['No published article has the slug "massage-for-necks".'] }),
+    requestId: Type.Optional(Type.String({ description: 'Echoes the `x-request-id` of the request, for support.' })),
+    errors: Type.Optional(Type.Array(ref(ValidationIssue), { description: 'Present on validation problems.' })),
+  },
+  {
+    $id: 'Problem',
+    description: 'An RFC 9457 problem detail, sent as `application/problem+json`.',
+  },
+)
+
+export type ProblemBody = Static<typeof Problem>
+export type ValidationIssueBody = Static<typeof ValidationIssue>
+
+/** The problem types this API sends; each has a page at `/problems/<type>`. */
+export const problemTypes = {
+  'bad-request': { status: 400, title: 'Bad Request', about: 'The request is malformed: its syntax, encoding or framing cannot be read.' },
+  'validation-failed': { status: 400, title: 'Validation Failed', about: 'One or more parameters or body fields are invalid; `errors` lists each one.' },
+  'not-found': { status: 404, title: 'Not Found', about: 'No resource is at this URL, or it is not public.' },
+  'method-not-allowed': { status: 405, title: 'Method Not Allowed', about: 'The resource exists but does not support this method.' },
+  'not-acceptable': { status: 406, title: 'Not Acceptable', about: 'The API cannot answer in a media type the request accepts.' },
+  'payload-too-large': { status: 413, title: 'Payload Too Large', about: 'The request body is larger than this route accepts.' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported Media Type', about: 'The request body has a content type this route does not accept.' },
+  'too-many-requests': { status: 429, title: 'Too Many Requests', about: 'The client sent too many requests; retry after the time in `Retry-After`.' },
+  'internal-error': { status: 500, title: 'Internal Server Error', about: 'The server failed; the request id in the answer identifies it in the logs.' },
+  'service-unavailable': { status: 503, title: 'Service Unavailable', about: 'The service cannot answer now; `/readyz` says why.' },
+} as const
+
+export type ProblemType = keyof typeof problemTypes
+
+/** An error that the error handler turns into a problem response as it is. */
+export class HttpProblem extends Error {
+  readonly status: number
+  readonly title: string
+  constructor(
+    readonly problemType: ProblemType,
+    readonly detail: string,
+    readonly errors?: ValidationIssueBody[],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail)
+    this.status = problemTypes[problemType].status
+    this.title = problemTypes[problemType].title
+  }
+}
+
+export const notFound = (detail: string) => new HttpProblem('not-found', detail)
+
+export const invalidParameter = (where: ValidationIssueBody['in'], name: string, detail: string) =>
+  new HttpProblem('validation-failed', `The ${where} parameter "${name}" is invalid: ${detail}.`, [{ in: where, name, detail }])
+
+export function problemBody(problem: HttpProblem, requestId: string): ProblemBody {
+  return {
+    type: `/problems/${problem.problemType}`,
+    title: problem.title,
+    status: problem.status,
+    detail: problem.detail,
+    requestId,
+    ...(problem.errors ? { errors: problem.errors } : {}),
+  }
+}

@@ -1,0 +1,27 @@
+import Type, { type Static, type TSchema, type TUnsafe } from 'typebox'
+
+/**
+ * A reference to a named component schema. Named schemas are registered once with `addSchema`, so the
+ * serializer compiles them once and the OpenAPI document lists them under `components.schemas`, while
+ * TypeScript still sees the referenced type.
+ */
+export function ref<T extends TSchema>(schema: T, options: { description?: string } = {}): TUnsafe<Static<T>> {
+  const id = (schema as { $id?: string }).$id
+  if (!id) throw new Error('ref() needs a schema with an $id')
+  return Type.Unsafe<Static<T>>(Type.Ref(id, options))
+}
+
+/** JSON Schema 2020-12 / OpenAPI 3.1 style nullable: `type: [T, "null"]`. */
+export function Nullable<T extends TSchema & { type: string }>(schema: T): TUnsafe<Static<T> | null> {
+  return Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type, 'null'] })
+}
+
+export const SlugParam = Type.String({
+  pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$',
+  minLength: 1,
+  maxLength: 120,
+  description: 'URL-safe identifier derived from a name or title.',
+  examples: ['lower-back-pain-deep-tissue-massage'],
+})
+
+export const Timestamp = Type.String({ format: 'date-time', examples: ['2026-11-23T19:46:00.000Z'] })

@@ -1,0 +1,56 @@
+import type { FastifyInstance, FastifySchemaValidationError } from 'fastify'
+import { Ajv, type Options } from 'ajv'
+import addFormatsModule from 'ajv-formats'
+import type { TSchema } from 'typebox'
+import type { ValidationIssueBody } from './problem.js'
+
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
+
+const sharedOptions: Options = {
+  allErrors: true,
+  removeAdditional: false,
+  useDefaults: true,
+  strict: false,
+}
+
+/**
+ * Query strings, paths and headers arrive as text, so they are coerced to the schema's types; JSON
+ * bodies are not, so that `"name": 123` is a type error rather than the string "123".
+ */
+export function useValidators(app: FastifyInstance, sharedSchemas: TSchema[]): void {
+  const textAjv = addFormats(new Ajv({ ...sharedOptions, coerceTypes: 'array' }))
+  const bodyAjv = addFormats(new Ajv({ ...sharedOptions, coerceTypes: false }))
+  for (const schema of sharedSchemas) {
+    textAjv.addSchema(schema)
+    bodyAjv.addSchema(schema)
+  }
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema))
+}
+
+const PARTS: Record<string, ValidationIssueBody['in']> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' }
+
+/** Names each failing field once, the way the client sent it. */
+export function validationIssues(errors: FastifySchemaValidationError[], context: string): ValidationIssueBody[] {
+  const where = PARTS[context] ?? 'body'
+  const issues = new Map<string, ValidationIssueBody>()
+  for (const error of errors) {
+    const path = error.instancePath.split('/').slice(1).join('/')
+    const params = error.params as { missingProperty?: string; additionalProperty?: string }
+    let name = path
+    let detail = error.message ?? 'is invalid'
+    if (error.keyword === 'required' && params.missingProperty) {
+      name = join(path, params.missingProperty)
+      detail = 'is required'
+    } else if (error.keyword === 'additionalProperties' && params.additionalProperty) {
+      name = join(path, params.additionalProperty)
+      detail = where === 'body' ? 'is not a field this operation accepts' : 'is not a parameter this operation accepts'
+    }
+    const issue = { in: where, name: name || where, detail }
+    issues.set(`${issue.name}\0${issue.detail}`, issue)
+  }
+  return [...issues.values()]
+}
+
+function join(path: string, name: string): string {
+  return path ? `${path}/${name}` : name
+}

@@ -1,0 +1,56 @@
+import { parseArgs } from 'node:util'
+import { ArticleRepository } from '../articles/repository.js'
+import { loadConfig } from '../config.js'
+import { openDatabase } from '../db/database.js'
+import { migrate } from '../db/migrate.js'
+import { importFiles, readArticleFile, seedFiles } from './files.js'
+
+const USAGE = `usage: npm run import -- [--publish] [--dry-run] <file...>
+       npm run seed            (imports seed/*.txt as published)`
+
+export interface CliIo {
+  env: Record<string, string | undefined>
+  stdout: (text: string) => void
+  stderr: (text: string) => void
+  now: () => Date
+}
+
+/** The import and seed commands; returns the exit code. */
+export function runImportCli(argv: string[], io: CliIo): number {
+  let args
+  try {
+    args = parseArgs({ args: argv, allowPositionals: true, options: { publish: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, seed: { type: 'boolean' }, help: { type: 'boolean' } } })
+  } catch (error) {
+    io.stderr(`${(error as Error).message}\n${USAGE}`)
+    return 2
+  }
+  const { values, positionals } = args
+  if (values.help) {
+    io.stdout(USAGE)
+    return 0
+  }
+  const files = values.seed ? seedFiles() : positionals
+  if (files.length === 0) {
+    io.stderr(`no files given\n${USAGE}`)
+    return 2
+  }
+  try {
+    if (values['dry-run']) {
+      const articles = files.map(readArticleFile)
+      io.stdout(JSON.stringify(articles.length === 1 ? articles[0] : articles, null, 2))
+      return 0
+    }
+    const db = openDatabase(loadConfig(io.env).databasePath)
+    try {
+      migrate(db)
+      const results = importFiles(new ArticleRepository(db), files, { publish: Boolean(values.publish || values.seed), now: io.now() })
+      for (const { file, slug, outcome } of results) io.stdout(`${outcome} ${slug} (${file})`)
+    } finally {
+      db.close()
+    }
+    return 0
+  } catch (error) {
+    io.stderr(`import failed, nothing was written: ${(error as Error).message}`)
+    return 1
+  }
+}

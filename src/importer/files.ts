@@ -1,0 +1,49 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { ArticleRepository, SaveOutcome } from '../articles/repository.js'
+import { decodeArticleText, ImportError, parseArticle, type ParsedArticle } from './parse.js'
+
+export const SEED_DIR = fileURLToPath(new URL('../../seed/', import.meta.url))
+
+export interface ImportResult {
+  file: string
+  slug: string
+  outcome: SaveOutcome
+}
+
+/** Reads and parses one article file; an unreadable or unparseable file is an ImportError naming it. */
+export function readArticleFile(file: string): ParsedArticle {
+  try {
+    return parseArticle(decodeArticleText(readFileSync(file)))
+  } catch (error) {
+    const reason = error instanceof ImportError ? error.message : (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message
+    throw new ImportError(`${file}: ${reason}`)
+  }
+}
+
+/** Parses every file first, then saves them all in one transaction: one bad file writes nothing. */
+export function importFiles(articles: ArticleRepository, files: string[], options: { publish: boolean; now: Date }): ImportResult[] {
+  const parsed = files.map((file) => ({ file, article: readArticleFile(file) }))
+  const slugs = new Map<string, string>()
+  for (const { file, article } of parsed) {
+    const other = slugs.get(article.slug)
+    if (other) throw new ImportError(`${file}: its title gives the slug "${article.slug}", as ${other} does`)
+    slugs.set(article.slug, file)
+  }
+  return articles.transaction(() =>
+    parsed.map(({ file, article }) => ({ file, slug: article.slug, outcome: articles.save(article, options) })),
+  )
+}
+
+export function seedFiles(dir: string = SEED_DIR): string[] {
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.txt'))
+    .sort()
+    .map((file) => join(dir, file))
+}
+
+/** Imports the seed articles as published when the database has no article yet (a first start). */
+export function seedIfEmpty(articles: ArticleRepository, now: Date): ImportResult[] {
+  return articles.isEmpty() ? importFiles(articles, seedFiles(), { publish: true, now }) : []
+}

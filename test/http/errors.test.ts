@@ -1,0 +1,99 @@
+import { Writable } from 'node:stream'
+import t from 'tap'
+import Type from 'typebox'
+import { buildApp } from '../../src/app.js'
+import { openDatabase } from '../../src/db/database.js'
+import { migrate } from '../../src/db/migrate.js'
+import { loggerOptions } from '../../src/logging.js'
+
+/** The real app with the service's logger writing into an array, plus routes that fail on purpose. */
+async function appWithProbes(t: Tap.Test) {
+  const lines: string[] = []
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(...String(chunk).trim().split('\n'))
+      done()
+    },
+  })
+  const db = openDatabase(':memory:')
+  migrate(db)
+  const app = await buildApp({ db, config: { logLevel: 'info', corsOrigins: [] }, logger: { ...(loggerOptions('info') as object), stream } })
+  app.get('/probe/crash', async () => {
+    throw new Error('secret internals at /srv/app.js:42')
+  })
+  app.get('/probe/teapot', async () => {
+    throw Object.assign(new Error('short and stout'), { statusCode: 418 })
+  })
+  app.post('/probe/body', { schema: { body: Type.Object({ name: Type.String(), count: Type.Integer() }, { additionalProperties: false }) } }, async (request) => request.body)
+  t.teardown(() => app.close())
+  return { app, lines }
+}
+
+t.test('a server fault is a 500 problem that tells nothing and is logged with the request id', async (t) => {
+  const { app, lines } = await appWithProbes(t)
+  const res = await app.inject({ url: '/probe/crash', headers: { 'x-request-id': 'trace-500' } })
+  t.equal(res.statusCode, 500)
+  t.match(res.headers['content-type'], /^application\/problem\+json/)
+  t.same(Object.keys(res.json()).sort(), ['detail', 'requestId', 'status', 'title', 'type'])
+  t.match(res.json(), { type: '/problems/internal-error', status: 500, requestId: 'trace-500' })
+  t.notMatch(res.body, /secret internals|\.js:\d+|at /)
+  const logged = lines.map((line) => JSON.parse(line)).find((entry) => entry.level === 50)
+  t.match(logged, { reqId: 'trace-500', msg: 'request failed', err: { message: 'secret internals at /srv/app.js:42' } })
+})
+
+t.test('client errors without a problem type of their own are about:blank problems', async (t) => {
+  const { app } = await appWithProbes(t)
+  const res = await app.inject('/probe/teapot')
+  t.equal(res.statusCode, 418)
+  t.match(res.json(), { type: 'about:blank', title: "I'm a Teapot", status: 418, detail: 'short and stout' })
+})
+
+t.test('JSON bodies are validated without coercion and every failing field is named', async (t) => {
+  const { app } = await appWithProbes(t)
+  const res = await app.inject({ method: 'POST', url: '/probe/body', payload: { name: 123, extra: true } })
+  t.equal(res.statusCode, 400)
+  const problem = res.json()
+  t.equal(problem.type, '/problems/validation-failed')
+  t.same(
+    problem.errors.map((e: { in: string; name: string }) => `${e.in}:${e.name}`).sort(),
+    ['body:count', 'body:extra', 'body:name'],
+  )
+  const ok = await app.inject({ method: 'POST', url: '/probe/body', payload: { name: 'a', count: 2 } })
+  t.same(ok.json(), { name: 'a', count: 2 })
+})
+
+t.test('malformed, mistyped and oversized bodies are 4xx problems', async (t) => {
+  const { app } = await appWithProbes(t)
+  const cases = [
+    { payload: '{"name": "a",', type: 'application/json', status: 400, problem: '/problems/bad-request' },
+    { payload: '', type: 'application/json', status: 400, problem: '/problems/bad-request' },
+    { payload: 'name=a', type: 'application/x-www-form-urlencoded', status: 415, problem: '/problems/unsupported-media-type' },
+    { payload: JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 10), count: 1 }), type: 'application/json', status: 413, problem: '/problems/payload-too-large' },
+  ]
+  for (const { payload, type, status, problem } of cases) {
+    const res = await app.inject({ method: 'POST', url: '/probe/body', payload, headers: { 'content-type': type } })
+    t.equal(res.statusCode, status, `${type} ${payload.slice(0, 20)}`)
+    t.match(res.headers['content-type'], /^application\/problem\+json/)
+    t.match(res.json(), { type: problem, status })
+  }
+  t.equal((await app.inject('/healthz')).statusCode, 200, 'the service answers normally afterwards')
+})
+
+t.test('unknown routes and methods are 404 problems', async (t) => {
+  const { app } = await appWithProbes(t)
+  for (const [method, url] of [['GET', '/nowhere'], ['DELETE', '/v1/articles'], ['GET', '/v2/articles']] as const) {
+    const res = await app.inject({ method, url })
+    t.equal(res.statusCode, 404, `${method} ${url}`)
+    t.match(res.json(), { type: '/problems/not-found', status: 404, detail: new RegExp(`${method} ${url}`) })
+  }
+})
+
+t.test('request log lines carry the request id and method but no client address or credentials', async (t) => {
+  const { app, lines } = await appWithProbes(t)
+  await app.inject({ url: '/v1/articles', headers: { authorization: 'Bearer very-secret-token', 'x-request-id': 'trace-log' }, remoteAddress: '203.0.113.9' })
+  const entries = lines.map((line) => JSON.parse(line)).filter((entry) => entry.reqId === 'trace-log')
+  t.ok(entries.length >= 2, 'incoming and completed lines')
+  t.match(entries[0], { req: { method: 'GET', url: '/v1/articles' } })
+  const text = lines.join('\n')
+  t.notMatch(text, /203\.0\.113\.9|remoteAddress|very-secret-token/)
+})
