@@ -26,16 +26,24 @@ const HEADING_MAX_WORDS = 14
 const ITEM_NAME_MAX_CHARS = 80
 const ITEM_NAME_MAX_WORDS = 10
 const CHROME_TAIL_MAX_CHARS = 120
+const WRAPPED_LINE_MIN_WORDS = 8
 
-/** Lines that the page around a blog post adds: related posts, the comment form, sharing links. */
-const PAGE_CHROME = [
+/**
+ * Lines that only the page around a blog post has: from the first of these on, everything is the
+ * page's (related posts, reader comments, the comment form), whatever follows.
+ */
+const PAGE_CHROME_START = [
   /^(recommended|related|popular|recent) (posts?|articles?)$/i,
   /^you (may|might) also like$/i,
   /^no comments? yet\b/i,
   /^(add|leave|post|write) a (comment|reply)$/i,
   /^\d+ (comments?|responses?|replies)$/i,
-  /^comments?$/i,
   /^your email address will not be published\b/i,
+]
+
+/** Lines that are page chrome only at the very end, after the article; in the middle they may be content. */
+const PAGE_CHROME_TAIL = [
+  /^comments?$/i,
   /^required fields are marked\b/i,
   /^(cancel reply|post comment|submit comment)$/i,
   /^(name|email|e-mail|website|comment)\s*\*?$/i,
@@ -97,7 +105,7 @@ function splitUnits(text: string): Unit[] {
     const last = units.at(-1)
     if (item?.[1]) {
       units.push({ kind: 'item', text: item[1] })
-    } else if (last && !previousLineBlank && continuesUnit(last, rawLine, line)) {
+    } else if (last && units.length > 1 /* the title is one line */ && !previousLineBlank && continuesUnit(last, rawLine, line)) {
       last.text = `${last.text} ${line}`
     } else {
       units.push({ kind: 'text', text: line })
@@ -107,24 +115,33 @@ function splitUnits(text: string): Unit[] {
   return units
 }
 
+/**
+ * Whether a line with no blank line before it continues the paragraph (or list item) above it, as
+ * hard-wrapped text does: the paragraph has not ended a sentence, and the line goes on in lower
+ * case, or the paragraph broke after a comma or mid-sentence in a line too long for a heading.
+ */
 function continuesUnit(last: Unit, rawLine: string, line: string): boolean {
   if (last.kind === 'item') return /^\s/.test(rawLine)
-  return !SENTENCE_END.test(last.text) && /^\p{Ll}/u.test(line)
+  if (/,$/.test(last.text)) return true
+  if (SENTENCE_END.test(last.text)) return false
+  const lastWord = last.text.split(/\s+/u).at(-1) ?? ''
+  return /^\p{Ll}/u.test(line) || (/^\p{Ll}/u.test(lastWord) && wordsIn(last.text) >= WRAPPED_LINE_MIN_WORDS)
 }
 
-/** Cuts the page chrome: from the first chrome line after which nothing but chrome or short lines follow. */
+/** Cuts the page chrome: from the first line only a page has, or from a tail of chrome and short lines. */
 function withoutPageChrome(units: Unit[]): Unit[] {
-  let cut = units.length
-  for (let index = units.length - 1; index >= 0; index--) {
+  const start = units.findIndex((unit) => isChrome(unit, PAGE_CHROME_START))
+  let cut = start >= 0 ? start : units.length
+  for (let index = cut - 1; index >= 0; index--) {
     const unit = units[index]!
-    if (isChrome(unit)) cut = index
+    if (isChrome(unit, PAGE_CHROME_TAIL)) cut = index
     else if (unit.kind === 'item' || unit.text.length > CHROME_TAIL_MAX_CHARS) break
   }
   return units.slice(0, cut)
 }
 
-function isChrome(unit: Unit): boolean {
-  return unit.kind === 'text' && PAGE_CHROME.some((pattern) => pattern.test(unit.text))
+function isChrome(unit: Unit, patterns: RegExp[]): boolean {
+  return unit.kind === 'text' && patterns.some((pattern) => pattern.test(unit.text))
 }
 
 function isHeading(text: string): boolean {

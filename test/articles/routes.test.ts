@@ -1,3 +1,4 @@
+import type { LightMyRequestResponse } from 'fastify'
 import t from 'tap'
 import { articleText, createTestApp, saveText } from '../helpers/app.js'
 
@@ -94,7 +95,7 @@ t.test('GET /v1/articles lists published articles newest first and pages through
   const seen: string[] = []
   let url: string | undefined = '/v1/articles?limit=3'
   while (url) {
-    const res = await app.inject(url)
+    const res: LightMyRequestResponse = await app.inject(url)
     seen.push(...res.json().data.map((a: { slug: string }) => a.slug))
     url = /<([^>]+)>; rel="next"/.exec(res.headers.link as string ?? '')?.[1]
   }

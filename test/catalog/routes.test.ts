@@ -1,3 +1,4 @@
+import type { LightMyRequestResponse } from 'fastify'
 import t from 'tap'
 import { articleText, createTestApp, saveText } from '../helpers/app.js'
 
@@ -54,9 +55,9 @@ t.test('catalog pages follow cursors to the end', async (t) => {
   const slugs: string[] = []
   let cursor: string | null = null
   do {
-    const res = await app.inject({ url: '/v1/techniques', query: { limit: '3', ...(cursor ? { cursor } : {}) } })
+    const res: LightMyRequestResponse = await app.inject({ url: '/v1/techniques', query: { limit: '3', ...(cursor ? { cursor } : {}) } })
     t.equal(res.statusCode, 200)
-    const page = res.json()
+    const page: { data: { slug: string }[]; meta: { nextCursor: string | null } } = res.json()
     slugs.push(...page.data.map((e: { slug: string }) => e.slug))
     cursor = page.meta.nextCursor
     t.equal(Boolean(res.headers.link), Boolean(cursor))

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import Type from 'typebox'
 import { buildApp } from '../../src/app.js'
 import { openDatabase } from '../../src/db/database.js'
@@ -7,7 +7,7 @@ import { migrate } from '../../src/db/migrate.js'
 import { loggerOptions } from '../../src/logging.js'
 
 /** The real app with the service's logger writing into an array, plus routes that fail on purpose. */
-async function appWithProbes(t: Tap.Test) {
+async function appWithProbes(t: Test) {
   const lines: string[] = []
   const stream = new Writable({
     write(chunk, _encoding, done) {
