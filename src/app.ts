@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import type { TSchema } from 'typebox'
@@ -11,6 +12,10 @@ import { articleComponents } from './articles/schemas.js'
 import { CatalogRepository } from './catalog/repository.js'
 import { catalogRoutes } from './catalog/routes.js'
 import { catalogComponents } from './catalog/schemas.js'
+import { moderationRoutes } from './comments/moderation.js'
+import { CommentRepository } from './comments/repository.js'
+import { commentRoutes } from './comments/routes.js'
+import { commentComponents } from './comments/schemas.js'
 import type { Config } from './config.js'
 import { readSetting, type SqliteDatabase } from './db/database.js'
 import { readMigrations } from './db/migrate.js'
@@ -18,27 +23,31 @@ import { docsRoutes, openApi } from './docs/plugin.js'
 import { healthRoutes } from './health/routes.js'
 import { CursorCodec } from './http/cursor.js'
 import { useProblemResponses } from './http/errors.js'
+import { IdempotencyStore } from './http/idempotency.js'
 import { PageMeta } from './http/pagination.js'
-import { Problem, ValidationIssue } from './http/problem.js'
+import { HttpProblem, Problem, ValidationIssue } from './http/problem.js'
 import { useValidators } from './http/validation.js'
 import { loggerOptions } from './logging.js'
 
 export interface AppOptions {
   /** An open, migrated database; the app closes it when it closes. */
   db: SqliteDatabase
-  config: Pick<Config, 'logLevel' | 'corsOrigins'>
+  config: Config
   /** Overrides the logger built from `config.logLevel`, e.g. `false` or a capturing stream in tests. */
   logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance']
+  /** The clock; tests inject one. */
+  now?: () => Date
 }
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 const EXPOSED_HEADERS = ['ETag', 'Link', 'Location', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'X-Request-Id']
 
-const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...catalogComponents]
+const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...catalogComponents, ...commentComponents]
 
 export async function buildApp(options: AppOptions) {
   const { db, config } = options
+  const now = options.now ?? (() => new Date())
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config.logLevel),
     // A client's x-request-id is kept when it is a sane token; otherwise the server makes one.
@@ -49,6 +58,8 @@ export async function buildApp(options: AppOptions) {
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     bodyLimit: 1024 * 1024,
+    // A hop count trusts that many proxies in front of the server.
+    trustProxy: typeof config.trustProxy === 'number' ? (_address: string, hop: number) => hop < (config.trustProxy as number) : config.trustProxy,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   for (const schema of sharedSchemas) app.addSchema(schema)
@@ -63,17 +74,35 @@ export async function buildApp(options: AppOptions) {
 
   await app.register(helmet, { global: true })
   await app.register(cors, { origin: config.corsOrigins.length > 0 ? config.corsOrigins : false, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 })
+  await app.register(rateLimit, {
+    global: false,
+    enableDraftSpec: true,
+    errorResponseBuilder: (_request, context) => new HttpProblem('too-many-requests', `Too many requests from this client; retry in ${context.after}.`),
+  })
   await app.register(openApi, { version })
 
   const cursors = new CursorCodec(readSetting(db, 'cursor_secret'))
   const articles = new ArticleRepository(db)
   const catalog = new CatalogRepository(db)
+  const comments = new CommentRepository(db)
   await app.register(healthRoutes, { db, migrations: readMigrations() })
   await app.register(docsRoutes)
   await app.register(
     async (v1) => {
       await v1.register(articleRoutes, { articles, cursors })
       await v1.register(catalogRoutes, { catalog, cursors })
+      await v1.register(commentRoutes, {
+        db,
+        articles,
+        comments,
+        idempotency: new IdempotencyStore(db),
+        cursors,
+        moderation: config.commentModeration,
+        ratePerMinute: config.commentRateLimitPerMinute,
+        clientHashSalt: readSetting(db, 'client_hash_salt'),
+        now,
+      })
+      await v1.register(moderationRoutes, { comments, cursors, adminToken: config.adminToken, now })
     },
     { prefix: '/v1' },
   )

@@ -12,6 +12,9 @@ const Environment = Type.Object({
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
   LOG_LEVEL: Type.Optional(Type.Enum([...LOG_LEVELS])),
   CORS_ORIGINS: Type.Optional(Type.String()),
+  COMMENT_MODERATION: Type.Optional(Type.Enum(['manual', 'auto'])),
+  COMMENT_RATE_LIMIT_PER_MINUTE: Type.Optional(Type.String({ pattern: '^\\d{1,6}$' })),
+  TRUST_PROXY: Type.Optional(Type.String({ pattern: '^(true|false|\\d{1,2})$' })),
 })
 
 export interface Config {
@@ -21,6 +24,12 @@ export interface Config {
   adminToken: string | undefined
   logLevel: (typeof LOG_LEVELS)[number]
   corsOrigins: string[]
+  /** `auto` approves new comments at once; `manual` keeps them pending for a moderator. */
+  commentModeration: 'manual' | 'auto'
+  /** Comments one client may post per minute; 0 turns the limit off. */
+  commentRateLimitPerMinute: number
+  /** Whether (or through how many proxies) to take the client address from X-Forwarded-For. */
+  trustProxy: boolean | number
   /** Settings that work but are unwise; the server logs them at start-up. */
   warnings: string[]
 }
@@ -55,6 +64,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminToken: values.ADMIN_TOKEN,
     logLevel: values.LOG_LEVEL ?? 'info',
     corsOrigins,
+    commentModeration: values.COMMENT_MODERATION ?? 'manual',
+    commentRateLimitPerMinute: Number(values.COMMENT_RATE_LIMIT_PER_MINUTE ?? 5),
+    trustProxy: parseTrustProxy(values.TRUST_PROXY),
     warnings,
   }
+}
+
+function parseTrustProxy(value: string | undefined): boolean | number {
+  if (value === undefined || value === 'false') return false
+  return value === 'true' ? true : Number(value)
 }

@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from '../db/database.js'
+import { writeTransaction, type SqliteDatabase } from '../db/database.js'
 import type { ParsedArticle } from '../importer/parse.js'
 import type { Article, ArticleEntry, ArticleStatus, ArticleSummary, Section } from './schemas.js'
 
@@ -127,9 +127,8 @@ export class ArticleRepository {
     return 'updated'
   }
 
-  /** Runs `work` in one transaction: all of it is written, or none. */
   transaction<T>(work: () => T): T {
-    return this.db.transaction(work)()
+    return writeTransaction(this.db, work)
   }
 
   private replaceEntries(articleId: number, parsed: Pick<ParsedArticle, 'techniques' | 'benefits'>): void {

@@ -24,3 +24,12 @@ export function readSetting(db: SqliteDatabase, name: string): string {
   if (!row) throw new Error(`the database has no setting "${name}"; run the migrations`)
   return row.value
 }
+
+/**
+ * Runs `work` in one IMMEDIATE transaction: the write lock is taken at the start, so that reads
+ * made to decide a write (a duplicate check, an idempotency key) cannot be overtaken by another
+ * process's write. All of it is written, or none.
+ */
+export function writeTransaction<T>(db: SqliteDatabase, work: () => T): T {
+  return db.transaction(work).immediate()
+}

@@ -1,4 +1,5 @@
 import { buildApp } from '../app.js'
+import { loadConfig } from '../config.js'
 import { openDatabase } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
 
@@ -6,7 +7,7 @@ import { migrate } from '../db/migrate.js'
 export async function generateOpenApiYaml(): Promise<string> {
   const db = openDatabase(':memory:')
   migrate(db)
-  const app = await buildApp({ db, config: { logLevel: 'silent', corsOrigins: [] }, logger: false })
+  const app = await buildApp({ db, config: loadConfig({ DATABASE_PATH: ':memory:' }), logger: false })
   await app.ready()
   const yaml = app.swagger({ yaml: true })
   await app.close()

@@ -1,5 +1,6 @@
 import { ArticleRepository, toArticleSummary } from '../articles/repository.js'
 import { CatalogRepository } from '../catalog/repository.js'
+import { CommentRepository } from '../comments/repository.js'
 import { openDatabase } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
 import { DEFAULT_PAGE_SIZE } from '../http/pagination.js'
@@ -28,6 +29,13 @@ export function buildExamples(): OperationExamples {
     const catalog = new CatalogRepository(db)
     const [first] = importFiles(articles, seedFiles(), { publish: true, now: EXAMPLE_TIME })
     const article = articles.findPublished(first!.slug)!
+    const comments = new CommentRepository(db)
+    const comment = (fields: { parentId: number | null; authorName: string; body: string }) =>
+      comments.create({ ...fields, articleId: article.id, authorEmail: 'reader@example.com', authorUrl: null, status: 'approved', clientHash: '0'.repeat(64), now: EXAMPLE_TIME.toISOString() })
+    const question = comment({ parentId: null, authorName: 'Maya R.', body: 'Does deep tissue massage help with sciatica as well?' })
+    comment({ parentId: question.id, authorName: 'SPA 56 NYC', body: 'It often does: tell your therapist where the pain runs so they can work on the piriformis too.' })
+    const { articleSlug: _slug, authorEmail: _email, updatedAt: _updated, status: _status, ...publicQuestion } = comments.find(question.id)!
+    const moderated = comments.find(question.id)!
     const page = <T>(data: T[]) => ({ data: data.slice(0, DEFAULT_PAGE_SIZE), meta: { limit: DEFAULT_PAGE_SIZE, nextCursor: null } })
     const entryPage = (kind: 'techniques' | 'benefits') => page(articles.entries(article.id, kind, 0, DEFAULT_PAGE_SIZE))
     const catalogPage = (kind: 'techniques' | 'benefits') => page(catalog.list(kind, undefined, DEFAULT_PAGE_SIZE).map(({ slug, name, description, articleCount }) => ({ slug, name, description, articleCount })))
@@ -45,18 +53,20 @@ export function buildExamples(): OperationExamples {
         listBenefits: catalogPage('benefits'),
         getTechnique: catalogDetail('techniques'),
         getBenefit: catalogDetail('benefits'),
+        createComment: { ...publicQuestion, replyCount: 0, status: 'pending' },
+        listComments: page(comments.listApproved(article.id, 0, DEFAULT_PAGE_SIZE)),
+        getComment: publicQuestion,
+        listCommentsForModeration: page([{ ...moderated, status: 'pending', replyCount: 0 }]),
+        moderateComment: moderated,
         getHealth: { status: 'ok' },
         getReadiness: { status: 'ok' },
       },
       problems: {
+        ...Object.fromEntries(
+          (Object.keys(problemTypes) as ProblemType[]).map((type) => [problemTypes[type].status, problemBody(new HttpProblem(type, problemTypes[type].about), EXAMPLE_REQUEST_ID)]),
+        ),
         400: problemBody(new HttpProblem('validation-failed', 'The request is invalid: query limit.', [{ in: 'query', name: 'limit', detail: 'must be <= 100' }]), EXAMPLE_REQUEST_ID),
         404: problemBody(new HttpProblem('not-found', 'No published article has the slug "hot-stone-massage".'), EXAMPLE_REQUEST_ID),
-        ...Object.fromEntries(
-          (['internal-error', 'service-unavailable'] as ProblemType[]).map((type) => [
-            problemTypes[type].status,
-            problemBody(new HttpProblem(type, problemTypes[type].about), EXAMPLE_REQUEST_ID),
-          ]),
-        ),
       },
     }
   } finally {

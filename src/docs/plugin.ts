@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fastifyPlugin from 'fastify-plugin'
+import { bearerSecurityScheme } from '../auth/bearer.js'
 import Type from 'typebox'
 import { problemTypes, type ProblemType } from '../http/problem.js'
 import { problemResponses } from '../http/responses.js'
@@ -15,6 +16,8 @@ const tags = [
   { name: 'Articles', description: 'Published articles, their sections, techniques and benefits.' },
   { name: 'Techniques', description: 'Every technique across published articles, keyed by slug.' },
   { name: 'Benefits', description: 'Every benefit across published articles, keyed by slug.' },
+  { name: 'Comments', description: 'Reader comments: post one, read the approved ones.' },
+  { name: 'Moderation', description: 'Approve, reject and delete comments; needs the admin token.' },
   { name: 'Operations', description: 'Health, readiness and the documentation of problem types.' },
 ]
 
@@ -34,6 +37,7 @@ const openApiDocument: FastifyPluginAsyncTypebox<DocsOptions> = async (app, { ve
         license: { name: 'UNLICENSED', identifier: 'UNLICENSED' },
       },
       tags,
+      components: { securitySchemes: bearerSecurityScheme },
     },
     transformObject: (documents) => ('openapiObject' in documents ? withExamples(documents.openapiObject, buildExamples()) : documents.swaggerObject),
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `Schema${index}`) },
@@ -52,7 +56,7 @@ function withExamples<T extends { paths?: object }>(document: T, examples: Opera
     for (const operation of Object.values(pathItem)) {
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         const content = response.content ?? {}
-        const example = status === '200' ? examples.responses[operation.operationId ?? ''] : examples.problems[Number(status)]
+        const example = status.startsWith('2') ? examples.responses[operation.operationId ?? ''] : examples.problems[Number(status)]
         const media = content['application/json'] ?? content['application/problem+json']
         // A copy each time: shared objects would become YAML anchors, which some OpenAPI tools reject.
         if (media && example !== undefined) media.example = structuredClone(example)

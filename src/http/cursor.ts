@@ -23,7 +23,8 @@ export class CursorCodec {
     if (!payload || !mac || extra !== undefined) return undefined
     const expected = this.sign(scope, payload)
     const given = Buffer.from(mac, 'base64url')
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined
+    // Buffer skips characters that are not base64url; only the canonical spelling is accepted.
+    if (given.toString('base64url') !== mac || given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined
     try {
       const position: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
       return Value.Check(schema, position) ? position : undefined

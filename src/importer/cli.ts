@@ -3,7 +3,7 @@ import { ArticleRepository } from '../articles/repository.js'
 import { loadConfig } from '../config.js'
 import { openDatabase } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
-import { importFiles, readArticleFile, seedFiles } from './files.js'
+import { readArticleFiles, saveArticles, seedFiles } from './files.js'
 
 const USAGE = `usage: npm run import -- [--publish] [--dry-run] <file...>
        npm run seed            (imports seed/*.txt as published)`
@@ -35,15 +35,17 @@ export function runImportCli(argv: string[], io: CliIo): number {
     return 2
   }
   try {
+    // Every file is read before the database is opened: a bad file leaves no trace.
+    const parsed = readArticleFiles(files)
     if (values['dry-run']) {
-      const articles = files.map(readArticleFile)
+      const articles = parsed.map(({ article }) => article)
       io.stdout(JSON.stringify(articles.length === 1 ? articles[0] : articles, null, 2))
       return 0
     }
     const db = openDatabase(loadConfig(io.env).databasePath)
     try {
       migrate(db)
-      const results = importFiles(new ArticleRepository(db), files, { publish: Boolean(values.publish || values.seed), now: io.now() })
+      const results = saveArticles(new ArticleRepository(db), parsed, { publish: Boolean(values.publish || values.seed), now: io.now() })
       for (const { file, slug, outcome } of results) io.stdout(`${outcome} ${slug} (${file})`)
     } finally {
       db.close()

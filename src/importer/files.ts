@@ -6,6 +6,11 @@ import { decodeArticleText, ImportError, parseArticle, type ParsedArticle } from
 
 export const SEED_DIR = fileURLToPath(new URL('../../seed/', import.meta.url))
 
+export interface ParsedFile {
+  file: string
+  article: ParsedArticle
+}
+
 export interface ImportResult {
   file: string
   slug: string
@@ -22,8 +27,8 @@ export function readArticleFile(file: string): ParsedArticle {
   }
 }
 
-/** Parses every file first, then saves them all in one transaction: one bad file writes nothing. */
-export function importFiles(articles: ArticleRepository, files: string[], options: { publish: boolean; now: Date }): ImportResult[] {
+/** Parses every file, refusing the set when two files would have the same slug. */
+export function readArticleFiles(files: string[]): ParsedFile[] {
   const parsed = files.map((file) => ({ file, article: readArticleFile(file) }))
   const slugs = new Map<string, string>()
   for (const { file, article } of parsed) {
@@ -31,9 +36,17 @@ export function importFiles(articles: ArticleRepository, files: string[], option
     if (other) throw new ImportError(`${file}: its title gives the slug "${article.slug}", as ${other} does`)
     slugs.set(article.slug, file)
   }
-  return articles.transaction(() =>
-    parsed.map(({ file, article }) => ({ file, slug: article.slug, outcome: articles.save(article, options) })),
-  )
+  return parsed
+}
+
+/** Saves parsed files in one transaction: all of them or none. */
+export function saveArticles(articles: ArticleRepository, parsed: ParsedFile[], options: { publish: boolean; now: Date }): ImportResult[] {
+  return articles.transaction(() => parsed.map(({ file, article }) => ({ file, slug: article.slug, outcome: articles.save(article, options) })))
+}
+
+/** Parses every file first, then saves them all in one transaction: one bad file writes nothing. */
+export function importFiles(articles: ArticleRepository, files: string[], options: { publish: boolean; now: Date }): ImportResult[] {
+  return saveArticles(articles, readArticleFiles(files), options)
 }
 
 export function seedFiles(dir: string = SEED_DIR): string[] {

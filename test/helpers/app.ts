@@ -1,5 +1,6 @@
 import type { Test } from 'tap'
 import { buildApp, type App } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
 import { ArticleRepository } from '../../src/articles/repository.js'
 import { openDatabase, type SqliteDatabase } from '../../src/db/database.js'
 import { migrate } from '../../src/db/migrate.js'
@@ -12,13 +13,19 @@ export interface TestApp {
   articles: ArticleRepository
 }
 
-/** The real app on a migrated in-memory database, seeded from seed/ unless `seed: false`; closed after the test. */
-export async function createTestApp(t: Test, options: { seed?: boolean; corsOrigins?: string[] } = {}): Promise<TestApp> {
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef0123456789'
+
+/**
+ * The real app on a migrated in-memory database, seeded from seed/ unless `seed: false`, configured
+ * from `env` as the server would be; closed after the test.
+ */
+export async function createTestApp(t: Test, options: { seed?: boolean; env?: Record<string, string>; now?: () => Date } = {}): Promise<TestApp> {
   const db = openDatabase(':memory:')
   migrate(db)
   const articles = new ArticleRepository(db)
   if (options.seed !== false) seedIfEmpty(articles, new Date('2026-01-15T09:00:00.000Z'))
-  const app = await buildApp({ db, config: { logLevel: 'silent', corsOrigins: options.corsOrigins ?? [] }, logger: false })
+  const config = loadConfig({ DATABASE_PATH: ':memory:', ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...options.env })
+  const app = await buildApp({ db, config, logger: false, ...(options.now ? { now: options.now } : {}) })
   t.teardown(() => app.close())
   return { app, db, articles }
 }

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream'
 import t, { type Test } from 'tap'
 import Type from 'typebox'
 import { buildApp } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
 import { openDatabase } from '../../src/db/database.js'
 import { migrate } from '../../src/db/migrate.js'
 import { loggerOptions } from '../../src/logging.js'
@@ -17,7 +18,7 @@ async function appWithProbes(t: Test) {
   })
   const db = openDatabase(':memory:')
   migrate(db)
-  const app = await buildApp({ db, config: { logLevel: 'info', corsOrigins: [] }, logger: { ...(loggerOptions('info') as object), stream } })
+  const app = await buildApp({ db, config: loadConfig({ DATABASE_PATH: ':memory:' }), logger: { ...(loggerOptions('info') as object), stream } })
   app.get('/probe/crash', async () => {
     throw new Error('secret internals at /srv/app.js:42')
   })

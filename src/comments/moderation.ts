@@ -1,0 +1,97 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import Type from 'typebox'
+import { bearerSecurity, requireAdminToken } from '../auth/bearer.js'
+import type { CursorCodec } from '../http/cursor.js'
+import { Page, pageQuery, readPageRequest, sendPage, type Listing } from '../http/pagination.js'
+import { notFound } from '../http/problem.js'
+import { commonProblems, problemResponses } from '../http/responses.js'
+import { ref } from '../http/schema.js'
+import type { CommentRepository } from './repository.js'
+import { CommentStatus, ModeratedComment } from './schemas.js'
+
+export interface ModerationRoutesOptions {
+  comments: CommentRepository
+  cursors: CursorCodec
+  adminToken: string | undefined
+  now: () => Date
+}
+
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })
+const ListQuery = Type.Object({ ...pageQuery, status: Type.Optional(Type.Enum(['pending', 'approved', 'spam', 'rejected'], { default: 'pending' })) }, { additionalProperties: false })
+const StatusChange = Type.Object({ status: CommentStatus }, { additionalProperties: false })
+const CommentPosition = Type.Integer({ minimum: 1 })
+const authProblems = problemResponses('unauthorized', ...commonProblems)
+
+/** Moderation of comments, for holders of the admin token only; answers are never cached. */
+export const moderationRoutes: FastifyPluginAsyncTypebox<ModerationRoutesOptions> = async (app, { comments, cursors, adminToken, now }) => {
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('cache-control', 'private, no-store')
+  })
+  app.addHook('preHandler', requireAdminToken(adminToken))
+
+  app.get(
+    '/comments',
+    {
+      schema: {
+        operationId: 'listCommentsForModeration',
+        summary: 'List comments by status',
+        description: 'Comments of every article with the given status (`pending` by default), oldest first, emails included.',
+        tags: ['Moderation'],
+        security: bearerSecurity,
+        querystring: ListQuery,
+        response: { 200: Page(ref(ModeratedComment), 'A page of comments.'), ...authProblems },
+      },
+    },
+    async (request, reply) => {
+      const status = request.query.status ?? 'pending'
+      const listing: Listing<typeof CommentPosition> = { scope: `comments/${status}`, position: CommentPosition }
+      const { limit, after } = readPageRequest(cursors, listing, request.query)
+      return sendPage(request, reply, cursors, listing, {
+        rows: comments.listByStatus(status, after ?? 0, limit + 1),
+        limit,
+        positionOf: (comment) => comment.id,
+        toItem: (comment) => comment,
+      })
+    },
+  )
+
+  app.patch(
+    '/comments/:id',
+    {
+      schema: {
+        operationId: 'moderateComment',
+        summary: 'Set a comment\'s status',
+        description: 'Approve, reject or mark as spam. The article\'s `commentCount` and the parent\'s `replyCount` follow at once.',
+        tags: ['Moderation'],
+        security: bearerSecurity,
+        params: IdParams,
+        body: StatusChange,
+        response: { 200: ref(ModeratedComment, { description: 'The comment after the change.' }), ...problemResponses('not-found', 'unauthorized', ...commonProblems) },
+      },
+    },
+    async (request) => {
+      const comment = comments.setStatus(request.params.id, request.body.status, now().toISOString())
+      if (!comment) throw notFound(`There is no comment ${request.params.id}.`)
+      return comment
+    },
+  )
+
+  app.delete(
+    '/comments/:id',
+    {
+      schema: {
+        operationId: 'deleteComment',
+        summary: 'Delete a comment',
+        description: 'Deletes the comment for good; its replies stay, as top-level comments.',
+        tags: ['Moderation'],
+        security: bearerSecurity,
+        params: IdParams,
+        response: { 204: Type.Null({ description: 'Deleted.' }), ...problemResponses('not-found', 'unauthorized', ...commonProblems) },
+      },
+    },
+    async (request, reply) => {
+      if (!comments.delete(request.params.id)) throw notFound(`There is no comment ${request.params.id}.`)
+      return reply.code(204).send(null)
+    },
+  )
+}

@@ -1,0 +1,99 @@
+import t from 'tap'
+import { createTestApp } from '../helpers/app.js'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+t.test('GET /healthz answers 200 ok', async (t) => {
+  const { app } = await createTestApp(t, { seed: false })
+  const res = await app.inject({ method: 'GET', url: '/healthz' })
+  t.equal(res.statusCode, 200)
+  t.match(res.headers['content-type'], /^application\/json/)
+  t.same(res.json(), { status: 'ok' })
+})
+
+t.test('GET /readyz answers 200 on a migrated database', async (t) => {
+  const { app } = await createTestApp(t)
+  const res = await app.inject({ method: 'GET', url: '/readyz' })
+  t.equal(res.statusCode, 200)
+  t.same(res.json(), { status: 'ok' })
+})
+
+t.test('GET /readyz answers 503 when the database has a migration the code does not know', async (t) => {
+  const { app, db } = await createTestApp(t, { seed: false })
+  db.prepare('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)').run(
+    999,
+    'from_the_future',
+    'f'.repeat(64),
+    '2030-01-01T00:00:00.000Z',
+  )
+  const res = await app.inject({ method: 'GET', url: '/readyz' })
+  t.equal(res.statusCode, 503)
+  t.match(res.headers['content-type'], /^application\/problem\+json/)
+  const body = res.json()
+  t.equal(body.type, '/problems/service-unavailable')
+  t.equal(body.status, 503)
+  t.equal(body.title, 'Service Unavailable')
+  t.match(body.detail, /\b999\b/)
+  t.match(body.detail, /from_the_future/)
+  t.equal(body.requestId, res.headers['x-request-id'], 'the problem carries the request id')
+
+  t.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'liveness is unaffected')
+})
+
+t.test('GET /readyz answers 503 when a migration is pending', async (t) => {
+  const { app, db } = await createTestApp(t, { seed: false })
+  t.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200, 'ready before')
+  t.equal(db.prepare('DELETE FROM schema_migrations WHERE version = 1').run().changes, 1)
+  const res = await app.inject({ method: 'GET', url: '/readyz' })
+  t.equal(res.statusCode, 503)
+  t.match(res.headers['content-type'], /^application\/problem\+json/)
+  const body = res.json()
+  t.equal(body.type, '/problems/service-unavailable')
+  t.match(body.detail, /1 migration\(s\) not applied/)
+})
+
+t.test('every response carries an x-request-id', async (t) => {
+  const { app, db } = await createTestApp(t, { seed: false })
+  const ids = new Set<string>()
+  for (const url of ['/healthz', '/readyz', '/no/such/route', '/v1/articles?limit=abc']) {
+    const res = await app.inject({ method: 'GET', url })
+    const id = res.headers['x-request-id']
+    t.type(id, 'string', `${url} (${res.statusCode}) has an x-request-id`)
+    t.match(id, UUID, 'a generated id is a UUID')
+    ids.add(String(id))
+  }
+  t.equal(ids.size, 4, 'each request gets its own id')
+
+  db.prepare("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (999, 'x', 'x', 'x')").run()
+  const failing = await app.inject({ method: 'GET', url: '/readyz' })
+  t.equal(failing.statusCode, 503)
+  t.match(failing.headers['x-request-id'], UUID, 'a 503 has one too')
+})
+
+t.test("a client's safe x-request-id is echoed back", async (t) => {
+  const { app } = await createTestApp(t, { seed: false })
+  const res = await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'abc-123' } })
+  t.equal(res.headers['x-request-id'], 'abc-123')
+
+  const missing = await app.inject({ method: 'GET', url: '/no/such/route', headers: { 'x-request-id': 'trace.id:42_ok' } })
+  t.equal(missing.statusCode, 404)
+  t.equal(missing.headers['x-request-id'], 'trace.id:42_ok')
+  t.equal(missing.json().requestId, 'trace.id:42_ok', 'and used in problem bodies')
+
+  const longest = 'a'.repeat(128)
+  t.equal((await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': longest } })).headers['x-request-id'], longest, '128 characters is allowed')
+})
+
+t.test("an unsafe x-request-id is replaced by a generated one", async (t) => {
+  const { app } = await createTestApp(t, { seed: false })
+  for (const unsafe of ['bad id with spaces', 'x'.repeat(300), 'a'.repeat(129), '<script>', 'a/b', 'ünïcode', 'line\tbreak']) {
+    const res = await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': unsafe } })
+    t.equal(res.statusCode, 200)
+    const id = res.headers['x-request-id']
+    t.not(id, unsafe, `${JSON.stringify(unsafe.slice(0, 20))} is not echoed`)
+    t.match(id, UUID, 'a generated one is sent instead')
+  }
+  const missing = await app.inject({ method: 'GET', url: '/no/such/route', headers: { 'x-request-id': 'bad id with spaces' } })
+  t.match(missing.json().requestId, UUID)
+  t.equal(missing.json().requestId, missing.headers['x-request-id'])
+})

@@ -1,0 +1,324 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
+import t from 'tap'
+import { runImportCli } from '../../src/importer/cli.js'
+
+const SEED_DIR = fileURLToPath(new URL('../../seed/', import.meta.url))
+const SEED_FILE = join(SEED_DIR, 'lower-back-pain-deep-tissue-massage.txt')
+const SEED_SLUG = 'lower-back-pain-deep-tissue-massage'
+
+const FIRST_RUN = '2026-03-01T10:00:00.000Z'
+const SECOND_RUN = '2026-03-02T11:00:00.000Z'
+const THIRD_RUN = '2026-03-03T12:00:00.000Z'
+
+interface CliRun {
+  code: number
+  stdout: string[]
+  stderr: string[]
+}
+
+/** Runs the import command in-process against the database file `dbPath`, at the fixed time `now`. */
+function cli(argv: string[], dbPath: string, now: string = FIRST_RUN): CliRun {
+  const stdout: string[] = []
+  const stderr: string[] = []
+  const code = runImportCli(argv, {
+    env: { DATABASE_PATH: dbPath },
+    stdout: (text) => stdout.push(text),
+    stderr: (text) => stderr.push(text),
+    now: () => new Date(now),
+  })
+  return { code, stdout, stderr }
+}
+
+interface ArticleRow {
+  id: number
+  slug: string
+  title: string
+  status: string
+  published_at: string | null
+  created_at: string
+  updated_at: string
+}
+
+interface EntryRow {
+  article_id: number
+  kind: string
+  position: number
+  slug: string
+  name: string
+  description: string
+}
+
+interface Dump {
+  articles: ArticleRow[]
+  entries: EntryRow[]
+  migrations: unknown[]
+}
+
+/** Every row of the content tables, in a stable order. */
+function dump(dbPath: string): Dump {
+  const db = new Database(dbPath, { fileMustExist: true })
+  try {
+    return {
+      articles: db.prepare('SELECT * FROM articles ORDER BY id').all() as ArticleRow[],
+      entries: db.prepare('SELECT * FROM article_entries ORDER BY article_id, kind, position').all() as EntryRow[],
+      migrations: db.prepare('SELECT * FROM schema_migrations ORDER BY version').all(),
+    }
+  } finally {
+    db.close()
+  }
+}
+
+/** A short article in the seed's style: a title, an introduction, a technique list and a conclusion. */
+function articleText(title: string): string {
+  return [
+    title,
+    '',
+    `An introduction to ${title.toLowerCase()} and what it can do for your back and shoulders.`,
+    '',
+    'Techniques Used',
+    '',
+    '  1. Long Strokes: Slow gliding strokes along the length of the muscle.',
+    '  1. Kneading: Lifting and squeezing the muscle to loosen it.',
+    '',
+    'Conclusion',
+    '',
+    'Book a session and feel the difference for yourself.',
+  ].join('\n')
+}
+
+t.test('--dry-run with one file prints that article as one JSON object and writes nothing', async (t) => {
+  const dir = t.testdir({})
+  const dbPath = join(dir, 'content.db')
+  const run = cli(['--dry-run', SEED_FILE], dbPath)
+
+  t.equal(run.code, 0)
+  t.same(run.stderr, [])
+  t.equal(run.stdout.length, 1, 'one write to stdout')
+  const article = JSON.parse(run.stdout.join('\n')) as Record<string, unknown>
+  t.type(article, 'object')
+  t.notOk(Array.isArray(article), 'one file gives an object, not an array')
+  t.same(
+    Object.keys(article).sort(),
+    ['benefits', 'readingTimeMinutes', 'sections', 'slug', 'summary', 'techniques', 'title', 'wordCount'],
+    "the API's field names, nothing else",
+  )
+  t.equal(article.title, 'Lower Back Pain Deep Tissue Massage')
+  t.equal(article.slug, SEED_SLUG)
+  t.match(article.summary, /^Lower back pain can be debilitating/)
+  t.type(article.wordCount, 'number')
+  t.ok((article.wordCount as number) > 500)
+  t.equal(article.readingTimeMinutes, Math.ceil((article.wordCount as number) / 200))
+  const sections = article.sections as { heading?: string }[]
+  t.equal(sections.filter((section) => section.heading !== undefined).length, 6, 'six headed sections')
+  t.equal((article.techniques as unknown[]).length, 4)
+  t.equal((article.benefits as unknown[]).length, 5)
+
+  t.notOk(existsSync(dbPath), 'no database file is created')
+  t.same(readdirSync(dir), [], 'nothing at all is written next to it')
+})
+
+t.test('--dry-run with two files prints an array of both articles', async (t) => {
+  const dir = t.testdir({ 'hot-stone.txt': articleText('Hot Stone Massage') })
+  const dbPath = join(dir, 'content.db')
+  const run = cli(['--dry-run', SEED_FILE, join(dir, 'hot-stone.txt')], dbPath)
+
+  t.equal(run.code, 0)
+  t.same(run.stderr, [])
+  t.equal(run.stdout.length, 1)
+  const articles = JSON.parse(run.stdout.join('\n')) as { slug: string; techniques: { name: string }[] }[]
+  t.ok(Array.isArray(articles))
+  t.same(
+    articles.map((article) => article.slug),
+    [SEED_SLUG, 'hot-stone-massage'],
+    'in the order given',
+  )
+  t.same(
+    articles[1]?.techniques.map((technique) => technique.name),
+    ['Long Strokes', 'Kneading'],
+  )
+  t.notOk(existsSync(dbPath), 'no database file is created')
+})
+
+t.test('import creates a draft, --publish publishes it, an identical run changes nothing', async (t) => {
+  const dir = t.testdir({})
+  const dbPath = join(dir, 'content.db')
+
+  const first = cli([SEED_FILE], dbPath, FIRST_RUN)
+  t.equal(first.code, 0)
+  t.same(first.stderr, [])
+  t.same(first.stdout, [`created ${SEED_SLUG} (${SEED_FILE})`])
+  const afterFirst = dump(dbPath)
+  t.equal(afterFirst.articles.length, 1)
+  t.match(afterFirst.articles[0], { slug: SEED_SLUG, status: 'draft', published_at: null, created_at: FIRST_RUN, updated_at: FIRST_RUN })
+  t.equal(afterFirst.entries.length, 9, 'a draft has its entries too')
+
+  const second = cli(['--publish', SEED_FILE], dbPath, SECOND_RUN)
+  t.equal(second.code, 0)
+  t.same(second.stderr, [])
+  t.same(second.stdout, [`updated ${SEED_SLUG} (${SEED_FILE})`])
+  const afterSecond = dump(dbPath)
+  t.equal(afterSecond.articles.length, 1, 'the same article, not a second one')
+  t.match(afterSecond.articles[0], {
+    id: afterFirst.articles[0]?.id,
+    status: 'published',
+    published_at: SECOND_RUN,
+    created_at: FIRST_RUN,
+    updated_at: SECOND_RUN,
+  })
+
+  const third = cli(['--publish', SEED_FILE], dbPath, THIRD_RUN)
+  t.equal(third.code, 0)
+  t.same(third.stderr, [])
+  t.same(third.stdout, [`unchanged ${SEED_SLUG} (${SEED_FILE})`])
+  const afterThird = dump(dbPath)
+  t.same(afterThird, afterSecond, 'no row changed')
+  t.equal(afterThird.articles[0]?.updated_at, SECOND_RUN, 'updated_at is not moved to the third run')
+
+  const withoutPublish = cli([SEED_FILE], dbPath, THIRD_RUN)
+  t.same(withoutPublish.stdout, [`unchanged ${SEED_SLUG} (${SEED_FILE})`], 'importing again without --publish does not unpublish it')
+  t.same(dump(dbPath), afterSecond)
+})
+
+t.test('--seed imports seed/*.txt as published, and a second --seed run changes nothing', async (t) => {
+  const dir = t.testdir({})
+  const dbPath = join(dir, 'content.db')
+  const seedFiles = readdirSync(SEED_DIR).filter((file) => file.endsWith('.txt'))
+
+  const first = cli(['--seed'], dbPath, FIRST_RUN)
+  t.equal(first.code, 0)
+  t.same(first.stderr, [])
+  t.equal(first.stdout.length, seedFiles.length, 'one line per seed file')
+  t.ok(first.stdout.includes(`created ${SEED_SLUG} (${SEED_FILE})`))
+  const before = dump(dbPath)
+  t.equal(before.articles.length, seedFiles.length)
+  for (const row of before.articles) t.match(row, { status: 'published', published_at: FIRST_RUN })
+
+  const article = before.articles.find((row) => row.slug === SEED_SLUG)!
+  t.ok(article)
+  const entries = before.entries.filter((entry) => entry.article_id === article.id)
+  const names = (kind: string) => entries.filter((entry) => entry.kind === kind).map((entry) => entry.name)
+  t.same(names('techniques'), ['Deep Pressure', 'Friction', 'Stripping', 'Trigger Point Therapy'])
+  t.same(names('benefits'), [
+    'Pain Relief',
+    'Improved Blood Circulation',
+    'Increased Flexibility and Range of Motion',
+    'Stress Reduction',
+    'Injury Rehabilitation',
+  ])
+  t.match(entries.find((entry) => entry.kind === 'techniques' && entry.position === 4), {
+    slug: 'trigger-point-therapy',
+    description: /^Trigger points are tight knots/,
+  })
+
+  const second = cli(['--seed'], dbPath, SECOND_RUN)
+  t.equal(second.code, 0)
+  t.same(second.stderr, [])
+  t.same(second.stdout, first.stdout.map((line) => line.replace(/^created /, 'unchanged ')))
+  t.same(dump(dbPath), before, 'articles and article_entries are exactly as before')
+})
+
+t.test('a bad file fails the whole run, names the file and the reason, and writes nothing', async (t) => {
+  const cases: { name: string; content?: Buffer | string; reason: RegExp }[] = [
+    { name: 'empty.txt', content: '', reason: /empty/ },
+    {
+      name: 'nul-bytes.txt',
+      content: Buffer.from('Deep Tissue Massage\n\nA first\u0000paragraph with a NUL\u0000 in it.\n', 'utf8'),
+      reason: /binary/,
+    },
+    {
+      name: 'image.png',
+      content: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0xff, 0xfe]),
+      reason: /not UTF-8/,
+    },
+    { name: 'no-title.txt', content: '1. Item: text\n2. Other: more text\n', reason: /no title/ },
+    { name: 'missing.txt', reason: /no such file/ },
+  ]
+
+  for (const { name, content, reason } of cases) {
+    t.test(name, async (t) => {
+      const dir = t.testdir({
+        'existing.txt': articleText('Hot Stone Massage'),
+        'good.txt': articleText('Swedish Massage Basics'),
+        ...(content === undefined ? {} : { [name]: content }),
+      })
+      const dbPath = join(dir, 'content.db')
+      const bad = join(dir, name)
+      t.equal(existsSync(bad), content !== undefined)
+
+      const setup = cli(['--publish', join(dir, 'existing.txt')], dbPath)
+      t.equal(setup.code, 0)
+      const tables = dump(dbPath)
+      t.equal(tables.articles.length, 1)
+      const bytes = readFileSync(dbPath)
+
+      const run = cli(['--publish', join(dir, 'good.txt'), bad], dbPath, SECOND_RUN)
+      t.equal(run.code, 1)
+      t.same(run.stdout, [], 'no outcome is reported')
+      t.equal(run.stderr.length, 1)
+      const message = run.stderr.join('\n')
+      t.ok(message.includes(bad), 'the message names the bad file')
+      t.match(message, reason, 'the message gives the reason')
+      t.match(message, /nothing was written/)
+      t.notOk(message.includes(join(dir, 'good.txt')), 'the good file is not blamed')
+
+      t.same(dump(dbPath), tables, 'not even the good file of that run is written')
+      t.ok(readFileSync(dbPath).equals(bytes), 'the database file is byte-for-byte the same')
+    })
+  }
+})
+
+t.test('two files whose titles give the same slug fail the run', async (t) => {
+  const dir = t.testdir({
+    'a.txt': articleText('Hot Stone Massage'),
+    'b.txt': articleText('Hot-Stone Massage!'),
+  })
+  const dbPath = join(dir, 'content.db')
+  const run = cli(['--publish', join(dir, 'a.txt'), join(dir, 'b.txt')], dbPath)
+
+  t.equal(run.code, 1)
+  t.same(run.stdout, [])
+  const message = run.stderr.join('\n')
+  t.ok(message.includes(join(dir, 'a.txt')) && message.includes(join(dir, 'b.txt')), 'both files are named')
+  t.ok(message.includes('hot-stone-massage'), 'the clashing slug is named')
+  t.notOk(existsSync(dbPath), 'not even a database is created')
+})
+
+t.test('usage errors exit 2 and --help exits 0', async (t) => {
+  const dir = t.testdir({})
+  const dbPath = join(dir, 'content.db')
+
+  const none = cli([], dbPath)
+  t.equal(none.code, 2, 'no files')
+  t.same(none.stdout, [])
+  t.match(none.stderr.join('\n'), /no files given/)
+  t.match(none.stderr.join('\n'), /usage:/)
+
+  const publishOnly = cli(['--publish'], dbPath)
+  t.equal(publishOnly.code, 2, 'flags but no files')
+  t.match(publishOnly.stderr.join('\n'), /usage:/)
+
+  const unknown = cli(['--frobnicate', SEED_FILE], dbPath)
+  t.equal(unknown.code, 2, 'an unknown flag')
+  t.same(unknown.stdout, [])
+  t.match(unknown.stderr.join('\n'), /--frobnicate/)
+  t.match(unknown.stderr.join('\n'), /usage:/)
+
+  const help = cli(['--help'], dbPath)
+  t.equal(help.code, 0)
+  t.same(help.stderr, [])
+  t.match(help.stdout.join('\n'), /usage:.*--publish.*--dry-run/s)
+
+  t.notOk(existsSync(dbPath), 'none of these opens the database')
+})
+
+t.test('a DATABASE_PATH that cannot be opened is an error, exit 1', async (t) => {
+  const dir = t.testdir({ 'not-a-dir': 'a file, not a directory' })
+  const dbPath = join(dir, 'not-a-dir', 'content.db')
+  const run = cli([SEED_FILE], dbPath)
+  t.equal(run.code, 1)
+  t.same(run.stdout, [])
+  t.match(run.stderr.join('\n'), /import failed/)
+})
