@@ -14,6 +14,7 @@ interface ArticleRow {
   updated_at: string
   word_count: number
   reading_time_minutes: number
+  comment_count: number
 }
 
 interface ArticleDocumentRow extends ArticleRow {
@@ -27,7 +28,7 @@ export interface PublishedPosition {
 
 export type SaveOutcome = 'created' | 'updated' | 'unchanged'
 
-const SUMMARY_COLUMNS = 'id, slug, title, summary, status, published_at, updated_at, word_count, reading_time_minutes'
+const SUMMARY_COLUMNS = 'id, slug, title, summary, status, published_at, updated_at, word_count, reading_time_minutes, comment_count'
 
 export class ArticleRepository {
   private readonly firstPublished
@@ -150,6 +151,7 @@ export function toArticleSummary(row: ArticleRow): ArticleSummary {
     updatedAt: row.updated_at,
     wordCount: row.word_count,
     readingTimeMinutes: row.reading_time_minutes,
+    commentCount: row.comment_count,
   }
 }
 

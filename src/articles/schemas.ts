@@ -58,6 +58,7 @@ const summaryProperties = {
   updatedAt: Timestamp,
   wordCount: Type.Integer({ minimum: 0, examples: [1042] }),
   readingTimeMinutes: Type.Integer({ minimum: 1, examples: [6] }),
+  commentCount: Type.Integer({ minimum: 0, description: 'Approved reader comments.', examples: [2] }),
 }
 
 export const ArticleSummary = Type.Object(summaryProperties, {

@@ -46,7 +46,7 @@ export function buildExamples(): OperationExamples {
     return {
       responses: {
         listArticles: page(articles.listPublished(undefined, DEFAULT_PAGE_SIZE).map(toArticleSummary)),
-        getArticle: article,
+        getArticle: articles.findPublished(article.slug),
         listArticleTechniques: entryPage('techniques'),
         listArticleBenefits: entryPage('benefits'),
         listTechniques: catalogPage('techniques'),
