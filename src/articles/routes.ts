@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import type { CursorCodec } from '../http/cursor.js'
-import { Page, pageQuery, readPageRequest, sendPage, type Listing } from '../http/pagination.js'
+import { Page, pageQuery, respondWithPage, type Listing } from '../http/pagination.js'
 import { notFound } from '../http/problem.js'
 import { commonProblems, problemResponses } from '../http/responses.js'
 import { ref, SlugParam, Timestamp } from '../http/schema.js'
@@ -35,10 +35,8 @@ export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = as
       },
     },
     async (request, reply) => {
-      const { limit, after } = readPageRequest(cursors, publishedListing, request.query)
-      return sendPage(request, reply, cursors, publishedListing, {
-        rows: articles.listPublished(after, limit + 1),
-        limit,
+      return respondWithPage(request, reply, cursors, publishedListing, {
+        fetch: (after, limit) => articles.listPublished(after, limit),
         positionOf: (row) => ({ publishedAt: row.published_at!, id: row.id }),
         toItem: toArticleSummary,
       })
@@ -82,13 +80,9 @@ export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = as
         const { slug } = request.params
         const articleId = articles.findPublishedId(slug)
         if (articleId === undefined) throw notFound(`No published article has the slug "${slug}".`)
-        const listing = entryListing(kind, slug)
-        const { limit, after } = readPageRequest(cursors, listing, request.query)
-        return sendPage(request, reply, cursors, listing, {
-          rows: articles.entries(articleId, kind, after ?? 0, limit + 1),
-          limit,
+        return respondWithPage(request, reply, cursors, entryListing(kind, slug), {
+          fetch: (after, limit) => articles.entries(articleId, kind, after ?? 0, limit),
           positionOf: (entry) => entry.position,
-          toItem: (entry) => entry,
         })
       },
     )

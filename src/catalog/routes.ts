@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import type { EntryKind } from '../articles/repository.js'
 import type { CursorCodec } from '../http/cursor.js'
-import { Page, pageQuery, readPageRequest, sendPage, type Listing } from '../http/pagination.js'
+import { Page, pageQuery, respondWithPage, type Listing } from '../http/pagination.js'
 import { notFound } from '../http/problem.js'
 import { commonProblems, problemResponses } from '../http/responses.js'
 import { ref, SlugParam } from '../http/schema.js'
@@ -40,12 +40,9 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         },
       },
       async (request, reply) => {
-        const { limit, after } = readPageRequest(cursors, listing, request.query)
-        return sendPage(request, reply, cursors, listing, {
-          rows: catalog.list(kind, after, limit + 1),
-          limit,
+        return respondWithPage(request, reply, cursors, listing, {
+          fetch: (after, limit) => catalog.list(kind, after, limit),
           positionOf: (entry) => entry.slug,
-          toItem: (entry) => entry,
         })
       },
     )

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { bearerSecurity, requireAdminToken } from '../auth/bearer.js'
 import type { CursorCodec } from '../http/cursor.js'
-import { Page, pageQuery, readPageRequest, sendPage, type Listing } from '../http/pagination.js'
+import { Page, pageQuery, respondWithPage, type Listing } from '../http/pagination.js'
 import { notFound } from '../http/problem.js'
 import { commonProblems, problemResponses } from '../http/responses.js'
 import { ref } from '../http/schema.js'
@@ -45,12 +45,9 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<ModerationRoutesOptions
     async (request, reply) => {
       const status = request.query.status ?? 'pending'
       const listing: Listing<typeof CommentPosition> = { scope: `comments/${status}`, position: CommentPosition }
-      const { limit, after } = readPageRequest(cursors, listing, request.query)
-      return sendPage(request, reply, cursors, listing, {
-        rows: comments.listByStatus(status, after ?? 0, limit + 1),
-        limit,
+      return respondWithPage(request, reply, cursors, listing, {
+        fetch: (after, limit) => comments.listByStatus(status, after ?? 0, limit),
         positionOf: (comment) => comment.id,
-        toItem: (comment) => comment,
       })
     },
   )

@@ -6,7 +6,7 @@ import type { ArticleRepository } from '../articles/repository.js'
 import { writeTransaction, type SqliteDatabase } from '../db/database.js'
 import type { CursorCodec } from '../http/cursor.js'
 import { IDEMPOTENCY_KEY, type IdempotencyStore, type StoredAnswer } from '../http/idempotency.js'
-import { Page, pageQuery, readPageRequest, sendPage, type Listing } from '../http/pagination.js'
+import { Page, pageQuery, respondWithPage, type Listing } from '../http/pagination.js'
 import { HttpProblem, notFound } from '../http/problem.js'
 import { commonProblems, problemResponses } from '../http/responses.js'
 import { ref, SlugParam } from '../http/schema.js'
@@ -115,12 +115,9 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
       const { slug } = request.params
       const articleId = publishedArticle(slug)
       const listing: Listing<typeof CommentPosition> = { scope: `articles/${slug}/comments`, position: CommentPosition }
-      const { limit, after } = readPageRequest(cursors, listing, request.query)
-      return sendPage(request, reply, cursors, listing, {
-        rows: comments.listApproved(articleId, after ?? 0, limit + 1),
-        limit,
+      return respondWithPage(request, reply, cursors, listing, {
+        fetch: (after, limit) => comments.listApproved(articleId, after ?? 0, limit),
         positionOf: (comment) => comment.id,
-        toItem: (comment) => comment,
       })
     },
   )

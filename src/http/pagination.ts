@@ -31,35 +31,39 @@ export interface Listing<Position extends TSchema> {
   position: Position
 }
 
-export interface PageRequest<Position> {
-  limit: number
-  after: Position | undefined
+interface PageQuery {
+  limit?: number
+  cursor?: string
 }
 
-export function readPageRequest<P extends TSchema>(codec: CursorCodec, listing: Listing<P>, query: { limit?: number; cursor?: string }): PageRequest<Static<P>> {
-  const limit = query.limit ?? DEFAULT_PAGE_SIZE
-  if (query.cursor === undefined) return { limit, after: undefined }
-  const after = codec.decode(listing.scope, query.cursor, listing.position)
-  if (after === undefined) throw invalidParameter('query', 'cursor', 'is not a cursor that this list issued')
-  return { limit, after }
+export interface PageSource<Row, Item, Position> {
+  /** Rows after `after` (from the start when undefined), at most `limit` of them. */
+  fetch: (after: Position | undefined, limit: number) => Row[]
+  positionOf: (row: Row) => Position
+  toItem?: (row: Row) => Item
 }
 
 /**
- * Sends one page of rows fetched with `limit + 1`: the extra row only proves that a next page exists.
- * Sets the RFC 8288 `Link: rel="next"` header with the request's own query and the next cursor.
+ * Answers a list request with one page: reads `limit` and `cursor` from the query (a cursor this
+ * listing did not issue is a 400), fetches one row more than the page to learn whether a next page
+ * exists, and sets the RFC 8288 `Link: rel="next"` header with the request's own query.
  */
-export function sendPage<Row, Item, P extends TSchema>(
-  request: FastifyRequest,
+export function respondWithPage<P extends TSchema, Row, Item = Row>(
+  request: Pick<FastifyRequest, 'url'> & { query: PageQuery },
   reply: FastifyReply,
   codec: CursorCodec,
   listing: Listing<P>,
-  page: { rows: Row[]; limit: number; positionOf: (row: Row) => Static<P>; toItem: (row: Row) => Item },
-) {
-  const { rows, limit, positionOf, toItem } = page
-  const hasMore = rows.length > limit
-  const pageRows = hasMore ? rows.slice(0, limit) : rows
-  const nextCursor = hasMore ? codec.encode(listing.scope, positionOf(pageRows.at(-1)!)) : null
+  source: PageSource<Row, Item, Static<P>>,
+): { data: Item[]; meta: { limit: number; nextCursor: string | null } } {
+  const { cursor } = request.query
+  const limit = request.query.limit ?? DEFAULT_PAGE_SIZE
+  const after = cursor === undefined ? undefined : codec.decode(listing.scope, cursor, listing.position)
+  if (cursor !== undefined && after === undefined) throw invalidParameter('query', 'cursor', 'is not a cursor that this list issued')
+  const rows = source.fetch(after, limit + 1)
+  const pageRows = rows.slice(0, limit)
+  const nextCursor = rows.length > limit ? codec.encode(listing.scope, source.positionOf(pageRows.at(-1)!)) : null
   if (nextCursor) reply.header('link', `<${nextPageUrl(request.url, nextCursor)}>; rel="next"`)
+  const toItem = source.toItem ?? ((row: Row) => row as unknown as Item)
   return { data: pageRows.map(toItem), meta: { limit, nextCursor } }
 }
 
