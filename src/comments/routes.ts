@@ -8,7 +8,7 @@ import type { CursorCodec } from '../http/cursor.js'
 import { IDEMPOTENCY_KEY, type IdempotencyStore, type StoredAnswer } from '../http/idempotency.js'
 import { Page, pageQuery, respondWithPage, type Listing } from '../http/pagination.js'
 import { HttpProblem, notFound } from '../http/problem.js'
-import { commonProblems, problemResponses } from '../http/responses.js'
+import { commonProblems, problemResponses, rateLimitHeaders, responseHeaders } from '../http/responses.js'
 import { ref, SlugParam } from '../http/schema.js'
 import type { CommentRepository } from './repository.js'
 import { CreatedComment, HONEYPOT_FIELD, NewComment, PublicComment, type CommentStatus } from './schemas.js'
@@ -62,7 +62,10 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
         headers: CreateHeaders,
         body: ref(NewComment),
         response: {
-          201: ref(CreatedComment, { description: 'The comment is stored (on disk). `Location` is its public URL once approved.' }),
+          201: {
+            ...ref(CreatedComment, { description: 'The comment is stored (on disk). `Location` is its public URL once approved.' }),
+            headers: { Location: responseHeaders.location, ...(options.ratePerMinute > 0 ? rateLimitHeaders : {}) },
+          },
           ...problemResponses('not-found', 'conflict', 'payload-too-large', 'unsupported-media-type', 'idempotency-key-reused', 'too-many-requests', ...commonProblems),
         },
       },

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import Type, { type Static, type TSchema } from 'typebox'
 import type { CursorCodec } from './cursor.js'
 import { invalidParameter } from './problem.js'
+import { responseHeaders } from './responses.js'
 import { Nullable, ref } from './schema.js'
 
 export const DEFAULT_PAGE_SIZE = 20
@@ -22,7 +23,7 @@ export const PageMeta = Type.Object(
 )
 
 export function Page<T extends TSchema>(item: T, description: string) {
-  return Type.Object({ data: Type.Array(item), meta: ref(PageMeta) }, { additionalProperties: false, description })
+  return Type.Object({ data: Type.Array(item), meta: ref(PageMeta) }, { additionalProperties: false, description, headers: { Link: responseHeaders.link } })
 }
 
 export interface Listing<Position extends TSchema> {

@@ -3,13 +3,51 @@ import { ref } from './schema.js'
 
 const ProblemRef = ref(Problem)
 
+interface HeaderSchema {
+  type: 'string' | 'integer'
+  description: string
+}
+
+/** Response headers as the OpenAPI document lists them (`headers` beside a response schema). */
+export const responseHeaders = {
+  link: { type: 'string', description: 'RFC 8288 link to the next page, `<...>; rel="next"`; absent on the last page.' },
+  location: { type: 'string', description: 'The URL of the created resource.' },
+  wwwAuthenticate: { type: 'string', description: 'The authentication scheme to use: `Bearer`.' },
+  retryAfter: { type: 'integer', description: 'Seconds to wait before trying again.' },
+  rateLimitLimit: { type: 'integer', description: 'Requests allowed in the window (IETF RateLimit headers draft).' },
+  rateLimitRemaining: { type: 'integer', description: 'Requests left in the window.' },
+  rateLimitReset: { type: 'integer', description: 'Seconds until the window resets.' },
+} satisfies Record<string, HeaderSchema>
+
+export const rateLimitHeaders = {
+  'RateLimit-Limit': responseHeaders.rateLimitLimit,
+  'RateLimit-Remaining': responseHeaders.rateLimitRemaining,
+  'RateLimit-Reset': responseHeaders.rateLimitReset,
+}
+
+const problemHeaders: Partial<Record<ProblemType, Record<string, HeaderSchema>>> = {
+  unauthorized: { 'WWW-Authenticate': responseHeaders.wwwAuthenticate },
+  'too-many-requests': { 'Retry-After': responseHeaders.retryAfter, ...rateLimitHeaders },
+}
+
+interface ProblemResponse {
+  description: string
+  headers?: Record<string, HeaderSchema>
+  content: { 'application/problem+json': { schema: typeof ProblemRef } }
+}
+
 /** Response schemas for the problems a route can answer with, sent as `application/problem+json`. */
 export function problemResponses(...types: ProblemType[]) {
-  const responses: Record<number, { description: string; content: { 'application/problem+json': { schema: typeof ProblemRef } } }> = {}
+  const responses: Record<number, ProblemResponse> = {}
   for (const type of types) {
     const { status, about } = problemTypes[type]
-    const description = responses[status] ? `${responses[status].description} Or: ${about}` : about
-    responses[status] = { description, content: { 'application/problem+json': { schema: ProblemRef } } }
+    const previous = responses[status]
+    const headers = { ...previous?.headers, ...problemHeaders[type] }
+    responses[status] = {
+      description: previous ? `${previous.description} Or: ${about}` : about,
+      ...(Object.keys(headers).length > 0 ? { headers } : {}),
+      content: { 'application/problem+json': { schema: ProblemRef } },
+    }
   }
   return responses
 }
