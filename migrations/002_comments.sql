@@ -2,11 +2,9 @@
 -- moves a comment into or out of 'approved', so commentCount and replyCount are always exact.
 ALTER TABLE articles ADD COLUMN comment_count INTEGER NOT NULL DEFAULT 0;
 
--- Salts the hash of client addresses kept for abuse control; the address itself is never stored.
-INSERT INTO settings (name, value) VALUES ('client_hash_salt', lower(hex(randomblob(32))));
-
 CREATE TABLE comments (
-  id           INTEGER PRIMARY KEY,
+  -- AUTOINCREMENT: a deleted comment's id is never given to another (replayed answers name it).
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
   article_id   INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
   -- A deleted parent leaves its replies in place, as top-level comments.
   parent_id    INTEGER REFERENCES comments (id) ON DELETE SET NULL,
@@ -15,7 +13,6 @@ CREATE TABLE comments (
   author_url   TEXT,
   body         TEXT    NOT NULL,
   status       TEXT    NOT NULL CHECK (status IN ('pending', 'approved', 'spam', 'rejected')),
-  client_hash  TEXT    NOT NULL,
   reply_count  INTEGER NOT NULL DEFAULT 0,
   created_at   TEXT    NOT NULL,
   updated_at   TEXT    NOT NULL

@@ -5,7 +5,7 @@ import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
-import type { TSchema } from 'typebox'
+import Type, { type TSchema } from 'typebox'
 import { ArticleRepository } from './articles/repository.js'
 import { articleRoutes } from './articles/routes.js'
 import { articleComponents } from './articles/schemas.js'
@@ -22,7 +22,7 @@ import { readMigrations } from './db/migrate.js'
 import { docsRoutes, openApi } from './docs/plugin.js'
 import { healthRoutes } from './health/routes.js'
 import { CursorCodec } from './http/cursor.js'
-import { useProblemResponses } from './http/errors.js'
+import { sendProblem, useProblemResponses } from './http/errors.js'
 import { IdempotencyStore } from './http/idempotency.js'
 import { PageMeta } from './http/pagination.js'
 import { HttpProblem, Problem, ValidationIssue } from './http/problem.js'
@@ -41,7 +41,8 @@ export interface AppOptions {
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 const REQUEST_ID = /^[\w.:-]{1,128}$/
-const EXPOSED_HEADERS = ['ETag', 'Link', 'Location', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'X-Request-Id']
+const EXPOSED_HEADERS = ['Link', 'Location', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'X-Request-Id']
+const NO_QUERY = Type.Object({}, { additionalProperties: false })
 
 const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...catalogComponents, ...commentComponents]
 
@@ -58,11 +59,17 @@ export async function buildApp(options: AppOptions) {
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     bodyLimit: 1024 * 1024,
+    // Requests Fastify refuses before routing (a malformed URL) get a problem like any other.
+    frameworkErrors: (error, request, reply) => sendProblem(request, reply, new HttpProblem('bad-request', error.message)),
     // A hop count trusts that many proxies in front of the server.
     trustProxy: typeof config.trustProxy === 'number' ? (_address: string, hop: number) => hop < (config.trustProxy as number) : config.trustProxy,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   for (const schema of sharedSchemas) app.addSchema(schema)
+  // An API route that declares no query parameters takes none: an unknown one is a 400, as on lists.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/v1/') && route.schema && !route.schema.querystring) route.schema.querystring = NO_QUERY
+  })
   useValidators(app, sharedSchemas)
   useProblemResponses(app)
   app.addHook('onRequest', async (request, reply) => {
@@ -73,7 +80,13 @@ export async function buildApp(options: AppOptions) {
   })
 
   await app.register(helmet, { global: true })
-  await app.register(cors, { origin: config.corsOrigins.length > 0 ? config.corsOrigins : false, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 })
+  await app.register(cors, {
+    origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
+    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+    exposedHeaders: EXPOSED_HEADERS,
+    maxAge: 600,
+  })
   await app.register(rateLimit, {
     global: false,
     enableDraftSpec: true,
@@ -99,7 +112,6 @@ export async function buildApp(options: AppOptions) {
         cursors,
         moderation: config.commentModeration,
         ratePerMinute: config.commentRateLimitPerMinute,
-        clientHashSalt: readSetting(db, 'client_hash_salt'),
         now,
       })
       await v1.register(moderationRoutes, { comments, cursors, adminToken: config.adminToken, now })

@@ -9,7 +9,7 @@ const Environment = Type.Object({
   PORT: Type.Optional(Type.String({ pattern: '^\\d{1,5}$' })),
   HOST: Type.Optional(Type.String({ minLength: 1 })),
   DATABASE_PATH: Type.Optional(Type.String({ minLength: 1 })),
-  ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+  ADMIN_TOKEN: Type.Optional(Type.String({ pattern: '^[\\x21-\\x7e]+$', description: 'visible ASCII, no spaces' })),
   LOG_LEVEL: Type.Optional(Type.Enum([...LOG_LEVELS])),
   CORS_ORIGINS: Type.Optional(Type.String()),
   COMMENT_MODERATION: Type.Optional(Type.Enum(['manual', 'auto'])),

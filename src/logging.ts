@@ -2,7 +2,7 @@ import type { FastifyRequest, FastifyServerOptions } from 'fastify'
 
 /**
  * pino options for the service: request lines carry the method, path and request id but never the
- * client's address; credentials and personal fields are censored wherever they appear.
+ * query string or the client's address; credentials and personal fields are censored wherever they appear.
  */
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
@@ -12,7 +12,8 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
       censor: '[redacted]',
     },
     serializers: {
-      req: (request: FastifyRequest) => ({ method: request.method, url: request.url }),
+      // The path only: a query string may carry what a client should not have put there (an email).
+      req: (request: FastifyRequest) => ({ method: request.method, path: request.url.split('?')[0] }),
     },
   }
 }

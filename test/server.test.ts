@@ -157,7 +157,7 @@ t.test('the compiled server', async (t) => {
     t.ok(forArticle.some((line) => line.msg === 'request completed'))
     t.match(
       forArticle.find((line) => line.msg === 'incoming request'),
-      { req: { method: 'GET', url: `/v1/articles/${SEED_SLUG}` } },
+      { req: { method: 'GET', path: `/v1/articles/${SEED_SLUG}` } },
     )
     t.notOk(server.stdout().includes('remoteAddress'), 'no remoteAddress field is logged')
     t.notOk(server.stdout().includes('remotePort'), 'no remotePort field is logged')

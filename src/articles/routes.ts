@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import type { CursorCodec } from '../http/cursor.js'
-import { Page, pageQuery, respondWithPage, type Listing } from '../http/pagination.js'
+import { ListQuery, Page, respondWithPage, type Listing } from '../http/pagination.js'
 import { notFound } from '../http/problem.js'
 import { commonProblems, problemResponses } from '../http/responses.js'
-import { ref, SlugParam, Timestamp } from '../http/schema.js'
+import { ref, SlugParams, Timestamp } from '../http/schema.js'
 import { toArticleSummary, type ArticleRepository, type EntryKind } from './repository.js'
 import { Article, ArticleEntry, ArticleSummary } from './schemas.js'
 
@@ -13,8 +13,6 @@ export interface ArticleRoutesOptions {
   cursors: CursorCodec
 }
 
-const ListQuery = Type.Object(pageQuery, { additionalProperties: false })
-const SlugParams = Type.Object({ slug: SlugParam }, { additionalProperties: false })
 
 const PublishedPosition = Type.Object({ publishedAt: Timestamp, id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })
 const publishedListing: Listing<typeof PublishedPosition> = { scope: 'articles', position: PublishedPosition }

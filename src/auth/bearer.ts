@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import { HttpProblem } from '../http/problem.js'
 
 /** The OpenAPI security requirement of the authenticated routes. */
@@ -12,10 +12,10 @@ export const bearerSecurityScheme = {
 const digest = (text: string) => createHash('sha256').update(text).digest()
 
 /**
- * A preHandler that lets through only `Authorization: Bearer <adminToken>`. Both sides are hashed
+ * A hook that lets through only `Authorization: Bearer <adminToken>`. Both sides are hashed
  * first so that the comparison takes the same time whatever the token's length or content.
  */
-export function requireAdminToken(adminToken: string | undefined): preHandlerAsyncHookHandler {
+export function requireAdminToken(adminToken: string | undefined): onRequestAsyncHookHandler {
   const expected = adminToken ? digest(adminToken) : undefined
   return async (request: FastifyRequest) => {
     const given = bearerToken(request)

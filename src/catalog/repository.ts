@@ -11,16 +11,20 @@ const CATALOG_ENTRIES = `
          min(a.published_at) AS firstPublishedAt, count(DISTINCT e.article_id) AS articleCount
   FROM article_entries AS e JOIN articles AS a ON a.id = e.article_id AND a.status = 'published'`
 
+interface CatalogRow extends CatalogEntry {
+  firstPublishedAt: string
+}
+
 export class CatalogRepository {
   private readonly page
   private readonly one
   private readonly occurrences
 
   constructor(db: SqliteDatabase) {
-    this.page = db.prepare<[EntryKind, string, number], CatalogEntry>(
+    this.page = db.prepare<[EntryKind, string, number], CatalogRow>(
       `${CATALOG_ENTRIES} WHERE e.kind = ? AND e.slug > ? GROUP BY e.slug ORDER BY e.slug LIMIT ?`,
     )
-    this.one = db.prepare<[EntryKind, string], CatalogEntry>(`${CATALOG_ENTRIES} WHERE e.kind = ? AND e.slug = ? GROUP BY e.slug`)
+    this.one = db.prepare<[EntryKind, string], CatalogRow>(`${CATALOG_ENTRIES} WHERE e.kind = ? AND e.slug = ? GROUP BY e.slug`)
     this.occurrences = db.prepare<[EntryKind, string], CatalogOccurrence>(
       `SELECT a.slug AS articleSlug, a.title AS articleTitle, e.position AS position, e.name AS name, e.description AS description
        FROM article_entries AS e JOIN articles AS a ON a.id = e.article_id AND a.status = 'published'
@@ -30,11 +34,15 @@ export class CatalogRepository {
 
   /** Entries in slug order after `afterSlug`; `limit + 1` rows are asked for by the pagination. */
   list(kind: EntryKind, afterSlug: string | undefined, limit: number): CatalogEntry[] {
-    return this.page.all(kind, afterSlug ?? '', limit)
+    return this.page.all(kind, afterSlug ?? '', limit).map(toCatalogEntry)
   }
 
   find(kind: EntryKind, slug: string): CatalogEntryDetail | undefined {
-    const entry = this.one.get(kind, slug)
-    return entry && { ...entry, articles: this.occurrences.all(kind, slug) }
+    const row = this.one.get(kind, slug)
+    return row && { ...toCatalogEntry(row), articles: this.occurrences.all(kind, slug) }
   }
+}
+
+function toCatalogEntry({ slug, name, description, articleCount }: CatalogRow): CatalogEntry {
+  return { slug, name, description, articleCount }
 }

@@ -2,10 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import type { EntryKind } from '../articles/repository.js'
 import type { CursorCodec } from '../http/cursor.js'
-import { Page, pageQuery, respondWithPage, type Listing } from '../http/pagination.js'
+import { ListQuery, Page, respondWithPage, type Listing } from '../http/pagination.js'
 import { notFound } from '../http/problem.js'
 import { commonProblems, problemResponses } from '../http/responses.js'
-import { ref, SlugParam } from '../http/schema.js'
+import { ref, SlugParam, SlugParams } from '../http/schema.js'
 import type { CatalogRepository } from './repository.js'
 import { CatalogEntry, CatalogEntryDetail } from './schemas.js'
 
@@ -14,8 +14,6 @@ export interface CatalogRoutesOptions {
   cursors: CursorCodec
 }
 
-const ListQuery = Type.Object(pageQuery, { additionalProperties: false })
-const SlugParams = Type.Object({ slug: SlugParam }, { additionalProperties: false })
 const labels: Record<EntryKind, { one: string; tag: string; operation: string }> = {
   techniques: { one: 'technique', tag: 'Techniques', operation: 'Technique' },
   benefits: { one: 'benefit', tag: 'Benefits', operation: 'Benefit' },

@@ -5,7 +5,7 @@ import type { CursorCodec } from '../http/cursor.js'
 import { Page, pageQuery, respondWithPage, type Listing } from '../http/pagination.js'
 import { notFound } from '../http/problem.js'
 import { commonProblems, problemResponses } from '../http/responses.js'
-import { ref } from '../http/schema.js'
+import { Id, ref } from '../http/schema.js'
 import type { CommentRepository } from './repository.js'
 import { CommentStatus, ModeratedComment } from './schemas.js'
 
@@ -16,10 +16,9 @@ export interface ModerationRoutesOptions {
   now: () => Date
 }
 
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })
-const ListQuery = Type.Object({ ...pageQuery, status: Type.Optional(Type.Enum(['pending', 'approved', 'spam', 'rejected'], { default: 'pending' })) }, { additionalProperties: false })
+const IdParams = Type.Object({ id: Id }, { additionalProperties: false })
+const ListQuery = Type.Object({ ...pageQuery, status: Type.Optional({ ...CommentStatus, default: 'pending' }) }, { additionalProperties: false })
 const StatusChange = Type.Object({ status: CommentStatus }, { additionalProperties: false })
-const CommentPosition = Type.Integer({ minimum: 1 })
 const authProblems = problemResponses('unauthorized', ...commonProblems)
 
 /** Moderation of comments, for holders of the admin token only; answers are never cached. */
@@ -27,7 +26,8 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<ModerationRoutesOptions
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('cache-control', 'private, no-store')
   })
-  app.addHook('preHandler', requireAdminToken(adminToken))
+  // Before the body is read or validated: a stranger learns nothing and costs nothing.
+  app.addHook('onRequest', requireAdminToken(adminToken))
 
   app.get(
     '/comments',
@@ -44,7 +44,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<ModerationRoutesOptions
     },
     async (request, reply) => {
       const status = request.query.status ?? 'pending'
-      const listing: Listing<typeof CommentPosition> = { scope: `comments/${status}`, position: CommentPosition }
+      const listing: Listing<typeof Id> = { scope: `comments/${status}`, position: Id }
       return respondWithPage(request, reply, cursors, listing, {
         fetch: (after, limit) => comments.listByStatus(status, after ?? 0, limit),
         positionOf: (comment) => comment.id,

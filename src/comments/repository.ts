@@ -1,6 +1,5 @@
 import type { SqliteDatabase } from '../db/database.js'
 import type { CommentStatus, ModeratedComment, PublicComment } from './schemas.js'
-import type { NormalisedComment } from './text.js'
 
 interface CommentRow {
   id: number
@@ -17,16 +16,23 @@ interface CommentRow {
   updated_at: string
 }
 
-export interface CommentInsert extends NormalisedComment {
+export interface CommentInsert {
+  authorName: string
+  authorEmail: string
+  authorUrl: string | null
+  body: string
   articleId: number
   parentId: number | null
   status: CommentStatus
-  clientHash: string
   now: string
 }
 
-const SELECT = `SELECT c.id, c.article_id, a.slug AS article_slug, c.parent_id, c.author_name, c.author_email, c.author_url,
-  c.body, c.status, c.reply_count, c.created_at, c.updated_at FROM comments AS c JOIN articles AS a ON a.id = c.article_id`
+const COLUMNS = `c.id, c.article_id, a.slug AS article_slug, c.author_name, c.author_email, c.author_url,
+  c.body, c.status, c.reply_count, c.created_at, c.updated_at`
+const SELECT = `SELECT ${COLUMNS}, c.parent_id FROM comments AS c JOIN articles AS a ON a.id = c.article_id`
+/** Readers see a reply's parent only while the parent is public too. */
+const SELECT_PUBLIC = `SELECT ${COLUMNS}, p.id AS parent_id FROM comments AS c JOIN articles AS a ON a.id = c.article_id
+  LEFT JOIN comments AS p ON p.id = c.parent_id AND p.status = 'approved'`
 
 export class CommentRepository {
   private readonly approvedPage
@@ -39,13 +45,13 @@ export class CommentRepository {
   private readonly remove
 
   constructor(db: SqliteDatabase) {
-    this.approvedPage = db.prepare<[number, number, number], CommentRow>(`${SELECT} WHERE c.article_id = ? AND c.status = 'approved' AND c.id > ? ORDER BY c.id LIMIT ?`)
-    this.approvedOne = db.prepare<[number, number], CommentRow>(`${SELECT} WHERE c.article_id = ? AND c.id = ? AND c.status = 'approved'`)
+    this.approvedPage = db.prepare<[number, number, number], CommentRow>(`${SELECT_PUBLIC} WHERE c.article_id = ? AND c.status = 'approved' AND c.id > ? ORDER BY c.id LIMIT ?`)
+    this.approvedOne = db.prepare<[number, number], CommentRow>(`${SELECT_PUBLIC} WHERE c.article_id = ? AND c.id = ? AND c.status = 'approved'`)
     this.byId = db.prepare<[number], CommentRow>(`${SELECT} WHERE c.id = ?`)
     this.byStatusPage = db.prepare<[CommentStatus, number, number], CommentRow>(`${SELECT} WHERE c.status = ? AND c.id > ? ORDER BY c.id LIMIT ?`)
     this.insert = db.prepare(
-      `INSERT INTO comments (article_id, parent_id, author_name, author_email, author_url, body, status, client_hash, created_at, updated_at)
-       VALUES (@articleId, @parentId, @authorName, @authorEmail, @authorUrl, @body, @status, @clientHash, @now, @now)`,
+      `INSERT INTO comments (article_id, parent_id, author_name, author_email, author_url, body, status, created_at, updated_at)
+       VALUES (@articleId, @parentId, @authorName, @authorEmail, @authorUrl, @body, @status, @now, @now)`,
     )
     this.duplicate = db.prepare<[number, string, string, string], { id: number }>(
       'SELECT id FROM comments WHERE article_id = ? AND author_email = ? AND created_at >= ? AND body = ? LIMIT 1',

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import Type from 'typebox'
@@ -6,13 +5,13 @@ import type { ArticleRepository } from '../articles/repository.js'
 import { writeTransaction, type SqliteDatabase } from '../db/database.js'
 import type { CursorCodec } from '../http/cursor.js'
 import { IDEMPOTENCY_KEY, type IdempotencyStore, type StoredAnswer } from '../http/idempotency.js'
-import { Page, pageQuery, respondWithPage, type Listing } from '../http/pagination.js'
+import { ListQuery, Page, respondWithPage, type Listing } from '../http/pagination.js'
 import { HttpProblem, notFound } from '../http/problem.js'
 import { commonProblems, problemResponses, rateLimitHeaders, responseHeaders } from '../http/responses.js'
-import { ref, SlugParam } from '../http/schema.js'
+import { Id, ref, SlugParam, SlugParams } from '../http/schema.js'
 import type { CommentRepository } from './repository.js'
 import { CreatedComment, HONEYPOT_FIELD, NewComment, PublicComment, type CommentStatus } from './schemas.js'
-import { normaliseComment } from './text.js'
+import { normaliseCommentInput } from './text.js'
 
 export interface CommentRoutesOptions {
   db: SqliteDatabase
@@ -22,22 +21,18 @@ export interface CommentRoutesOptions {
   cursors: CursorCodec
   moderation: 'manual' | 'auto'
   ratePerMinute: number
-  clientHashSalt: string
   now: () => Date
 }
 
 export const COMMENT_BODY_LIMIT = 16 * 1024
 const DUPLICATE_WINDOW_MS = 10 * 60 * 1000
 
-const SlugParams = Type.Object({ slug: SlugParam }, { additionalProperties: false })
-const CommentParams = Type.Object({ slug: SlugParam, id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })
-const ListQuery = Type.Object(pageQuery, { additionalProperties: false })
+const CommentParams = Type.Object({ slug: SlugParam, id: Id }, { additionalProperties: false })
 const CreateHeaders = Type.Object({
   'idempotency-key': Type.Optional(
     Type.String({ pattern: IDEMPOTENCY_KEY.source, description: 'Makes a retry safe: the same key with the same body answers as the first time and stores nothing new (24 h).' }),
   ),
 })
-const CommentPosition = Type.Integer({ minimum: 1 })
 
 /** Reader comments of published articles: post one, read the approved ones. */
 export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = async (app, options) => {
@@ -53,6 +48,8 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
     {
       bodyLimit: COMMENT_BODY_LIMIT,
       config: options.ratePerMinute > 0 ? { rateLimit: { max: options.ratePerMinute, timeWindow: 60_000 } } : {},
+      // Validation sees the text as it will be stored, so its limits are the stored text's limits.
+      preValidation: async (request) => normaliseCommentInput(request.body),
       schema: {
         operationId: 'createComment',
         summary: 'Post a comment',
@@ -71,33 +68,34 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
       },
     },
     async (request, reply) => {
-      const { slug } = request.params
-      const articleId = publishedArticle(slug)
-      const fields = normaliseComment(request.body)
-      if (Array.isArray(fields)) throw new HttpProblem('validation-failed', `The request is invalid: ${fields.map((f) => `body ${f.name}`).join(', ')}.`, fields)
+      const articleId = publishedArticle(request.params.slug)
+      // The answer is serialized by the 201 schema once, when first made, so that a replay sends the very
+      // same bytes; the typed reply only knows objects, hence the plain one.
+      const plainReply = reply as unknown as FastifyReply
+      const { parentId = null, authorUrl = null, [HONEYPOT_FIELD]: honeypot, ...text } = request.body
       const at = now()
       const create = (): StoredAnswer => {
-        const parentId = request.body.parentId ?? null
         if (parentId !== null && !comments.findApproved(articleId, parentId)) {
           throw new HttpProblem('validation-failed', 'The request is invalid: body parentId.', [{ in: 'body', name: 'parentId', detail: 'must be an approved comment of this article' }])
         }
-        if (comments.isDuplicate(articleId, fields.authorEmail, fields.body, new Date(at.getTime() - DUPLICATE_WINDOW_MS).toISOString())) {
+        if (comments.isDuplicate(articleId, text.authorEmail, text.body, new Date(at.getTime() - DUPLICATE_WINDOW_MS).toISOString())) {
           throw new HttpProblem('conflict', 'You posted the same comment on this article in the last 10 minutes.')
         }
-        const status: CommentStatus = request.body[HONEYPOT_FIELD] ? 'spam' : options.moderation === 'auto' ? 'approved' : 'pending'
-        const comment = comments.create({ ...fields, articleId, parentId, status, clientHash: clientHash(options.clientHashSalt, request.ip), now: at.toISOString() })
+        const visibleStatus: CommentStatus = options.moderation === 'auto' ? 'approved' : 'pending'
+        const comment = comments.create({ ...text, authorUrl, articleId, parentId, status: honeypot ? 'spam' : visibleStatus, now: at.toISOString() })
         const { articleSlug: _slug, authorEmail: _email, updatedAt: _updated, ...created } = comment
         return {
           statusCode: 201,
-          headers: { location: `/v1/articles/${slug}/comments/${comment.id}` },
-          body: (reply as unknown as FastifyReply).serializeInput(created, '201') as string,
+          headers: { location: `${request.url.split('?')[0]}/${comment.id}` },
+          // A caught bot is told what a person would be told.
+          body: plainReply.serializeInput({ ...created, status: visibleStatus }, '201') as string,
         }
       }
       const key = request.headers['idempotency-key']
-      const answer = writeTransaction(options.db, () => (key ? idempotency.run('comments', key, { slug, body: request.body }, at, create) : create()))
-      // The body is already serialized (by the 201 schema) so that a replay sends the very same bytes.
-      const rawReply = reply as unknown as FastifyReply
-      return rawReply.code(answer.statusCode).headers(answer.headers).type('application/json; charset=utf-8').send(answer.body)
+      // The normalised fields, in a fixed order: a retry is the same request whatever its key order or spacing.
+      const fingerprint = [request.params.slug, text.authorName, text.authorEmail, text.body, parentId, authorUrl, honeypot ?? null]
+      const answer = writeTransaction(options.db, () => (key ? idempotency.run('comments', key, fingerprint, at, create) : create()))
+      return plainReply.code(answer.statusCode).headers(answer.headers).type('application/json; charset=utf-8').send(answer.body)
     },
   )
 
@@ -117,7 +115,7 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
     async (request, reply) => {
       const { slug } = request.params
       const articleId = publishedArticle(slug)
-      const listing: Listing<typeof CommentPosition> = { scope: `articles/${slug}/comments`, position: CommentPosition }
+      const listing: Listing<typeof Id> = { scope: `articles/${slug}/comments`, position: Id }
       return respondWithPage(request, reply, cursors, listing, {
         fetch: (after, limit) => comments.listApproved(articleId, after ?? 0, limit),
         positionOf: (comment) => comment.id,
@@ -146,6 +144,3 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
   )
 }
 
-function clientHash(salt: string, ip: string): string {
-  return createHash('sha256').update(salt).update(ip).digest('hex')
-}

@@ -1,12 +1,12 @@
 import Type, { type Static } from 'typebox'
-import { Nullable, SlugParam, Timestamp } from '../http/schema.js'
+import { Id, Nullable, SlugParam, Timestamp } from '../http/schema.js'
 
 export const CommentStatus = Type.Enum(['pending', 'approved', 'spam', 'rejected'], {
   description: 'Only `approved` comments are public. New comments are `pending` unless the server auto-approves.',
 })
 
 const publicProperties = {
-  id: Type.Integer({ minimum: 1, examples: [1] }),
+  id: Id,
   parentId: Nullable(Type.Integer({ minimum: 1, description: 'The comment this one replies to; `null` for a top-level comment.' })),
   authorName: Type.String({ examples: ['Maya R.'] }),
   authorUrl: Nullable(Type.String({ format: 'uri', examples: ['https://maya.example'] })),
@@ -42,11 +42,16 @@ export const HONEYPOT_FIELD = 'website'
 
 export const NewComment = Type.Object(
   {
-    authorName: Type.String({ minLength: 1, maxLength: 400, description: '1 to 100 characters after trimming.', examples: ['Maya R.'] }),
+    authorName: Type.String({ minLength: 1, maxLength: 100, description: 'Trimmed, on one line, then 1 to 100 characters.', examples: ['Maya R.'] }),
     authorEmail: Type.String({ format: 'email', maxLength: 254, description: 'Never published.', examples: ['maya@example.com'] }),
-    body: Type.String({ minLength: 1, maxLength: 12000, description: '1 to 5000 characters after trimming; plain text.', examples: ['The stripping technique helped my sciatica a lot.'] }),
-    parentId: Type.Optional(Type.Integer({ minimum: 1, description: 'An approved comment of the same article to reply to.' })),
-    authorUrl: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000, examples: ['https://maya.example'] })),
+    body: Type.String({
+      minLength: 1,
+      maxLength: 5000,
+      description: 'Plain text, never HTML: trimmed, control characters removed, NFC; then 1 to 5000 characters.',
+      examples: ['The stripping technique helped my sciatica a lot.'],
+    }),
+    parentId: Type.Optional({ ...Id, description: 'An approved comment of the same article to reply to.' }),
+    authorUrl: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://[^\\s/?#@]+', maxLength: 2000, description: 'An http(s) URL with a host.', examples: ['https://maya.example'] })),
     [HONEYPOT_FIELD]: Type.Optional(
       Type.String({
         maxLength: 2000,

@@ -1,33 +1,31 @@
-import type { ValidationIssueBody } from '../http/problem.js'
-import type { NewComment } from './schemas.js'
-
-const MAX_NAME = 100
-const MAX_BODY = 5000
 // C0 and C1 controls except tab and newline, plus bidi overrides that can disguise text.
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu
 
-export interface NormalisedComment {
-  authorName: string
-  authorEmail: string
-  authorUrl: string | null
-  body: string
-}
-
-/**
- * Stores text as plain text: NFC, control characters removed, CRLF folded to LF, trimmed; the
- * name on one line. Returns the fields or the rules they break, each by field name.
- */
-export function normaliseComment(input: NewComment): NormalisedComment | ValidationIssueBody[] {
-  const authorName = input.authorName.normalize('NFC').replace(CONTROL, ' ').replace(/\s+/gu, ' ').trim()
-  const body = input.body
-    .normalize('NFC')
+/** A comment's body as stored: plain text, LF line ends, no controls, at most one blank line in a row, NFC. */
+export function plainText(text: string): string {
+  return text
     .replace(/\r\n?/g, '\n')
     .replace(CONTROL, '')
     .replace(/\n{3,}/g, '\n\n')
+    .normalize('NFC')
     .trim()
-  const issues: ValidationIssueBody[] = []
-  if (authorName.length < 1 || authorName.length > MAX_NAME) issues.push({ in: 'body', name: 'authorName', detail: `must be 1 to ${MAX_NAME} characters after trimming` })
-  if (body.length < 1 || body.length > MAX_BODY) issues.push({ in: 'body', name: 'body', detail: `must be 1 to ${MAX_BODY} characters after trimming` })
-  if (issues.length > 0) return issues
-  return { authorName, authorEmail: input.authorEmail.trim().toLowerCase(), authorUrl: input.authorUrl ?? null, body }
+}
+
+/** A name as stored: one line, single spaces, NFC. */
+export function oneLine(text: string): string {
+  return text.replace(CONTROL, '').replace(/\s+/gu, ' ').normalize('NFC').trim()
+}
+
+/**
+ * Normalises the text fields of a posted comment in place, before validation, so that the schema's
+ * limits (1..100, 1..5000 characters) hold for the text as it is stored. Other values are left for
+ * the schema to refuse.
+ */
+export function normaliseCommentInput(input: unknown): void {
+  if (typeof input !== 'object' || input === null) return
+  const fields = input as Record<string, unknown>
+  if (typeof fields.authorName === 'string') fields.authorName = oneLine(fields.authorName)
+  if (typeof fields.body === 'string') fields.body = plainText(fields.body)
+  if (typeof fields.authorEmail === 'string') fields.authorEmail = fields.authorEmail.trim().toLowerCase()
+  if (typeof fields.authorUrl === 'string') fields.authorUrl = fields.authorUrl.trim()
 }

@@ -51,12 +51,21 @@ function ensureLedger(db: SqliteDatabase): void {
   ) STRICT`)
 }
 
+export interface LedgerRow {
+  version: number
+  name: string
+  checksum: string
+}
+
+export const READ_LEDGER = 'SELECT version, name, checksum FROM schema_migrations ORDER BY version'
+
 /** Compares the database's ledger with the code's migrations; reads only. */
 export function migrationStatus(db: SqliteDatabase, migrations: Migration[]): MigrationStatus {
   const hasLedger = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'").get() !== undefined
-  const rows = hasLedger
-    ? (db.prepare('SELECT version, name, checksum FROM schema_migrations ORDER BY version').all() as { version: number; name: string; checksum: string }[])
-    : []
+  return compareLedger(hasLedger ? (db.prepare(READ_LEDGER).all() as LedgerRow[]) : [], migrations)
+}
+
+export function compareLedger(rows: LedgerRow[], migrations: Migration[]): MigrationStatus {
   const known = new Map(migrations.map((migration) => [migration.version, migration]))
   const conflicts: string[] = []
   for (const row of rows) {

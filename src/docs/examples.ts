@@ -31,18 +31,15 @@ export function buildExamples(): OperationExamples {
     const article = articles.findPublished(first!.slug)!
     const comments = new CommentRepository(db)
     const comment = (fields: { parentId: number | null; authorName: string; body: string }) =>
-      comments.create({ ...fields, articleId: article.id, authorEmail: 'reader@example.com', authorUrl: null, status: 'approved', clientHash: '0'.repeat(64), now: EXAMPLE_TIME.toISOString() })
+      comments.create({ ...fields, articleId: article.id, authorEmail: 'reader@example.com', authorUrl: null, status: 'approved', now: EXAMPLE_TIME.toISOString() })
     const question = comment({ parentId: null, authorName: 'Maya R.', body: 'Does deep tissue massage help with sciatica as well?' })
     comment({ parentId: question.id, authorName: 'SPA 56 NYC', body: 'It often does: tell your therapist where the pain runs so they can work on the piriformis too.' })
     const { articleSlug: _slug, authorEmail: _email, updatedAt: _updated, status: _status, ...publicQuestion } = comments.find(question.id)!
     const moderated = comments.find(question.id)!
     const page = <T>(data: T[]) => ({ data: data.slice(0, DEFAULT_PAGE_SIZE), meta: { limit: DEFAULT_PAGE_SIZE, nextCursor: null } })
     const entryPage = (kind: 'techniques' | 'benefits') => page(articles.entries(article.id, kind, 0, DEFAULT_PAGE_SIZE))
-    const catalogPage = (kind: 'techniques' | 'benefits') => page(catalog.list(kind, undefined, DEFAULT_PAGE_SIZE).map(({ slug, name, description, articleCount }) => ({ slug, name, description, articleCount })))
-    const catalogDetail = (kind: 'techniques' | 'benefits') => {
-      const { slug, name, description, articleCount, articles: occurrences } = catalog.find(kind, catalog.list(kind, undefined, 1)[0]!.slug)!
-      return { slug, name, description, articleCount, articles: occurrences }
-    }
+    const catalogPage = (kind: 'techniques' | 'benefits') => page(catalog.list(kind, undefined, DEFAULT_PAGE_SIZE))
+    const catalogDetail = (kind: 'techniques' | 'benefits') => catalog.find(kind, catalog.list(kind, undefined, 1)[0]!.slug)
     return {
       responses: {
         listArticles: page(articles.listPublished(undefined, DEFAULT_PAGE_SIZE).map(toArticleSummary)),

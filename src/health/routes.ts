@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import type { SqliteDatabase } from '../db/database.js'
-import { migrationStatus, type Migration } from '../db/migrate.js'
+import { compareLedger, READ_LEDGER, type LedgerRow, type Migration } from '../db/migrate.js'
 import { HttpProblem } from '../http/problem.js'
 import { problemResponses } from '../http/responses.js'
 
@@ -13,6 +13,7 @@ export interface HealthRoutesOptions {
 const Status = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false, description: 'The service is up (and, for readiness, ready).' })
 
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, { db, migrations }) => {
+  const ledger = db.prepare<[], LedgerRow>(READ_LEDGER)
   app.get(
     '/healthz',
     {
@@ -41,7 +42,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
     async () => {
       let reason: string | undefined
       try {
-        const status = migrationStatus(db, migrations)
+        const status = compareLedger(ledger.all(), migrations)
         if (status.conflicts.length > 0) reason = status.conflicts.join('; ')
         else if (status.pending.length > 0) reason = `${status.pending.length} migration(s) not applied`
       } catch (error) {

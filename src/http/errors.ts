@@ -25,6 +25,7 @@ export function useProblemResponses(app: FastifyInstance): void {
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: HttpProblem | ProblemBody) {
   const body = problem instanceof HttpProblem ? problemBody(problem, request.id) : { ...problem, requestId: request.id }
   if (problem instanceof HttpProblem) reply.headers(problem.headers)
+  reply.header('x-request-id', request.id)
   return reply.code(body.status).type('application/problem+json').send(body)
 }
 

@@ -33,7 +33,7 @@ export class IdempotencyStore {
    * The remembered answer for a retry of the same request, or `perform`'s answer, remembered. The
    * same key with a different request is refused with 422.
    */
-  run(scope: string, key: string, request: unknown, now: Date, perform: () => StoredAnswer): StoredAnswer & { replayed: boolean } {
+  run(scope: string, key: string, request: unknown, now: Date, perform: () => StoredAnswer): StoredAnswer {
     this.expire.run(new Date(now.getTime() - KEY_LIFETIME_MS).toISOString())
     const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex')
     const stored = this.lookup.get(scope, key)
@@ -41,10 +41,10 @@ export class IdempotencyStore {
       if (stored.request_hash !== requestHash) {
         throw new HttpProblem('idempotency-key-reused', 'This Idempotency-Key was used for a different request in the last 24 hours.')
       }
-      return { statusCode: stored.status_code, headers: JSON.parse(stored.headers) as Record<string, string>, body: stored.body, replayed: true }
+      return { statusCode: stored.status_code, headers: JSON.parse(stored.headers) as Record<string, string>, body: stored.body }
     }
     const answer = perform()
     this.save.run(scope, key, requestHash, answer.statusCode, JSON.stringify(answer.headers), answer.body, now.toISOString())
-    return { ...answer, replayed: false }
+    return answer
   }
 }

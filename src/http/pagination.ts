@@ -14,6 +14,9 @@ export const pageQuery = {
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'The `meta.nextCursor` of the previous page, as it was given.' })),
 }
 
+/** The query string of a list that takes nothing but paging parameters. */
+export const ListQuery = Type.Object(pageQuery, { additionalProperties: false })
+
 export const PageMeta = Type.Object(
   {
     limit: Type.Integer({ examples: [20] }),

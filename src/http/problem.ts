@@ -34,8 +34,6 @@ export const problemTypes = {
   'validation-failed': { status: 400, title: 'Validation Failed', about: 'One or more parameters or body fields are invalid; `errors` lists each one.' },
   unauthorized: { status: 401, title: 'Unauthorized', about: 'The route needs a valid `Authorization: Bearer` token.' },
   'not-found': { status: 404, title: 'Not Found', about: 'No resource is at this URL, or it is not public.' },
-  'method-not-allowed': { status: 405, title: 'Method Not Allowed', about: 'The resource exists but does not support this method.' },
-  'not-acceptable': { status: 406, title: 'Not Acceptable', about: 'The API cannot answer in a media type the request accepts.' },
   conflict: { status: 409, title: 'Conflict', about: 'The request conflicts with what is stored, e.g. the same comment posted twice.' },
   'payload-too-large': { status: 413, title: 'Payload Too Large', about: 'The request body is larger than this route accepts.' },
   'unsupported-media-type': { status: 415, title: 'Unsupported Media Type', about: 'The request body has a content type this route does not accept.' },

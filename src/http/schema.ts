@@ -24,4 +24,9 @@ export const SlugParam = Type.String({
   examples: ['lower-back-pain-deep-tissue-massage'],
 })
 
+/** A row id; bounded so that no id outside JavaScript's safe integers reaches SQL. */
+export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, examples: [1] })
+
+export const SlugParams = Type.Object({ slug: SlugParam }, { additionalProperties: false })
+
 export const Timestamp = Type.String({ format: 'date-time', examples: ['2026-11-23T19:46:00.000Z'] })

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifySchemaValidationError } from 'fastify'
-import { Ajv, type Options } from 'ajv'
+import { Ajv, type Options, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import type { TSchema } from 'typebox'
 import type { ValidationIssueBody } from './problem.js'
@@ -11,6 +11,8 @@ const sharedOptions: Options = {
   removeAdditional: false,
   useDefaults: true,
   strict: false,
+  // "1e400" is Infinity and NaN is no number: neither reaches a handler.
+  strictNumbers: true,
 }
 
 /**
@@ -24,7 +26,24 @@ export function useValidators(app: FastifyInstance, sharedSchemas: TSchema[]): v
     textAjv.addSchema(schema)
     bodyAjv.addSchema(schema)
   }
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema))
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv.compile(schema) : finiteOnly(textAjv.compile(schema))))
+}
+
+/**
+ * Ajv's coercion turns "1e400" into Infinity and then skips every number keyword (minimum, maximum)
+ * for it; text parts are flat objects, so a non-finite coerced value is refused here instead.
+ */
+function finiteOnly(validate: ValidateFunction): ValidateFunction {
+  const guarded = ((data: Record<string, unknown>) => {
+    const valid = validate(data)
+    guarded.errors = validate.errors
+    if (!valid) return false
+    const name = Object.keys(data ?? {}).find((key) => typeof data[key] === 'number' && !Number.isFinite(data[key]))
+    if (name === undefined) return true
+    guarded.errors = [{ instancePath: `/${name}`, schemaPath: '', keyword: 'type', params: {}, message: 'must be a finite number' }]
+    return false
+  }) as ValidateFunction
+  return guarded
 }
 
 const PARTS: Record<string, ValidationIssueBody['in']> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' }

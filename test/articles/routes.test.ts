@@ -140,6 +140,8 @@ t.test('bad parameters are 400 problems that name the parameter', async (t) => {
     ['/v1/techniques?page=2', 'page'],
     ['/v1/articles/Not_A_Slug', 'slug'],
     [`/v1/articles/${'a'.repeat(150)}`, 'slug'],
+    [`/v1/articles/${SEED_SLUG}?foo=1`, 'foo'],
+    ['/v1/techniques/friction?expand=articles', 'expand'],
   ]
   for (const [url, name] of cases) {
     const res = await app.inject(url)

@@ -91,10 +91,19 @@ t.test('unknown routes and methods are 404 problems', async (t) => {
 
 t.test('request log lines carry the request id and method but no client address or credentials', async (t) => {
   const { app, lines } = await appWithProbes(t)
-  await app.inject({ url: '/v1/articles', headers: { authorization: 'Bearer very-secret-token', 'x-request-id': 'trace-log' }, remoteAddress: '203.0.113.9' })
+  await app.inject({ url: '/v1/articles?authorEmail=maya%40example.com', headers: { authorization: 'Bearer very-secret-token', 'x-request-id': 'trace-log' }, remoteAddress: '203.0.113.9' })
   const entries = lines.map((line) => JSON.parse(line)).filter((entry) => entry.reqId === 'trace-log')
   t.ok(entries.length >= 2, 'incoming and completed lines')
-  t.match(entries[0], { req: { method: 'GET', url: '/v1/articles' } })
+  t.match(entries[0], { req: { method: 'GET', path: '/v1/articles' } })
   const text = lines.join('\n')
-  t.notMatch(text, /203\.0\.113\.9|remoteAddress|very-secret-token/)
+  t.notMatch(text, /203\.0\.113\.9|remoteAddress|very-secret-token|maya|example\.com/)
+})
+
+t.test('a URL Fastify cannot decode is a problem too', async (t) => {
+  const { app } = await appWithProbes(t)
+  const res = await app.inject('/v1/articles/%E0%A4%A')
+  t.equal(res.statusCode, 400)
+  t.match(res.headers['content-type'], /^application\/problem\+json/)
+  t.match(res.json(), { type: '/problems/bad-request', status: 400 })
+  t.ok(res.headers['x-request-id'])
 })

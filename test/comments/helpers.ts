@@ -1,0 +1,105 @@
+import type { InjectOptions, LightMyRequestResponse } from 'fastify'
+import type { Test } from 'tap'
+import type { App } from '../../src/app.js'
+import type { SqliteDatabase } from '../../src/db/database.js'
+import { TEST_ADMIN_TOKEN } from '../helpers/app.js'
+
+/** Shared by the comment tests; tap only runs `*.test.ts`, so this file is not a test of its own. */
+
+export const SLUG = 'lower-back-pain-deep-tissue-massage'
+export const commentsUrl = (slug: string = SLUG) => `/v1/articles/${slug}/comments`
+export const ADMIN = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` }
+
+/** Settings for tests that post freely and want comments public at once. */
+export const AUTO = { COMMENT_MODERATION: 'auto', COMMENT_RATE_LIMIT_PER_MINUTE: '0' }
+export const MANUAL = { COMMENT_MODERATION: 'manual', COMMENT_RATE_LIMIT_PER_MINUTE: '0' }
+
+export const PUBLIC_KEYS = ['authorName', 'authorUrl', 'body', 'createdAt', 'id', 'parentId', 'replyCount']
+
+let serial = 0
+
+/** A valid comment; every call has a body of its own so that the duplicate rule never trips by accident. */
+export function newComment(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  serial += 1
+  return { authorName: 'Maya R.', authorEmail: 'maya@example.com', body: `Comment number ${serial}: the stripping helped.`, ...overrides }
+}
+
+export interface PostOptions {
+  slug?: string
+  headers?: Record<string, string>
+  remoteAddress?: string
+}
+
+export function post(app: App, payload: unknown, options: PostOptions = {}) {
+  const request: InjectOptions = { method: 'POST', url: commentsUrl(options.slug), payload: payload as InjectOptions['payload'], headers: options.headers ?? {} }
+  if (options.remoteAddress) request.remoteAddress = options.remoteAddress
+  return app.inject(request)
+}
+
+/** Posts a comment that must be accepted and returns it. */
+export async function postOk(t: Test, app: App, overrides: Record<string, unknown> = {}, options: PostOptions = {}) {
+  const res = await post(app, newComment(overrides), options)
+  t.equal(res.statusCode, 201, `posted: ${res.body.slice(0, 200)}`)
+  return res.json() as { id: number; status: string; parentId: number | null; replyCount: number; body: string; authorName: string }
+}
+
+/** A moderation request carrying the admin token (or the given headers instead). */
+export function admin(app: App, method: 'GET' | 'PATCH' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = ADMIN) {
+  return app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as InjectOptions['payload'] }) })
+}
+
+export async function setStatus(t: Test, app: App, id: number, status: string) {
+  const res = await admin(app, 'PATCH', `/v1/comments/${id}`, { status })
+  t.equal(res.statusCode, 200, `comment ${id} set to ${status}`)
+  return res.json()
+}
+
+/** Asserts an RFC 9457 problem of the given status and type. */
+export function assertProblem(t: Test, res: LightMyRequestResponse, status: number, type: string, message = `${status} ${type}`) {
+  t.equal(res.statusCode, status, message)
+  t.match(res.headers['content-type'], /^application\/problem\+json/, `${message}: problem media type`)
+  t.match(res.json(), { type, status }, `${message}: problem body`)
+}
+
+/** The names in a validation problem's `errors`, sorted. */
+export function failingFields(res: LightMyRequestResponse): string[] {
+  const errors = (res.json().errors ?? []) as { in: string; name: string }[]
+  return [...new Set(errors.map((e) => `${e.in}:${e.name}`))].sort()
+}
+
+/** Follows `meta.nextCursor` to the end and returns every page. */
+export async function allPages(app: App, firstUrl: string, headers: Record<string, string> = {}) {
+  const pages: { data: Record<string, unknown>[]; meta: { limit: number; nextCursor: string | null }; link: string | undefined }[] = []
+  let url: string | undefined = firstUrl
+  while (url) {
+    const res: LightMyRequestResponse = await app.inject({ url, headers })
+    if (res.statusCode !== 200) throw new Error(`GET ${url}: ${res.statusCode} ${res.body}`)
+    const page = res.json()
+    const link = res.headers.link as string | undefined
+    pages.push({ ...page, link })
+    if (pages.length > 50) throw new Error('pagination does not end')
+    const next: string | undefined = page.meta.nextCursor ? link?.match(/^<([^>]+)>; rel="next"$/)?.[1] : undefined
+    if (page.meta.nextCursor && !next) throw new Error(`no Link rel=next with nextCursor on ${url}`)
+    url = next
+  }
+  return pages
+}
+
+/** A clock for the app that tests move forward. */
+export function testClock(start = '2026-03-01T12:00:00.000Z') {
+  let current = new Date(start).getTime()
+  return {
+    now: () => new Date(current),
+    advance(ms: number) {
+      current += ms
+    },
+  }
+}
+
+export const MINUTE = 60 * 1000
+export const HOUR = 60 * MINUTE
+
+/** Rows in the comments table, whatever their status. */
+export function rowCount(db: SqliteDatabase, where = '1 = 1', ...params: unknown[]): number {
+  return (db.prepare(`SELECT count(*) AS n FROM comments WHERE ${where}`).get(...params) as { n: number }).n
+}
