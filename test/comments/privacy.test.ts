@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import Database from 'better-sqlite3'
 import type { LightMyRequestResponse } from 'fastify'
 import t from 'tap'
@@ -15,6 +14,7 @@ import { seedIfEmpty } from '../../src/importer/files.js'
 import { loggerOptions } from '../../src/logging.js'
 import { TEST_ADMIN_TOKEN, createTestApp } from '../helpers/app.js'
 import { ADMIN, AUTO, SLUG, admin, commentsUrl, newComment, post, postOk } from './helpers.js'
+import { captureLogs } from '../helpers/logs.js'
 
 const EMAIL = 'Private.Reader@Example.org'
 const IP = '198.51.100.77'
@@ -22,13 +22,7 @@ const OTHER_IP = '192.0.2.201'
 const WRONG_TOKEN = 'guessed-token-fedcba9876543210fedcba98765'
 
 t.test('no log line at trace level carries an email, a token or a client address', async (t) => {
-  const lines: string[] = []
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(...String(chunk).trim().split('\n'))
-      done()
-    },
-  })
+  const { lines, stream } = captureLogs()
   const db = openDatabase(':memory:')
   migrate(db)
   seedIfEmpty(new ArticleRepository(db), new Date('2026-01-15T09:00:00.000Z'))

@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream'
 import t, { type Test } from 'tap'
 import Type from 'typebox'
 import { buildApp } from '../../src/app.js'
@@ -6,16 +5,11 @@ import { loadConfig } from '../../src/config.js'
 import { openDatabase } from '../../src/db/database.js'
 import { migrate } from '../../src/db/migrate.js'
 import { loggerOptions } from '../../src/logging.js'
+import { captureLogs } from '../helpers/logs.js'
 
 /** The real app with the service's logger writing into an array, plus routes that fail on purpose. */
 async function appWithProbes(t: Test) {
-  const lines: string[] = []
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(...String(chunk).trim().split('\n'))
-      done()
-    },
-  })
+  const { lines, stream } = captureLogs()
   const db = openDatabase(':memory:')
   migrate(db)
   const app = await buildApp({ db, config: loadConfig({ DATABASE_PATH: ':memory:' }), logger: { ...(loggerOptions('info') as object), stream } })
