@@ -49,6 +49,7 @@ const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...article
 export async function buildApp(options: AppOptions) {
   const { db, config } = options
   const now = options.now ?? (() => new Date())
+  const hops = config.trustProxy
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config.logLevel),
     // A client's x-request-id is kept when it is a sane token; otherwise the server makes one.
@@ -59,10 +60,10 @@ export async function buildApp(options: AppOptions) {
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     bodyLimit: 1024 * 1024,
-    // Requests Fastify refuses before routing (a malformed URL) get a problem like any other.
-    frameworkErrors: (error, request, reply) => sendProblem(request, reply, new HttpProblem('bad-request', error.message)),
+    // Requests Fastify refuses before routing (a malformed URL) skip the hooks: they get their id and a problem here.
+    frameworkErrors: (error, request, reply) => sendProblem(request, reply.header('x-request-id', request.id), new HttpProblem('bad-request', error.message)),
     // A hop count trusts that many proxies in front of the server.
-    trustProxy: typeof config.trustProxy === 'number' ? (_address: string, hop: number) => hop < (config.trustProxy as number) : config.trustProxy,
+    trustProxy: typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   for (const schema of sharedSchemas) app.addSchema(schema)

@@ -19,6 +19,15 @@ const publishedListing: Listing<typeof PublishedPosition> = { scope: 'articles',
 const EntryPosition = Type.Integer({ minimum: 1 })
 const entryListing = (kind: EntryKind, slug: string): Listing<typeof EntryPosition> => ({ scope: `articles/${slug}/${kind}`, position: EntryPosition })
 
+/** The id of the published article with this slug; anything else is a 404 problem. */
+export function publishedArticleId(articles: ArticleRepository, slug: string): number {
+  const id = articles.findPublishedId(slug)
+  if (id === undefined) throw articleNotFound(slug)
+  return id
+}
+
+const articleNotFound = (slug: string) => notFound(`No published article has the slug "${slug}".`)
+
 export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = async (app, { articles, cursors }) => {
   app.get(
     '/articles',
@@ -55,7 +64,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = as
     },
     async (request) => {
       const article = articles.findPublished(request.params.slug)
-      if (!article) throw notFound(`No published article has the slug "${request.params.slug}".`)
+      if (!article) throw articleNotFound(request.params.slug)
       return article
     },
   )
@@ -76,8 +85,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = as
       },
       async (request, reply) => {
         const { slug } = request.params
-        const articleId = articles.findPublishedId(slug)
-        if (articleId === undefined) throw notFound(`No published article has the slug "${slug}".`)
+        const articleId = publishedArticleId(articles, slug)
         return respondWithPage(request, reply, cursors, entryListing(kind, slug), {
           fetch: (after, limit) => articles.entries(articleId, kind, after ?? 0, limit),
           positionOf: (entry) => entry.position,

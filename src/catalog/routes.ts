@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import Type from 'typebox'
 import type { EntryKind } from '../articles/repository.js'
 import type { CursorCodec } from '../http/cursor.js'
 import { ListQuery, Page, respondWithPage, type Listing } from '../http/pagination.js'

@@ -2,11 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import Type from 'typebox'
 import type { ArticleRepository } from '../articles/repository.js'
+import { publishedArticleId } from '../articles/routes.js'
 import { writeTransaction, type SqliteDatabase } from '../db/database.js'
 import type { CursorCodec } from '../http/cursor.js'
 import { IDEMPOTENCY_KEY, type IdempotencyStore, type StoredAnswer } from '../http/idempotency.js'
 import { ListQuery, Page, respondWithPage, type Listing } from '../http/pagination.js'
-import { HttpProblem, notFound } from '../http/problem.js'
+import { HttpProblem, notFound, validationFailed } from '../http/problem.js'
 import { commonProblems, problemResponses, rateLimitHeaders, responseHeaders } from '../http/responses.js'
 import { Id, ref, SlugParam, SlugParams } from '../http/schema.js'
 import type { CommentRepository } from './repository.js'
@@ -37,11 +38,7 @@ const CreateHeaders = Type.Object({
 /** Reader comments of published articles: post one, read the approved ones. */
 export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = async (app, options) => {
   const { articles, comments, idempotency, cursors, now } = options
-  const publishedArticle = (slug: string) => {
-    const id = articles.findPublishedId(slug)
-    if (id === undefined) throw notFound(`No published article has the slug "${slug}".`)
-    return id
-  }
+  const publishedArticle = (slug: string) => publishedArticleId(articles, slug)
 
   app.post(
     '/articles/:slug/comments',
@@ -76,7 +73,7 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
       const at = now()
       const create = (): StoredAnswer => {
         if (parentId !== null && !comments.findApproved(articleId, parentId)) {
-          throw new HttpProblem('validation-failed', 'The request is invalid: body parentId.', [{ in: 'body', name: 'parentId', detail: 'must be an approved comment of this article' }])
+          throw validationFailed([{ in: 'body', name: 'parentId', detail: 'must be an approved comment of this article' }])
         }
         if (comments.isDuplicate(articleId, text.authorEmail, text.body, new Date(at.getTime() - DUPLICATE_WINDOW_MS).toISOString())) {
           throw new HttpProblem('conflict', 'You posted the same comment on this article in the last 10 minutes.')

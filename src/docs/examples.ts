@@ -4,7 +4,7 @@ import { CommentRepository } from '../comments/repository.js'
 import { openDatabase } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
 import { DEFAULT_PAGE_SIZE } from '../http/pagination.js'
-import { HttpProblem, problemBody, problemTypes, type ProblemType } from '../http/problem.js'
+import { HttpProblem, invalidParameter, problemBody, problemTypes, type ProblemType } from '../http/problem.js'
 import { importFiles, seedFiles } from '../importer/files.js'
 
 const EXAMPLE_TIME = new Date('2026-01-15T09:00:00.000Z')
@@ -62,7 +62,7 @@ export function buildExamples(): OperationExamples {
         ...Object.fromEntries(
           (Object.keys(problemTypes) as ProblemType[]).map((type) => [problemTypes[type].status, problemBody(new HttpProblem(type, problemTypes[type].about), EXAMPLE_REQUEST_ID)]),
         ),
-        400: problemBody(new HttpProblem('validation-failed', 'The request is invalid: query limit.', [{ in: 'query', name: 'limit', detail: 'must be <= 100' }]), EXAMPLE_REQUEST_ID),
+        400: problemBody(invalidParameter('query', 'limit', 'must be <= 100'), EXAMPLE_REQUEST_ID),
         404: problemBody(new HttpProblem('not-found', 'No published article has the slug "hot-stone-massage".'), EXAMPLE_REQUEST_ID),
       },
     }

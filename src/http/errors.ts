@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { HttpProblem, problemBody, problemTypes, type ProblemBody, type ProblemType } from './problem.js'
+import { HttpProblem, problemBody, problemTypes, validationFailed, type ProblemBody, type ProblemType } from './problem.js'
 import { validationIssues } from './validation.js'
 
 const PROBLEM_TYPE_BY_STATUS = new Map<number, ProblemType>(
@@ -25,16 +25,13 @@ export function useProblemResponses(app: FastifyInstance): void {
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: HttpProblem | ProblemBody) {
   const body = problem instanceof HttpProblem ? problemBody(problem, request.id) : { ...problem, requestId: request.id }
   if (problem instanceof HttpProblem) reply.headers(problem.headers)
-  reply.header('x-request-id', request.id)
   return reply.code(body.status).type('application/problem+json').send(body)
 }
 
 function toProblem(error: FastifyError): HttpProblem | ProblemBody {
   if (error instanceof HttpProblem) return error
   if (error.validation) {
-    const issues = validationIssues(error.validation, error.validationContext ?? 'body')
-    const names = issues.map((issue) => `${issue.in} ${issue.name}`).join(', ')
-    return new HttpProblem('validation-failed', `The request is invalid: ${names}.`, issues)
+    return validationFailed(validationIssues(error.validation, error.validationContext ?? 'body'))
   }
   const status = error.statusCode ?? 500
   if (status >= 500) return new HttpProblem('internal-error', 'The server failed to answer this request. Quote the requestId when you report it.')

@@ -63,8 +63,11 @@ export class HttpProblem extends Error {
 
 export const notFound = (detail: string) => new HttpProblem('not-found', detail)
 
-export const invalidParameter = (where: ValidationIssueBody['in'], name: string, detail: string) =>
-  new HttpProblem('validation-failed', `The ${where} parameter "${name}" is invalid: ${detail}.`, [{ in: where, name, detail }])
+/** The one shape of a validation problem: the detail names every failing field, `errors` says why. */
+export const validationFailed = (issues: ValidationIssueBody[]) =>
+  new HttpProblem('validation-failed', `The request is invalid: ${issues.map((issue) => `${issue.in} ${issue.name}`).join(', ')}.`, issues)
+
+export const invalidParameter = (where: ValidationIssueBody['in'], name: string, detail: string) => validationFailed([{ in: where, name, detail }])
 
 export function problemBody(problem: HttpProblem, requestId: string): ProblemBody {
   return {
