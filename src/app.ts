@@ -6,9 +6,12 @@ import rateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import Type, { type TSchema } from 'typebox'
+import { editorialRoutes } from './articles/editorial.js'
 import { ArticleRepository } from './articles/repository.js'
 import { articleRoutes } from './articles/routes.js'
 import { articleComponents } from './articles/schemas.js'
+import { Access } from './auth/access.js'
+import { ApiKeyRepository } from './auth/keys.js'
 import { CatalogRepository } from './catalog/repository.js'
 import { catalogRoutes } from './catalog/routes.js'
 import { catalogComponents } from './catalog/schemas.js'
@@ -41,7 +44,7 @@ export interface AppOptions {
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 const REQUEST_ID = /^[\w.:-]{1,128}$/
-const EXPOSED_HEADERS = ['Link', 'Location', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'X-Request-Id']
+const EXPOSED_HEADERS = ['ETag', 'Link', 'Location', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'X-Request-Id']
 const NO_QUERY = Type.Object({}, { additionalProperties: false })
 
 const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...catalogComponents, ...commentComponents]
@@ -83,8 +86,8 @@ export async function buildApp(options: AppOptions) {
   await app.register(helmet, { global: true })
   await app.register(cors, {
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
-    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'X-Request-Id'],
     exposedHeaders: EXPOSED_HEADERS,
     maxAge: 600,
   })
@@ -96,14 +99,16 @@ export async function buildApp(options: AppOptions) {
   await app.register(openApi, { version })
 
   const cursors = new CursorCodec(readSetting(db, 'cursor_secret'))
-  const articles = new ArticleRepository(db)
-  const catalog = new CatalogRepository(db)
+  const articles = new ArticleRepository(db, now)
+  const catalog = new CatalogRepository(db, now)
+  const access = new Access(new ApiKeyRepository(db), config.adminToken)
   const comments = new CommentRepository(db)
   await app.register(healthRoutes, { db, migrations: readMigrations() })
   await app.register(docsRoutes)
   await app.register(
     async (v1) => {
-      await v1.register(articleRoutes, { articles, cursors })
+      await v1.register(articleRoutes, { articles, access, cursors })
+      await v1.register(editorialRoutes, { articles, access, cursors, now })
       await v1.register(catalogRoutes, { catalog, cursors })
       await v1.register(commentRoutes, {
         db,
@@ -115,7 +120,7 @@ export async function buildApp(options: AppOptions) {
         ratePerMinute: config.commentRateLimitPerMinute,
         now,
       })
-      await v1.register(moderationRoutes, { comments, cursors, adminToken: config.adminToken, now })
+      await v1.register(moderationRoutes, { comments, cursors, access, now })
     },
     { prefix: '/v1' },
   )

@@ -1,18 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { bearerSecurity, hasScope, type Access } from '../auth/access.js'
 import Type from 'typebox'
 import type { CursorCodec } from '../http/cursor.js'
 import { ListQuery, Page, respondWithPage, type Listing } from '../http/pagination.js'
 import { notFound } from '../http/problem.js'
-import { commonProblems, problemResponses } from '../http/responses.js'
+import { commonProblems, problemResponses, responseHeaders } from '../http/responses.js'
 import { ref, SlugParams, Timestamp } from '../http/schema.js'
-import { toArticleSummary, type ArticleRepository, type EntryKind } from './repository.js'
+import { sendArticle } from './editorial.js'
+import type { ArticleRepository, EntryKind } from './repository.js'
 import { Article, ArticleEntry, ArticleSummary } from './schemas.js'
 
 export interface ArticleRoutesOptions {
   articles: ArticleRepository
+  access: Access
   cursors: CursorCodec
 }
-
 
 const PublishedPosition = Type.Object({ publishedAt: Timestamp, id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })
 const publishedListing: Listing<typeof PublishedPosition> = { scope: 'articles', position: PublishedPosition }
@@ -28,7 +30,7 @@ export function publishedArticleId(articles: ArticleRepository, slug: string): n
 
 const articleNotFound = (slug: string) => notFound(`No published article has the slug "${slug}".`)
 
-export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = async (app, { articles, cursors }) => {
+export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = async (app, { articles, access, cursors }) => {
   app.get(
     '/articles',
     {
@@ -44,8 +46,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = as
     async (request, reply) => {
       return respondWithPage(request, reply, cursors, publishedListing, {
         fetch: (after, limit) => articles.listPublished(after, limit),
-        positionOf: (row) => ({ publishedAt: row.published_at!, id: row.id }),
-        toItem: toArticleSummary,
+        positionOf: (article) => ({ publishedAt: article.publishedAt!, id: article.id }),
       })
     },
   )
@@ -55,17 +56,25 @@ export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = as
     {
       schema: {
         operationId: 'getArticle',
-        summary: 'Get a published article',
-        description: 'The whole article: its sections in order, each with paragraphs and lists as typed blocks.',
+        summary: 'Get an article',
+        description:
+          'The whole article: its sections in order, each with paragraphs and lists as typed blocks. The public sees published articles only; a key with `content:write` sees drafts and scheduled articles too (and such answers are never cached).',
         tags: ['Articles'],
+        security: [{}, ...bearerSecurity],
         params: SlugParams,
-        response: { 200: ref(Article, { description: 'The article.' }), ...problemResponses('not-found', ...commonProblems) },
+        response: {
+          200: { ...ref(Article, { description: 'The article.' }), headers: { ETag: responseHeaders.etag } },
+          ...problemResponses('not-found', 'unauthorized', ...commonProblems),
+        },
       },
     },
-    async (request) => {
-      const article = articles.findPublished(request.params.slug)
-      if (!article) throw articleNotFound(request.params.slug)
-      return article
+    async (request, reply) => {
+      const caller = access.identify(request)
+      if (caller) reply.header('cache-control', 'private, no-store')
+      const { slug } = request.params
+      const article = hasScope(caller, 'content:write') ? articles.find(slug) : articles.findPublished(slug)
+      if (!article) throw articleNotFound(slug)
+      return sendArticle(reply, article)
     },
   )
 

@@ -1,4 +1,4 @@
-import { ArticleRepository, toArticleSummary } from '../articles/repository.js'
+import { ArticleRepository } from '../articles/repository.js'
 import { CatalogRepository } from '../catalog/repository.js'
 import { CommentRepository } from '../comments/repository.js'
 import { openDatabase } from '../db/database.js'
@@ -42,7 +42,7 @@ export function buildExamples(): OperationExamples {
     const catalogDetail = (kind: 'techniques' | 'benefits') => catalog.find(kind, catalog.list(kind, undefined, 1)[0]!.slug)
     return {
       responses: {
-        listArticles: page(articles.listPublished(undefined, DEFAULT_PAGE_SIZE).map(toArticleSummary)),
+        listArticles: page(articles.listPublished(undefined, DEFAULT_PAGE_SIZE)),
         getArticle: articles.findPublished(article.slug),
         listArticleTechniques: entryPage('techniques'),
         listArticleBenefits: entryPage('benefits'),

@@ -12,6 +12,7 @@ interface HeaderSchema {
 export const responseHeaders = {
   link: { type: 'string', description: 'RFC 8288 link to the next page, `<...>; rel="next"`; absent on the last page.' },
   location: { type: 'string', description: 'The URL of the created resource.' },
+  etag: { type: 'string', description: 'The strong entity tag of this representation; send it as `If-Match` to write only over this version.' },
   wwwAuthenticate: { type: 'string', description: 'The authentication scheme to use: `Bearer`.' },
   retryAfter: { type: 'integer', description: 'Seconds to wait before trying again.' },
   rateLimitLimit: { type: 'integer', description: 'Requests allowed in the window (IETF RateLimit headers draft).' },
@@ -27,6 +28,7 @@ export const rateLimitHeaders = {
 
 const problemHeaders: Partial<Record<ProblemType, Record<string, HeaderSchema>>> = {
   unauthorized: { 'WWW-Authenticate': responseHeaders.wwwAuthenticate },
+  'precondition-failed': { ETag: responseHeaders.etag },
   'too-many-requests': { 'Retry-After': responseHeaders.retryAfter, ...rateLimitHeaders },
 }
 

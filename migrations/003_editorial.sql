@@ -1,0 +1,38 @@
+-- API keys for editors and integrations. Only a SHA-256 digest of each key is kept: the key itself
+-- is shown once, when it is made, and cannot be read back from the database.
+CREATE TABLE api_keys (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  name       TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+  digest     TEXT NOT NULL UNIQUE,
+  scopes     TEXT NOT NULL CHECK (json_valid(scopes) AND json_type(scopes) = 'array'),
+  created_at TEXT NOT NULL,
+  revoked_at TEXT
+) STRICT;
+
+-- A scheduled article is stored as 'published' with a future published_at: it becomes public when
+-- the clock passes that time, with no job to flip it. version counts saved changes.
+ALTER TABLE articles ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+
+-- The versions an article had before each saved change.
+CREATE TABLE article_revisions (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  article_id   INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+  version      INTEGER NOT NULL,
+  title        TEXT    NOT NULL,
+  status       TEXT    NOT NULL,
+  published_at TEXT,
+  sections     TEXT    NOT NULL CHECK (json_valid(sections)),
+  saved_at     TEXT    NOT NULL,
+  replaced_at  TEXT    NOT NULL,
+  UNIQUE (article_id, version)
+) STRICT;
+
+-- Every path that changes an article (the API, the importer, SQL by hand) keeps the version it
+-- replaces; comment counts changing are not a new version.
+CREATE TRIGGER articles_keep_revision AFTER UPDATE OF title, status, published_at, sections ON articles
+WHEN OLD.title IS NOT NEW.title OR OLD.status IS NOT NEW.status OR OLD.published_at IS NOT NEW.published_at OR OLD.sections IS NOT NEW.sections
+BEGIN
+  INSERT INTO article_revisions (article_id, version, title, status, published_at, sections, saved_at, replaced_at)
+  VALUES (OLD.id, OLD.version, OLD.title, OLD.status, OLD.published_at, OLD.sections, OLD.updated_at, NEW.updated_at);
+  UPDATE articles SET version = OLD.version + 1 WHERE id = NEW.id;
+END;
