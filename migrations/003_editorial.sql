@@ -36,3 +36,6 @@ BEGIN
   VALUES (OLD.id, OLD.version, OLD.title, OLD.status, OLD.published_at, OLD.sections, OLD.updated_at, NEW.updated_at);
   UPDATE articles SET version = OLD.version + 1 WHERE id = NEW.id;
 END;
+
+-- The public list sorted by title, as `sort=title` and `sort=-title` read it.
+CREATE INDEX articles_published_title ON articles (title COLLATE NOCASE, id) WHERE status = 'published';

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import zlib from 'node:zlib'
+import compress from '@fastify/compress'
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
@@ -10,6 +12,7 @@ import { editorialRoutes } from './articles/editorial.js'
 import { ArticleRepository } from './articles/repository.js'
 import { articleRoutes } from './articles/routes.js'
 import { articleComponents } from './articles/schemas.js'
+import { viewComponents } from './articles/views.js'
 import { Access } from './auth/access.js'
 import { ApiKeyRepository } from './auth/keys.js'
 import { CatalogRepository } from './catalog/repository.js'
@@ -22,8 +25,10 @@ import { commentComponents } from './comments/schemas.js'
 import type { Config } from './config.js'
 import { readSetting, type SqliteDatabase } from './db/database.js'
 import { readMigrations } from './db/migrate.js'
+import { discoveryRoutes } from './discovery/routes.js'
 import { docsRoutes, openApi } from './docs/plugin.js'
 import { healthRoutes } from './health/routes.js'
+import { useHttpCaching } from './http/caching.js'
 import { CursorCodec } from './http/cursor.js'
 import { sendProblem, useProblemResponses } from './http/errors.js'
 import { IdempotencyStore } from './http/idempotency.js'
@@ -45,9 +50,11 @@ export interface AppOptions {
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 const EXPOSED_HEADERS = ['ETag', 'Link', 'Location', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'X-Request-Id']
+// Smaller answers fit in a packet or two anyway; compressing them costs more CPU than it saves time.
+const COMPRESS_ABOVE_BYTES = 1024
 const NO_QUERY = Type.Object({}, { additionalProperties: false })
 
-const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...catalogComponents, ...commentComponents]
+const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...viewComponents, ...catalogComponents, ...commentComponents]
 
 export async function buildApp(options: AppOptions) {
   const { db, config } = options
@@ -83,6 +90,8 @@ export async function buildApp(options: AppOptions) {
     db.close()
   })
 
+  useHttpCaching(app, { maxAge: config.cacheMaxAge, staleWhileRevalidate: config.cacheStaleWhileRevalidate })
+  await app.register(compress, { global: true, threshold: COMPRESS_ABOVE_BYTES, encodings: ['br', 'gzip'], brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } } })
   await app.register(helmet, { global: true })
   await app.register(cors, {
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
@@ -105,6 +114,7 @@ export async function buildApp(options: AppOptions) {
   const comments = new CommentRepository(db)
   await app.register(healthRoutes, { db, migrations: readMigrations() })
   await app.register(docsRoutes)
+  await app.register(discoveryRoutes)
   await app.register(
     async (v1) => {
       await v1.register(articleRoutes, { articles, access, cursors })

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { NO_STORE } from '../http/caching.js'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import Type from 'typebox'
 import { authProblemTypes, bearerSecurity, type Access } from '../auth/access.js'
@@ -48,7 +49,7 @@ const ENTRY_HEADINGS = { techniques: 'Techniques', benefits: 'Benefits' } as con
 export const editorialRoutes: FastifyPluginAsyncTypebox<EditorialRoutesOptions> = async (app, { articles, access, cursors, now }) => {
   // Every route here writes content (or shows its history): only for keys with `content:write`, never cached.
   app.addHook('onRequest', async (_request, reply) => {
-    reply.header('cache-control', 'private, no-store')
+    reply.header('cache-control', NO_STORE)
   })
   app.addHook('onRequest', access.require('content:write'))
   await app.register(revisionRoutes, { articles, cursors, now })

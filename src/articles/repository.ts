@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3'
 import { writeTransaction, type SqliteDatabase } from '../db/database.js'
 import type { ParsedArticle } from '../importer/parse.js'
 import { deriveContent } from './content.js'
@@ -25,6 +26,18 @@ interface ArticleDocumentRow extends ArticleRow {
   sections: string
 }
 
+interface ArticleListRow extends ArticleRow {
+  sort_key: string
+  sections?: string
+}
+
+/** One article of a list page, with where the page would continue after it. */
+export interface ListedArticle {
+  article: ArticleSummary
+  position: ListPosition
+  sections?: Section[]
+}
+
 interface RevisionSummaryRow {
   id: number
   version: number
@@ -39,10 +52,31 @@ interface RevisionRow extends RevisionSummaryRow {
   sections: string
 }
 
-export interface PublishedPosition {
-  publishedAt: string
+/** Where a page of a sorted list ends: the sort key's value and the id that breaks ties. */
+export interface ListPosition {
+  key: string
   id: number
 }
+
+export type ArticleSort = 'publishedAt' | '-publishedAt' | 'title' | '-title'
+
+/** What narrows and orders the public list; times are canonical ISO strings. */
+export interface ArticleFilter {
+  sort: ArticleSort
+  technique?: string | undefined
+  benefit?: string | undefined
+  publishedAfter?: string | undefined
+  publishedBefore?: string | undefined
+}
+
+// Each sort has an index (migrations 001 and 003); the id breaks ties so that cursors never skip or repeat.
+const SORTS: Record<ArticleSort, { key: string; order: string; after: string }> = {
+  '-publishedAt': { key: 'published_at', order: 'published_at DESC, id DESC', after: '(published_at, id) < (@key, @id)' },
+  publishedAt: { key: 'published_at', order: 'published_at, id', after: '(published_at, id) > (@key, @id)' },
+  title: { key: 'title', order: 'title COLLATE NOCASE, id', after: '(title COLLATE NOCASE, id) > (@key, @id)' },
+  '-title': { key: 'title', order: 'title COLLATE NOCASE DESC, id DESC', after: '(title COLLATE NOCASE, id) < (@key, @id)' },
+}
+const HAS_ENTRY = (kind: EntryKind) => `EXISTS (SELECT 1 FROM article_entries AS e WHERE e.article_id = articles.id AND e.kind = '${kind}' AND e.slug = @${kind === 'techniques' ? 'technique' : 'benefit'})`
 
 /** An article as an editor sets it; everything else is derived from it. */
 export interface ArticleContent {
@@ -61,8 +95,8 @@ const PUBLIC = "status = 'published' AND published_at <= @now"
 const REVISION_COLUMNS = 'id, version, title, status, published_at, saved_at, replaced_at'
 
 export class ArticleRepository {
-  private readonly firstPublished
-  private readonly publishedAfter
+  private readonly listStatements = new Map<string, Statement<Record<string, unknown>, ArticleListRow>>()
+  private readonly entriesOfArticles
   private readonly publishedBySlug
   private readonly publishedIdBySlug
   private readonly anyBySlug
@@ -81,10 +115,9 @@ export class ArticleRepository {
     private readonly db: SqliteDatabase,
     private readonly clock: () => Date = () => new Date(),
   ) {
-    const published = `SELECT ${SUMMARY_COLUMNS} FROM articles WHERE ${PUBLIC}`
-    this.firstPublished = db.prepare<{ now: string; limit: number }, ArticleRow>(`${published} ORDER BY published_at DESC, id DESC LIMIT @limit`)
-    this.publishedAfter = db.prepare<{ now: string; publishedAt: string; id: number; limit: number }, ArticleRow>(
-      `${published} AND (published_at, id) < (@publishedAt, @id) ORDER BY published_at DESC, id DESC LIMIT @limit`,
+    this.entriesOfArticles = db.prepare<[string], ArticleEntry & { article_id: number; kind: EntryKind }>(
+      `SELECT article_id, kind, position, name, slug, description FROM article_entries
+       WHERE article_id IN (SELECT value FROM json_each(?)) ORDER BY article_id, kind, position`,
     )
     this.publishedBySlug = db.prepare<{ now: string; slug: string }, ArticleDocumentRow>(
       `SELECT ${SUMMARY_COLUMNS}, sections FROM articles WHERE ${PUBLIC} AND slug = @slug`,
@@ -116,11 +149,46 @@ export class ArticleRepository {
     this.revisionById = db.prepare<[number, number], RevisionRow>(`SELECT ${REVISION_COLUMNS}, sections FROM article_revisions WHERE article_id = ? AND id = ?`)
   }
 
-  /** Public articles, newest first; `limit + 1` rows are asked for by the pagination. */
-  listPublished(after: PublishedPosition | undefined, limit: number): ArticleSummary[] {
+  /**
+   * Public articles, filtered and sorted, after `after`; `limit + 1` rows are asked for by the
+   * pagination. Each combination of filters is one statement, prepared the first time it is used.
+   */
+  listPublished(filter: ArticleFilter, after: ListPosition | undefined, limit: number, options: { sections?: boolean } = {}): ListedArticle[] {
     const now = this.now()
-    const rows = after ? this.publishedAfter.all({ now, ...after, limit }) : this.firstPublished.all({ now, limit })
-    return rows.map((row) => toArticleSummary(row, now))
+    const statement = this.listStatement(filter, after !== undefined, options.sections ?? false)
+    const rows = statement.all({ now, limit, ...filter, ...after })
+    return rows.map((row) => ({
+      article: toArticleSummary(row, now),
+      position: { key: row.sort_key, id: row.id },
+      ...(row.sections === undefined ? {} : { sections: JSON.parse(row.sections) as Section[] }),
+    }))
+  }
+
+  /** The techniques and benefits of several articles at once, by article id. */
+  entriesOf(articleIds: number[]): Map<number, Record<EntryKind, ArticleEntry[]>> {
+    const byArticle = new Map(articleIds.map((id) => [id, { techniques: [] as ArticleEntry[], benefits: [] as ArticleEntry[] }]))
+    for (const { article_id, kind, ...entry } of this.entriesOfArticles.all(JSON.stringify(articleIds))) byArticle.get(article_id)![kind].push(entry)
+    return byArticle
+  }
+
+  private listStatement(filter: ArticleFilter, paged: boolean, sections: boolean) {
+    const conditions = [
+      PUBLIC,
+      ...(filter.technique === undefined ? [] : [HAS_ENTRY('techniques')]),
+      ...(filter.benefit === undefined ? [] : [HAS_ENTRY('benefits')]),
+      ...(filter.publishedAfter === undefined ? [] : ['published_at > @publishedAfter']),
+      ...(filter.publishedBefore === undefined ? [] : ['published_at < @publishedBefore']),
+    ]
+    const sort = SORTS[filter.sort]
+    if (paged) conditions.push(sort.after)
+    const sql = `SELECT ${SUMMARY_COLUMNS}, ${sort.key} AS sort_key${sections ? ', sections' : ''} FROM articles
+      WHERE ${conditions.join(' AND ')} ORDER BY ${sort.order} LIMIT @limit`
+    let statement = this.listStatements.get(sql)
+    if (!statement) {
+      statement = this.db.prepare<Record<string, unknown>, ArticleListRow>(sql)
+      this.listStatements.set(sql, statement)
+    }
+    return statement
   }
 
   findPublished(slug: string): Article | undefined {

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { NO_STORE } from '../http/caching.js'
 import Type from 'typebox'
 import { authProblemTypes, bearerSecurity, type Access } from '../auth/access.js'
 import type { CursorCodec } from '../http/cursor.js'
@@ -24,7 +25,7 @@ const authProblems = problemResponses(...authProblemTypes, ...commonProblems)
 /** Moderation of comments, for keys with the `comments:moderate` scope; answers are never cached. */
 export const moderationRoutes: FastifyPluginAsyncTypebox<ModerationRoutesOptions> = async (app, { comments, cursors, access, now }) => {
   app.addHook('onRequest', async (_request, reply) => {
-    reply.header('cache-control', 'private, no-store')
+    reply.header('cache-control', NO_STORE)
   })
   // Before the body is read or validated: a stranger learns nothing and costs nothing.
   app.addHook('onRequest', access.require('comments:moderate'))

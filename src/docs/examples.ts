@@ -42,7 +42,7 @@ export function buildExamples(): OperationExamples {
     const catalogDetail = (kind: 'techniques' | 'benefits') => catalog.find(kind, catalog.list(kind, undefined, 1)[0]!.slug)
     return {
       responses: {
-        listArticles: page(articles.listPublished(undefined, DEFAULT_PAGE_SIZE)),
+        listArticles: page(articles.listPublished({ sort: '-publishedAt' }, undefined, DEFAULT_PAGE_SIZE).map(({ article }) => article)),
         getArticle: articles.findPublished(article.slug),
         listArticleTechniques: entryPage('techniques'),
         listArticleBenefits: entryPage('benefits'),

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import { HttpProblem } from './problem.js'
 
-/**
- * A strong entity tag for a representation: a digest of its JSON, so it changes exactly when the
- * representation does, whichever process computes it.
- */
-export function entityTag(representation: unknown): string {
-  return `"${createHash('sha256').update(JSON.stringify(representation)).digest('base64url').slice(0, 27)}"`
+/** A strong entity tag: a digest of the bytes, so it changes exactly when they do, whichever process computes it. */
+export function strongTag(bytes: string | Buffer): string {
+  return `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`
 }
+
+/** The strong entity tag of a representation given as the value that is serialized. */
+export const entityTag = (representation: unknown) => strongTag(JSON.stringify(representation))
 
 /**
  * Enforces `If-Match` (RFC 9110 13.1.1) against the current tag: `*` or a listed strong tag lets the

@@ -1,0 +1,61 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { strongTag } from './conditional.js'
+
+export interface CachingOptions {
+  maxAge: number
+  staleWhileRevalidate: number
+}
+
+export const NO_STORE = 'private, no-store'
+
+/** Links every answer carries to the machine- and human-readable descriptions of the API (RFC 8631). */
+export const SERVICE_LINKS = '</openapi.json>; rel="service-desc"; type="application/openapi+json", </docs>; rel="service-doc"; type="text/html"'
+
+/**
+ * HTTP caching for every route: a successful GET gets a strong ETag (the handler's, or a digest of the
+ * bytes it sends, so a collection's tag changes exactly when its page does), `Cache-Control` and
+ * `Vary`, and a matching `If-None-Match` (or, without one, an `If-Modified-Since` no older than
+ * `Last-Modified`) turns it into a 304 that repeats those headers. Errors and answers a route marked
+ * private are never stored. Registered before compression, so tags and 304s are decided on the
+ * identity bytes and one tag stands for every content coding of them.
+ */
+export function useHttpCaching(app: FastifyInstance, options: CachingOptions): void {
+  const publicCacheControl = `public, max-age=${options.maxAge}, stale-while-revalidate=${options.staleWhileRevalidate}`
+  app.addHook('onSend', async (request, reply, payload) => {
+    const link = reply.getHeader('link')
+    reply.header('link', link ? `${String(link)}, ${SERVICE_LINKS}` : SERVICE_LINKS)
+    if (reply.statusCode >= 400) {
+      reply.header('cache-control', NO_STORE)
+      return payload
+    }
+    const cacheable = (request.method === 'GET' || request.method === 'HEAD') && reply.statusCode === 200 && !reply.hasHeader('cache-control')
+    if (!cacheable || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) return payload
+    const etag = String(reply.getHeader('etag') ?? strongTag(payload))
+    reply.header('etag', etag).header('cache-control', publicCacheControl)
+    varyOn(reply, 'accept-encoding')
+    if (!isFresh(request, etag, reply.getHeader('last-modified'))) return payload
+    reply.code(304).removeHeader('content-type').removeHeader('content-length')
+    return ''
+  })
+}
+
+/** RFC 9110 13.2.2: If-None-Match decides when present (weak comparison); If-Modified-Since only without it. */
+function isFresh(request: FastifyRequest, etag: string, lastModified: unknown): boolean {
+  const noneMatch = request.headers['if-none-match']
+  if (noneMatch !== undefined) {
+    if (noneMatch.trim() === '*') return true
+    const opaque = (tag: string) => tag.trim().replace(/^W\//, '')
+    return noneMatch.split(',').some((tag) => opaque(tag) === etag)
+  }
+  const modifiedSince = Date.parse(request.headers['if-modified-since'] ?? '')
+  return typeof lastModified === 'string' && !Number.isNaN(modifiedSince) && Date.parse(lastModified) <= modifiedSince
+}
+
+function varyOn(reply: FastifyReply, header: string): void {
+  const vary = reply.getHeader('vary')
+  const values = vary === undefined ? [] : String(vary).split(',').map((value) => value.trim())
+  if (!values.some((value) => value.toLowerCase() === header)) reply.header('vary', [...values, header].join(', '))
+}
+
+/** An HTTP-date (RFC 9110 5.6.7) for `Last-Modified`; second precision, as the header has. */
+export const httpDate = (isoTime: string) => new Date(isoTime).toUTCString()
