@@ -11,7 +11,7 @@ import { ref, SlugParams } from '../http/schema.js'
 import { ImportError, parseArticle } from '../importer/parse.js'
 import { slugify } from '../importer/slugify.js'
 import { assignSectionSlugs, numberItems, replaceEntries } from './content.js'
-import type { ArticleContent, ArticleRepository } from './repository.js'
+import { contentOf, type ArticleContent, type ArticleRepository } from './repository.js'
 import { revisionRoutes } from './revisions.js'
 import { Article, ArticleChanges, EntryInput, NewArticle, type ArticleStatus, type Section, type SectionInput } from './schemas.js'
 
@@ -218,17 +218,6 @@ export const editorialRoutes: FastifyPluginAsyncTypebox<EditorialRoutesOptions> 
       return sendArticle(reply.code(201).header('location', `${request.url.split('/imports')[0]}/articles/${parsed.slug}`), article)
     },
   )
-}
-
-/** The stored content of an article as it is. */
-export function contentOf(article: Article): ArticleContent {
-  return {
-    slug: article.slug,
-    title: article.title,
-    status: article.status === 'draft' ? 'draft' : 'published',
-    publishedAt: article.publishedAt,
-    sections: article.sections,
-  }
 }
 
 const slugTaken = (slug: string) => new HttpProblem('conflict', `Another article has the slug "${slug}"; choose another slug.`)

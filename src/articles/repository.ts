@@ -301,6 +301,17 @@ export class ArticleRepository {
   }
 }
 
+/** The stored content of an article as it is. */
+export function contentOf(article: Article): ArticleContent {
+  return {
+    slug: article.slug,
+    title: article.title,
+    status: article.status === 'draft' ? 'draft' : 'published',
+    publishedAt: article.publishedAt,
+    sections: article.sections,
+  }
+}
+
 /** The status a reader sees at `now`: a published article whose time has not come is scheduled. */
 function statusAt(status: StoredStatus, publishedAt: string | null, now: string): ArticleStatus {
   return status === 'published' && publishedAt !== null && publishedAt > now ? 'scheduled' : status

@@ -5,8 +5,8 @@ import type { CursorCodec } from '../http/cursor.js'
 import { ListQuery, Page, respondWithPage, type Listing } from '../http/pagination.js'
 import { notFound } from '../http/problem.js'
 import { Id, ref, SlugParam } from '../http/schema.js'
-import { articleResponse, articleToChange, contentOf, sendArticle, writeProblems } from './editorial.js'
-import type { ArticleRepository } from './repository.js'
+import { articleResponse, articleToChange, sendArticle, writeProblems } from './editorial.js'
+import { contentOf, type ArticleRepository } from './repository.js'
 import { Revision, RevisionSummary } from './schemas.js'
 
 export interface RevisionRoutesOptions {

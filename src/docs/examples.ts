@@ -1,4 +1,4 @@
-import { ArticleRepository } from '../articles/repository.js'
+import { ArticleRepository, contentOf } from '../articles/repository.js'
 import { CatalogRepository } from '../catalog/repository.js'
 import { CommentRepository } from '../comments/repository.js'
 import { openDatabase } from '../db/database.js'
@@ -27,8 +27,12 @@ export function buildExamples(): OperationExamples {
     migrate(db)
     const articles = new ArticleRepository(db)
     const catalog = new CatalogRepository(db)
-    const [first] = importFiles(articles, seedFiles(), { publish: true, now: EXAMPLE_TIME })
+    // The seed goes through an editor's day: imported as a draft, then published, which keeps the draft as a revision.
+    const [first] = importFiles(articles, seedFiles(), { publish: false, now: EXAMPLE_TIME })
+    const draft = articles.find(first!.slug)!
+    articles.update(draft.id, { ...contentOf(draft), status: 'published', publishedAt: EXAMPLE_TIME.toISOString() }, EXAMPLE_TIME)
     const article = articles.findPublished(first!.slug)!
+    const [revision] = articles.revisions(article.id, undefined, DEFAULT_PAGE_SIZE)
     const comments = new CommentRepository(db)
     const comment = (fields: { parentId: number | null; authorName: string; body: string }) =>
       comments.create({ ...fields, articleId: article.id, authorEmail: 'reader@example.com', authorUrl: null, status: 'approved', now: EXAMPLE_TIME.toISOString() })
@@ -55,6 +59,14 @@ export function buildExamples(): OperationExamples {
         getComment: publicQuestion,
         listCommentsForModeration: page([{ ...moderated, status: 'pending', replyCount: 0 }]),
         moderateComment: moderated,
+        createArticle: draft,
+        importArticle: draft,
+        updateArticle: article,
+        replaceArticleTechniques: article,
+        replaceArticleBenefits: article,
+        listArticleRevisions: page([revision]),
+        getArticleRevision: articles.revision(article.id, revision!.id),
+        restoreArticleRevision: article,
         getHealth: { status: 'ok' },
         getReadiness: { status: 'ok' },
       },
