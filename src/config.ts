@@ -60,7 +60,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${[...new Set(problems)].join('\n  ')}`)
   const warnings: string[] = []
-  if (!values.ADMIN_TOKEN) warnings.push('ADMIN_TOKEN is not set: every authenticated route answers 401')
+  if (!values.ADMIN_TOKEN) warnings.push('ADMIN_TOKEN is not set: only API keys made with `npm run keys` authenticate')
   else if (values.ADMIN_TOKEN.length < MIN_STRONG_TOKEN_LENGTH) warnings.push(`ADMIN_TOKEN is shorter than ${MIN_STRONG_TOKEN_LENGTH} characters: use a long random token`)
   const databasePath = values.DATABASE_PATH ?? DEFAULT_DATABASE_PATH
   return {

@@ -86,7 +86,7 @@ export const editorialRoutes: FastifyPluginAsyncTypebox<EditorialRoutesOptions> 
       const slug = body.slug ?? slugify(title)
       if (!slug) throw invalidParameter('body', 'title', 'has no letters or digits to make a slug from; give a slug')
       const article = create({ slug, title, ...publication(body, undefined, now()), sections: toSections(body.sections ?? []) })
-      return sendArticle(reply.code(201).header('location', `${request.url.split('?')[0]}/${slug}`), article)
+      return sendArticle(reply.code(201).header('location', `${request.url.split('?')[0]!.replace(/\/+$/, '')}/${slug}`), article)
     },
   )
 
@@ -193,8 +193,10 @@ export const editorialRoutes: FastifyPluginAsyncTypebox<EditorialRoutesOptions> 
         },
       },
       preValidation: async (request) => {
-        // Fastify also parses JSON: a JSON string must not pass for an article text.
-        if (!/^text\/plain\s*(;|$)/i.test(request.headers['content-type'] ?? '')) {
+        // Fastify also parses JSON, and reads text as UTF-8 whatever charset is named: neither may pass for an article text.
+        const contentType = request.headers['content-type'] ?? ''
+        const charset = /;\s*charset="?([\w-]+)"?/i.exec(contentType)?.[1]
+        if (!/^text\/plain\s*(;|$)/i.test(contentType) || (charset !== undefined && !/^utf-?8$/i.test(charset))) {
           throw new HttpProblem('unsupported-media-type', 'Send the article as `Content-Type: text/plain; charset=utf-8`.')
         }
       },

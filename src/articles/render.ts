@@ -6,9 +6,17 @@ export type BodyFormat = 'html' | 'markdown' | 'text'
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!)
 
-// Characters that Markdown would read as markup anywhere in a line, and line starts it would read as a block.
+/**
+ * Text that Markdown shows as it is: characters that are markup anywhere are escaped, and so is the
+ * first character of every line that could open a block (heading, quote, list, rule, setext underline,
+ * code by indentation).
+ */
 const escapeMarkdown = (text: string) =>
-  text.replace(/[\\`*_[\]<>|~]/g, '\\$&').replace(/^(#{1,6}\s|[-+]\s|\d+[.)]\s|>)/, (start) => start.replace(/^(\d+)?([#\-+.)>])/, '$1\\$2'))
+  text
+    .replace(/[\\`*_[\]<>|~#]/g, '\\$&')
+    .replace(/^[ \t]+/gm, '')
+    .replace(/^([-+=])/gm, '\\$1')
+    .replace(/^(\d+)([.)])/gm, '$1\\$2')
 
 interface Renderer {
   heading: (text: string) => string

@@ -41,6 +41,7 @@ export interface ListedArticle {
 interface RevisionSummaryRow {
   id: number
   version: number
+  slug: string
   title: string
   status: StoredStatus
   published_at: string | null
@@ -92,7 +93,7 @@ export type SaveOutcome = 'created' | 'updated' | 'unchanged'
 const SUMMARY_COLUMNS = 'id, slug, title, summary, status, published_at, updated_at, word_count, reading_time_minutes, comment_count'
 // Public means published, at a time that has come: `@now` is the app's clock.
 const PUBLIC = "status = 'published' AND published_at <= @now"
-const REVISION_COLUMNS = 'id, version, title, status, published_at, saved_at, replaced_at'
+const REVISION_COLUMNS = 'id, version, slug, title, status, published_at, saved_at, replaced_at'
 
 export class ArticleRepository {
   private readonly listStatements = new Map<string, Statement<Record<string, unknown>, ArticleListRow>>()
@@ -107,6 +108,7 @@ export class ArticleRepository {
   private readonly deleteEntries
   private readonly insertEntry
   private readonly countArticles
+  private readonly commentsChangedAt
   private readonly firstRevisions
   private readonly revisionsBefore
   private readonly revisionById
@@ -140,6 +142,7 @@ export class ArticleRepository {
     this.deleteEntries = db.prepare<[number]>('DELETE FROM article_entries WHERE article_id = ?')
     this.insertEntry = db.prepare('INSERT INTO article_entries (article_id, kind, position, slug, name, description) VALUES (?, ?, ?, ?, ?, ?)')
     this.countArticles = db.prepare<[], { count: number }>('SELECT count(*) AS count FROM articles')
+    this.commentsChangedAt = db.prepare<[number], { at: string | null }>('SELECT comments_changed_at AS at FROM articles WHERE id = ?')
     this.firstRevisions = db.prepare<[number, number], RevisionSummaryRow>(
       `SELECT ${REVISION_COLUMNS} FROM article_revisions WHERE article_id = ? ORDER BY id DESC LIMIT ?`,
     )
@@ -205,6 +208,12 @@ export class ArticleRepository {
   find(slug: string): Article | undefined {
     const row = this.anyBySlug.get(slug)
     return row && toArticle(row, this.now())
+  }
+
+  /** When the article as served last changed: its content, its publication or its comment count. */
+  lastModified(article: Article): string {
+    const times = [article.updatedAt, this.commentsChangedAt.get(article.id)?.at ?? '', article.status === 'published' ? article.publishedAt! : '']
+    return times.reduce((latest, time) => (time > latest ? time : latest))
   }
 
   entries(articleId: number, kind: EntryKind, afterPosition: number, limit: number): ArticleEntry[] {
@@ -340,6 +349,7 @@ function toRevisionSummary(row: RevisionSummaryRow, now: string): RevisionSummar
   return {
     id: row.id,
     version: row.version,
+    slug: row.slug,
     title: row.title,
     status: statusAt(row.status, row.published_at, now),
     publishedAt: row.published_at,

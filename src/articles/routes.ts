@@ -93,7 +93,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = as
       const article = hasScope(caller, 'content:write') ? articles.find(slug) : articles.findPublished(slug)
       if (!article) throw articleNotFound(slug)
       const view = articleView(article, request.query)
-      return reply.header('etag', entityTag(view)).header('last-modified', httpDate(article.updatedAt)).send(view)
+      return reply.header('etag', entityTag(view)).header('last-modified', httpDate(articles.lastModified(article))).send(view)
     },
   )
 

@@ -146,6 +146,7 @@ export const EntryInput = Type.Object(
 const revisionProperties = {
   id: Type.Integer({ minimum: 1, examples: [3] }),
   version: Type.Integer({ minimum: 1, description: 'The article\'s version this revision was.', examples: [2] }),
+  slug: { ...SlugParam, description: 'The slug the article had then; a restore keeps the current one.' },
   title: Type.String(),
   status: ArticleStatus,
   publishedAt: Nullable(Timestamp),

@@ -84,7 +84,13 @@ function pick<T extends object>(value: T, fields: string[] | undefined): Partial
 }
 
 /** A date as midnight UTC; every time in the canonical form the database compares as text. */
-const canonicalInstant = (value: string | undefined) => (value === undefined ? undefined : new Date(value.length === 10 ? `${value}T00:00:00Z` : value).toISOString())
+function canonicalInstant(value: string | undefined, parameter: string): string | undefined {
+  if (value === undefined) return undefined
+  const time = new Date(value.length === 10 ? `${value}T00:00:00Z` : value)
+  // The date-time format lets through times JavaScript has no Date for, such as a leap second.
+  if (Number.isNaN(time.getTime())) throw invalidParameter('query', parameter, 'is not a date and time that exists')
+  return time.toISOString()
+}
 
 /** How a list request reads: its filter, what it includes and which fields it keeps. */
 export function listView(query: ArticleListQuery) {
@@ -94,8 +100,8 @@ export function listView(query: ArticleListQuery) {
     sort: query.sort ?? '-publishedAt',
     technique: query.technique,
     benefit: query.benefit,
-    publishedAfter: canonicalInstant(query.publishedAfter),
-    publishedBefore: canonicalInstant(query.publishedBefore),
+    publishedAfter: canonicalInstant(query.publishedAfter, 'publishedAfter'),
+    publishedBefore: canonicalInstant(query.publishedBefore, 'publishedBefore'),
   }
   return { filter, include, pickFields: <T extends object>(item: T) => pick(item, fields) }
 }

@@ -68,7 +68,7 @@ function parseCommand(argv: string[]): Command {
     return { name, keyName, scopes: scopes as Scope[] }
   }
   if (name === 'list' && rest.length === 0 && !values.name && !values.scope) return { name }
-  if (name === 'revoke' && rest.length === 1 && /^[1-9]\d{0,14}$/.test(rest[0]!)) return { name, id: Number(rest[0]) }
+  if (name === 'revoke' && rest.length === 1 && !values.name && !values.scope && /^[1-9]\d{0,14}$/.test(rest[0]!)) return { name, id: Number(rest[0]) }
   throw new Error(name === undefined ? 'no command given' : `cannot understand: ${argv.join(' ')}`)
 }
 

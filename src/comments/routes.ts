@@ -83,7 +83,7 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
         const { articleSlug: _slug, authorEmail: _email, updatedAt: _updated, ...created } = comment
         return {
           statusCode: 201,
-          headers: { location: `${request.url.split('?')[0]}/${comment.id}` },
+          headers: { location: `${request.url.split('?')[0]!.replace(/\/+$/, '')}/${comment.id}` },
           // A caught bot is told what a person would be told.
           body: plainReply.serializeInput({ ...created, status: visibleStatus }, '201') as string,
         }

@@ -15,8 +15,8 @@ export const SERVICE_LINKS = '</openapi.json>; rel="service-desc"; type="applica
  * HTTP caching for every route: a successful GET gets a strong ETag (the handler's, or a digest of the
  * bytes it sends, so a collection's tag changes exactly when its page does), `Cache-Control` and
  * `Vary`, and a matching `If-None-Match` (or, without one, an `If-Modified-Since` no older than
- * `Last-Modified`) turns it into a 304 that repeats those headers. Errors and answers a route marked
- * private are never stored. Registered before compression, so tags and 304s are decided on the
+ * `Last-Modified`) turns it into a 304 that repeats those headers. Errors, answers to requests with
+ * credentials and answers a route marked private are never stored. Registered before compression, so tags and 304s are decided on the
  * identity bytes and one tag stands for every content coding of them.
  */
 export function useHttpCaching(app: FastifyInstance, options: CachingOptions): void {
@@ -24,7 +24,8 @@ export function useHttpCaching(app: FastifyInstance, options: CachingOptions): v
   app.addHook('onSend', async (request, reply, payload) => {
     const link = reply.getHeader('link')
     reply.header('link', link ? `${String(link)}, ${SERVICE_LINKS}` : SERVICE_LINKS)
-    if (reply.statusCode >= 400) {
+    // What answers a request with credentials is that caller's, even when it looks public.
+    if (reply.statusCode >= 400 || request.headers.authorization !== undefined) {
       reply.header('cache-control', NO_STORE)
       return payload
     }

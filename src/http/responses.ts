@@ -12,7 +12,7 @@ interface HeaderSchema {
 export const responseHeaders = {
   link: { type: 'string', description: 'RFC 8288 link to the next page, `<...>; rel="next"`; absent on the last page.' },
   location: { type: 'string', description: 'The URL of the created resource.' },
-  lastModified: { type: 'string', description: 'When the article\'s content last changed (an HTTP-date); `If-Modified-Since` compares with it.' },
+  lastModified: { type: 'string', description: 'When the article as served last changed (an HTTP-date): its content, its publication or its comment count. `If-Modified-Since` compares with it.' },
   etag: { type: 'string', description: 'The strong entity tag of this representation; send it as `If-Match` to write only over this version.' },
   wwwAuthenticate: { type: 'string', description: 'The authentication scheme to use: `Bearer`.' },
   retryAfter: { type: 'integer', description: 'Seconds to wait before trying again.' },
