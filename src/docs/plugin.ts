@@ -86,7 +86,7 @@ export const openApi = fastifyPlugin(openApiDocument, { name: 'openapi-document'
 
 /** Serves the document (`/openapi.json`, `/openapi.yaml`), the interactive docs and the problem type pages. */
 export const docsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true } })
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: docsContentSecurityPolicy, uiConfig: { deepLinking: true } })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   app.get('/openapi.yaml', { schema: { hide: true } }, async (_request, reply) => reply.type('application/yaml').send(app.swagger({ yaml: true })))
 
@@ -107,4 +107,22 @@ export const docsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => reply.type('text/html; charset=utf-8').send(problemPage(request.params.type)),
   )
+}
+
+/** The one inline `<style>` that Swagger UI's bundle inserts (its small logo's SVG); test/docs/browser.test.ts names any other. */
+const SWAGGER_UI_INLINE_STYLES = ["'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='"]
+
+/**
+ * Swagger UI's own static policy with two changes: its inline style is allowed by hash, and
+ * `upgrade-insecure-requests` is dropped. Served over plain HTTP on any host but localhost (e.g.
+ * `HOST=0.0.0.0` in a container), that directive turns the page's own requests into HTTPS ones and
+ * the page stays blank; served over HTTPS it changes nothing, every URL of the page being relative.
+ */
+export function docsContentSecurityPolicy(policy: string): string {
+  return policy
+    .split(';')
+    .map((directive) => directive.trim())
+    .filter((directive) => directive !== '' && directive !== 'upgrade-insecure-requests')
+    .map((directive) => (directive.startsWith('style-src ') ? [directive, ...SWAGGER_UI_INLINE_STYLES].join(' ') : directive))
+    .join('; ')
 }

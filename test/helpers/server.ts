@@ -30,13 +30,13 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * `node dist/server.js` on a free loopback port and a fresh database in the test's directory (so it
+ * `node dist/server.js` on a free port of `host` (loopback unless told) and a fresh database in the test's directory (so it
  * seeds itself), ready to answer; killed when the test ends.
  */
-export async function startServer(t: Test, env: Record<string, string> = {}): Promise<LiveServer> {
+export async function startServer(t: Test, env: Record<string, string> = {}, host = '127.0.0.1'): Promise<LiveServer> {
   if (!existsSync(SERVER)) throw new Error(`${SERVER} is missing: run \`npm run -s build\` first`)
   const port = await freePort()
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_PATH: join(t.testdir({}), 'content.db'), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env }
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_PATH: join(t.testdir({}), 'content.db'), PORT: String(port), HOST: host, LOG_LEVEL: 'warn', ...env }
   delete childEnv.ADMIN_TOKEN
   delete childEnv.CORS_ORIGINS
   const child = spawn(process.execPath, [SERVER], { cwd: PROJECT_DIR, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -50,7 +50,7 @@ export async function startServer(t: Test, env: Record<string, string> = {}): Pr
       await exited
     }
   })
-  const url = `http://127.0.0.1:${port}`
+  const url = `http://${host}:${port}`
   for (let attempt = 0; attempt < 200; attempt++) {
     if (child.exitCode !== null) throw new Error(`the server exited before it was ready:\n${output}`)
     const ready = await fetch(`${url}/readyz`).then(
