@@ -44,8 +44,9 @@ t.test('Swagger UI lists every operation and runs getArticle against the live se
   t.teardown(() => browser.close())
   const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } })
   const problems: string[] = []
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) => console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`))
+  // Runs in the page (as text: this project's TypeScript has no DOM types).
+  await page.addInitScript({
+    content: "document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`))",
   })
   page.on('console', (message) => {
     if (message.text().startsWith('CSP violation')) problems.push(message.text())
@@ -57,38 +58,43 @@ t.test('Swagger UI lists every operation and runs getArticle against the live se
     if (response.status() >= 400) problems.push(`${response.status()} for ${response.url()}`)
   })
 
-  await page.goto(`${server.url}/docs`)
-  await page.waitForSelector('.opblock', { timeout: 30_000 })
-  const listed = await page.$$eval('.opblock', (blocks) =>
-    blocks.map((block) => ({
-      id: block.id,
-      method: block.querySelector('.opblock-summary-method')?.textContent?.trim() ?? '',
-      path: block.querySelector('.opblock-summary-path')?.getAttribute('data-path') ?? '',
-    })),
-  )
-  t.equal(listed.length, operations.length, `${operations.length} operations listed`)
-  for (const operation of operations) {
-    const found = listed.find((block) => block.method === operation.method && block.path === operation.path)
-    t.ok(found, `${operation.method} ${operation.path} is listed`)
-    t.equal(found?.id, `operations-${operation.tag}-${operation.id}`, `as ${operation.id}`)
+  try {
+    await page.goto(`${server.url}/docs`)
+    await page.waitForSelector('.opblock', { timeout: 30_000 })
+    const listed = await page.$$eval('.opblock', (blocks) =>
+      blocks.map((block) => ({
+        id: block.id,
+        method: block.querySelector('.opblock-summary-method')?.textContent?.trim() ?? '',
+        path: block.querySelector('.opblock-summary-path')?.getAttribute('data-path') ?? '',
+      })),
+    )
+    t.equal(listed.length, operations.length, `${operations.length} operations listed`)
+    for (const operation of operations) {
+      const found = listed.find((block) => block.method === operation.method && block.path === operation.path)
+      t.ok(found, `${operation.method} ${operation.path} is listed`)
+      t.equal(found?.id, `operations-${operation.tag}-${operation.id}`, `as ${operation.id}`)
+    }
+
+    const getArticle = operations.find((operation) => operation.id === 'getArticle')!
+    const block = page.locator(`#operations-${getArticle.tag}-getArticle`)
+    await block.locator('.opblock-summary').first().click()
+    await block.locator('button.try-out__btn').click()
+    await block.locator('input[placeholder="slug"]').fill(SEED_SLUG)
+    await block.locator('button.execute').click()
+    const status = block.locator('.live-responses-table tbody .response-col_status').first()
+    await status.waitFor({ timeout: 30_000 })
+    t.equal((await status.textContent())?.trim(), '200', 'the live response is a 200')
+    t.equal((await block.locator('.request-url pre').textContent())?.trim(), `${server.url}/v1/articles/${SEED_SLUG}`, 'to the server that serves the docs')
+    const body = (await block.locator('.live-responses-table tbody .response-col_description pre').first().textContent()) ?? ''
+    t.match(JSON.parse(body), { slug: SEED_SLUG, title: 'Lower Back Pain Deep Tissue Massage', status: 'published' }, 'the response body is the seeded article')
+    await block.scrollIntoViewIfNeeded()
+  } finally {
+    // A screenshot whatever happened, and what went wrong in the browser, if anything.
+    mkdirSync(join(PROJECT_DIR, 'test', 'artifacts'), { recursive: true })
+    await page.screenshot({ path: SCREENSHOT, fullPage: false }).then(
+      () => t.comment(`screenshot: ${SCREENSHOT}`),
+      (error: Error) => t.comment(`no screenshot: ${error.message}`),
+    )
+    t.same(problems, [], 'no CSP violation, page error, failed request or error status in the browser')
   }
-
-  const getArticle = operations.find((operation) => operation.id === 'getArticle')!
-  const block = page.locator(`#operations-${getArticle.tag}-getArticle`)
-  await block.locator('.opblock-summary').first().click()
-  await block.locator('button.try-out__btn').click()
-  await block.locator('input[placeholder="slug"]').fill(SEED_SLUG)
-  await block.locator('button.execute').click()
-  const status = block.locator('.live-responses-table tbody .response-col_status').first()
-  await status.waitFor({ timeout: 30_000 })
-  t.equal((await status.textContent())?.trim(), '200', 'the live response is a 200')
-  t.equal((await block.locator('.request-url pre').textContent())?.trim(), `${server.url}/v1/articles/${SEED_SLUG}`, 'to the server that serves the docs')
-  const body = (await block.locator('.live-responses-table tbody .response-col_description pre').first().textContent()) ?? ''
-  t.match(JSON.parse(body), { slug: SEED_SLUG, title: 'Lower Back Pain Deep Tissue Massage', status: 'published' }, 'the response body is the seeded article')
-
-  mkdirSync(join(PROJECT_DIR, 'test', 'artifacts'), { recursive: true })
-  await block.scrollIntoViewIfNeeded()
-  await page.screenshot({ path: SCREENSHOT, fullPage: false })
-  t.comment(`screenshot: ${SCREENSHOT}`)
-  t.same(problems, [], 'no CSP violation, page error, failed request or error status in the browser')
 })

@@ -10,9 +10,10 @@ interface Media {
 interface Operation {
   operationId?: string
   description?: string
+  deprecated?: boolean
   parameters?: { name: string; in: string; schema?: { enum?: string[] } }[]
   requestBody?: { content?: Record<string, Media> }
-  responses?: Record<string, { content?: Record<string, Media> }>
+  responses?: Record<string, { headers?: Record<string, unknown>; content?: Record<string, Media> }>
 }
 interface Document {
   paths: Record<string, Record<string, Operation>>
@@ -87,4 +88,17 @@ t.test('every problem type the document names has a page on the service', async 
       }
     }
   }
+})
+
+t.test('a deprecated operation announces its Deprecation and Sunset headers (README: versioning)', async (t) => {
+  const { document } = await served(t)
+  const deprecated = Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item).filter(([, operation]) => operation.deprecated).map(([method, operation]) => ({ where: `${method.toUpperCase()} ${path}`, operation })))
+  t.comment(`${deprecated.length} deprecated operation(s)`)
+  for (const { where, operation } of deprecated) {
+    for (const [status, response] of Object.entries(operation.responses ?? {})) {
+      if (!status.startsWith('2')) continue
+      t.ok(response.headers?.['Deprecation'] && response.headers['Sunset'], `${where} ${status} documents Deprecation and Sunset`)
+    }
+  }
+  t.pass('checked')
 })

@@ -37,8 +37,8 @@ export async function createTestApp(t: Test, options: { seed?: boolean; env?: Re
 
 type Inject = (options: InjectOptions | string) => Promise<LightMyRequestResponse>
 
-/** Wraps `app.inject` (its promise and callback forms) so that each response is checked against `app.swagger()`. */
-function checkResponsesAgainstDocument(t: Test, app: App): void {
+/** Wraps `app.inject` (its promise and callback forms) so that each response is checked against `app.swagger()`; createTestApp does it, an app built otherwise can ask for it. */
+export function checkResponsesAgainstDocument(t: Test, app: App): void {
   const inject = app.inject.bind(app) as unknown as Inject & (() => unknown)
   const checked: Inject = async (options) => {
     const response = await inject(options)
