@@ -10,6 +10,9 @@ const bin = (name: string) => join(PROJECT_DIR, 'node_modules', '.bin', name)
 const read = (path: string) => readFileSync(join(PROJECT_DIR, path), 'utf8')
 const SEED_TECHNIQUES = ['Deep Pressure', 'Friction', 'Stripping', 'Trigger Point Therapy']
 
+// Code generation, tsc and a spawned server: slow on a busy machine.
+t.setTimeout(180_000)
+
 t.test('client/schema.d.ts is what openapi-typescript generates from openapi.yaml (run `npm run client:generate`)', async (t) => {
   const target = join(t.testdir({}), 'schema.d.ts')
   const script = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts['client:generate']
