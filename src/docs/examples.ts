@@ -6,12 +6,15 @@ import { migrate } from '../db/migrate.js'
 import { DEFAULT_PAGE_SIZE } from '../http/pagination.js'
 import { HttpProblem, invalidParameter, problemBody, problemTypes, type ProblemType } from '../http/problem.js'
 import { importFiles, seedFiles } from '../importer/files.js'
+import { problemPage } from './problem-page.js'
 
 const EXAMPLE_TIME = new Date('2026-01-15T09:00:00.000Z')
 const EXAMPLE_REQUEST_ID = '5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b'
 
 export interface OperationExamples {
-  /** The 200 answer of each operation, by operationId. */
+  /** The request body of each operation that takes one, by operationId. */
+  requests: Record<string, unknown>
+  /** The success answer of each operation, by operationId. */
   responses: Record<string, unknown>
   /** A problem for each status, by status code. */
   problems: Record<number, unknown>
@@ -36,7 +39,8 @@ export function buildExamples(): OperationExamples {
     const comments = new CommentRepository(db)
     const comment = (fields: { parentId: number | null; authorName: string; body: string }) =>
       comments.create({ ...fields, articleId: article.id, authorEmail: 'reader@example.com', authorUrl: null, status: 'approved', now: EXAMPLE_TIME.toISOString() })
-    const question = comment({ parentId: null, authorName: 'Maya R.', body: 'Does deep tissue massage help with sciatica as well?' })
+    const asked = { parentId: null, authorName: 'Maya R.', body: 'Does deep tissue massage help with sciatica as well?' }
+    const question = comment(asked)
     comment({ parentId: question.id, authorName: 'SPA 56 NYC', body: 'It often does: tell your therapist where the pain runs so they can work on the piriformis too.' })
     const { articleSlug: _slug, authorEmail: _email, updatedAt: _updated, status: _status, ...publicQuestion } = comments.find(question.id)!
     const moderated = comments.find(question.id)!
@@ -45,6 +49,10 @@ export function buildExamples(): OperationExamples {
     const catalogPage = (kind: 'techniques' | 'benefits') => page(catalog.list(kind, undefined, DEFAULT_PAGE_SIZE))
     const catalogDetail = (kind: 'techniques' | 'benefits') => catalog.find(kind, catalog.list(kind, undefined, 1)[0]!.slug)
     return {
+      requests: {
+        createComment: { authorName: asked.authorName, authorEmail: moderated.authorEmail, body: asked.body },
+        moderateComment: { status: moderated.status },
+      },
       responses: {
         listArticles: page(articles.listPublished({ sort: '-publishedAt' }, undefined, DEFAULT_PAGE_SIZE).map(({ article }) => article)),
         getArticle: articles.findPublished(article.slug),
@@ -69,6 +77,7 @@ export function buildExamples(): OperationExamples {
         restoreArticleRevision: article,
         getHealth: { status: 'ok' },
         getReadiness: { status: 'ok' },
+        getProblemType: problemPage('not-found'),
       },
       problems: {
         ...Object.fromEntries(

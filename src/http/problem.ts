@@ -12,7 +12,7 @@ export const ValidationIssue = Type.Object(
 
 export const Problem = Type.Object(
   {
-    type: Type.String({ format: 'uri-reference', examples: ['/problems/not-found'] }),
+    type: Type.String({ format: 'uri-reference', description: 'Identifies the problem type; `/problems/<type>` on this server is a page that explains it.', examples: ['/problems/not-found'] }),
     title: Type.String({ examples: ['Not Found'] }),
     status: Type.Integer({ minimum: 400, maximum: 599, examples: [404] }),
     detail: Type.String({ examples: ['No published article has the slug "massage-for-necks".'] }),

@@ -55,5 +55,11 @@ export function problemResponses(...types: ProblemType[]) {
   return responses
 }
 
+/** The same responses, each also documenting `headers` (e.g. a rate limit's, sent on every answer of its route). */
+export function withHeaders<R extends { headers?: Record<string, HeaderSchema> }>(responses: Record<number, R>, headers: Record<string, HeaderSchema>): Record<number, R> {
+  if (Object.keys(headers).length === 0) return responses
+  return Object.fromEntries(Object.entries(responses).map(([status, response]) => [status, { ...response, headers: { ...response.headers, ...headers } }]))
+}
+
 /** Every route can be sent a malformed request and can fail; these apply to all of them. */
 export const commonProblems: ProblemType[] = ['validation-failed', 'internal-error']
