@@ -12,7 +12,8 @@ import type { components, operations, paths } from './schema.js'
 export type { components, operations, paths }
 export type Schemas = components['schemas']
 export type Article = Schemas['Article']
-export type ArticleSummary = Schemas['ArticleSummary']
+/** A list item as sent without `fields` or `include`. */
+export type ArticleSummary = Required<Omit<Schemas['ArticleListItem'], 'sections' | 'techniques' | 'benefits'>>
 export type ArticleEntry = Schemas['ArticleEntry']
 export type CatalogEntry = Schemas['CatalogEntry']
 export type Comment = Schemas['Comment']
@@ -67,14 +68,15 @@ export async function readAll<T>(fetchPage: (cursor: string | undefined) => Prom
   return items
 }
 
-/** One published article with its sections. */
+/** One published article with its sections. Without `fields` every property is there, so the view is a whole Article. */
 export function getArticle(client: SpaClient, slug: string): Promise<Article> {
-  return unwrap(client.GET('/v1/articles/{slug}', { params: { path: { slug } } }))
+  return unwrap(client.GET('/v1/articles/{slug}', { params: { path: { slug } } })) as Promise<Article>
 }
 
 /** Every published article, newest first (summaries, without bodies). */
 export function listArticles(client: SpaClient): Promise<ArticleSummary[]> {
-  return readAll((cursor) => client.GET('/v1/articles', { params: { query: { limit: 100, cursor } } }))
+  // Without `fields` or `include` an item is exactly a summary.
+  return readAll((cursor) => client.GET('/v1/articles', { params: { query: { limit: 100, cursor } } })) as Promise<ArticleSummary[]>
 }
 
 /** The techniques an article names, in its order. */

@@ -73,7 +73,7 @@ export interface paths {
         };
         /**
          * API catalog
-         * @description Where the API, its OpenAPI description and its documentation are (RFC 9727).
+         * @description Where the API, its OpenAPI description and its documentation are (RFC 9727); sent as `application/linkset+json` with the RFC 9727 profile.
          */
         get: operations["getApiCatalog"];
         put?: never;
@@ -519,44 +519,6 @@ export interface components {
              */
             slug: string;
             blocks: components["schemas"]["Block"][];
-        };
-        /** @description An article without its body, as listed. */
-        ArticleSummary: {
-            /** @example 1 */
-            id: number;
-            /**
-             * @description URL-safe identifier derived from a name or title.
-             * @example lower-back-pain-deep-tissue-massage
-             */
-            slug: string;
-            /** @example Lower Back Pain Deep Tissue Massage */
-            title: string;
-            /** @description The first paragraph of the introduction. */
-            summary: string;
-            /**
-             * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
-             * @enum {unknown}
-             */
-            status: "draft" | "scheduled" | "published";
-            /**
-             * Format: date-time
-             * @example 2026-11-23T19:46:00.000Z
-             */
-            publishedAt: string | null;
-            /**
-             * Format: date-time
-             * @example 2026-11-23T19:46:00.000Z
-             */
-            updatedAt: string;
-            /** @example 1042 */
-            wordCount: number;
-            /** @example 6 */
-            readingTimeMinutes: number;
-            /**
-             * @description Approved reader comments.
-             * @example 2
-             */
-            commentCount: number;
         };
         Article: {
             /** @example 1 */
@@ -1091,6 +1053,16 @@ export interface operations {
             /** @description The service is up (and, for readiness, ready). */
             200: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1104,6 +1076,23 @@ export interface operations {
                         status: "ok";
                     };
                 };
+            };
+            /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
+            304: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -1119,6 +1108,16 @@ export interface operations {
             /** @description The service is up (and, for readiness, ready). */
             200: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1133,9 +1132,34 @@ export interface operations {
                     };
                 };
             };
+            /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
+            304: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description The service cannot answer now; `/readyz` says why. */
             503: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1168,6 +1192,16 @@ export interface operations {
             /** @description A short HTML page. */
             200: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1175,9 +1209,34 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
+            304: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1214,10 +1273,51 @@ export interface operations {
             /** @description The API catalog. */
             200: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/linkset+json; profile=\"https://www.rfc-editor.org/info/rfc9727\"": {
+                    /**
+                     * @example {
+                     *       "linkset": [
+                     *         {
+                     *           "anchor": "http://localhost:3000/v1",
+                     *           "service-desc": [
+                     *             {
+                     *               "href": "http://localhost:3000/openapi.json",
+                     *               "type": "application/openapi+json"
+                     *             },
+                     *             {
+                     *               "href": "http://localhost:3000/openapi.yaml",
+                     *               "type": "application/openapi+yaml"
+                     *             }
+                     *           ],
+                     *           "service-doc": [
+                     *             {
+                     *               "href": "http://localhost:3000/docs",
+                     *               "type": "text/html"
+                     *             }
+                     *           ],
+                     *           "status": [
+                     *             {
+                     *               "href": "http://localhost:3000/readyz",
+                     *               "type": "application/json"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/linkset+json": {
                         linkset: {
                             /**
                              * Format: uri
@@ -1242,6 +1342,23 @@ export interface operations {
                         }[];
                     };
                 };
+            };
+            /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
+            304: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -1282,8 +1399,16 @@ export interface operations {
             /** @description A page of published articles. */
             200: {
                 headers: {
-                    /** @description RFC 8288 link to the next page, `<...>; rel="next"`; absent on the last page. */
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
                     Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1315,9 +1440,34 @@ export interface operations {
                     };
                 };
             };
+            /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
+            304: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1343,6 +1493,14 @@ export interface operations {
             /** @description The server failed; the request id in the answer identifies it in the logs. */
             500: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1367,41 +1525,164 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description A new article; a `draft` unless `status` says otherwise. */
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example Hot Stone Massage for Stiff Shoulders */
-                    title: string;
-                    /**
-                     * @description The URL slug; derived from the title when left out.
-                     * @example lower-back-pain-deep-tissue-massage
-                     */
-                    slug?: string;
-                    /**
-                     * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
-                     * @default draft
-                     * @enum {unknown}
-                     */
-                    status?: "draft" | "scheduled" | "published";
-                    /**
-                     * Format: date-time
-                     * @description When the article is (or was) published: in the future for `scheduled`, now or earlier for `published` (default: now); drafts have none.
-                     * @example 2026-11-23T19:46:00.000Z
-                     */
-                    publishedAt?: string;
-                    /**
-                     * @description The body; summary, counts, techniques and benefits are derived from it.
-                     * @default []
-                     */
-                    sections?: components["schemas"]["SectionInput"][];
-                };
+                /**
+                 * @example {
+                 *       "title": "Lower Back Pain Deep Tissue Massage",
+                 *       "sections": [
+                 *         {
+                 *           "blocks": [
+                 *             {
+                 *               "type": "paragraph",
+                 *               "text": "Lower back pain can be debilitating, affecting your daily activities and overall quality of life. Lower back deep tissue massage could be the answer if you’re searching for an effective solution to relieve your lower back pain. Deep tissue massage targets the deeper layers of muscles and connective tissues, providing therapeutic benefits and addressing the root causes of back pain."
+                 *             },
+                 *             {
+                 *               "type": "paragraph",
+                 *               "text": "This blog will explore how back pain deep tissue massage can help alleviate lower back pain, its techniques, and its benefits. Discover the effective solutions deep tissue massage can provide for lower back pain."
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "heading": "Understanding Lower Back Pain",
+                 *           "blocks": [
+                 *             {
+                 *               "type": "paragraph",
+                 *               "text": "Lower back pain is a prevalent condition that affects people of all ages and lifestyles. Various factors, including muscle strain, poor posture, herniated discs, arthritis, and lifestyle factors such as prolonged sitting or heavy lifting, can cause it. The pain can range from mild discomfort to severe and chronic, impacting mobility and overall well-being."
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "heading": "Back Pain Deep Tissue Massage: A Targeted Approach",
+                 *           "blocks": [
+                 *             {
+                 *               "type": "paragraph",
+                 *               "text": "Deep tissue massage is a specialized massage technique that focuses on releasing tension and knots in the deeper layers of muscles and connective tissues. Unlike traditional Swedish massage, deep tissue massage applies more pressure and utilizes slower strokes to reach the underlying muscles. By targeting specific areas of pain and tension, deep-tissue massage can effectively relieve lower back pain and promote healing. Let SPA 56 NYC be your sanctuary of rejuvenation and find solace in the restorative benefits of deep tissue massage."
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "heading": "Techniques Used in Deep Tissue Massage",
+                 *           "blocks": [
+                 *             {
+                 *               "type": "list",
+                 *               "kind": "techniques",
+                 *               "items": [
+                 *                 {
+                 *                   "name": "Deep Pressure",
+                 *                   "description": "The massage therapist applies firm and sustained pressure to release tension and knots in the lower back muscles."
+                 *                 },
+                 *                 {
+                 *                   "name": "Friction",
+                 *                   "description": "Deep tissue massage can break down scar tissue and adhesion’s by applying friction to the affected areas, promoting improved mobility and reducing pain."
+                 *                 },
+                 *                 {
+                 *                   "name": "Stripping",
+                 *                   "description": "This technique involves using the thumbs, knuckles, or elbows to apply deep and direct pressure along the length of the muscles, releasing tension and promoting relaxation."
+                 *                 },
+                 *                 {
+                 *                   "name": "Trigger Point Therapy",
+                 *                   "description": "Trigger points are tight knots within the muscle fibers that can cause referred pain. Deep tissue massage can alleviate pain and restore normal muscle function by applying pressure to these trigger points."
+                 *                 }
+                 *               ]
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "heading": "The Science Behind Deep Tissue Massage: How It Works",
+                 *           "blocks": [
+                 *             {
+                 *               "type": "paragraph",
+                 *               "text": "Deep tissue massage is more than just a soothing experience; it is rooted in scientific principles that explain its effectiveness in relieving lower back pain. Understanding the science behind deep tissue massage can help individuals grasp its therapeutic benefits and make informed decisions about incorporating it into their pain management routine."
+                 *             },
+                 *             {
+                 *               "type": "paragraph",
+                 *               "text": "Lower back pain deep tissue massage involves the application of sustained pressure and targeted techniques to access deeper layers of muscle and connective tissue. It aims to release muscle knots, break up scar tissue, and improve overall tissue health by addressing specific areas of tension and tightness."
+                 *             },
+                 *             {
+                 *               "type": "paragraph",
+                 *               "text": "One of the key mechanisms behind deep tissue massage is the stimulation of blood circulation. The pressure applied during the massage promotes vasodilation, which widens the blood vessels and enhances blood flow to the targeted areas. This increased circulation brings oxygen and nutrients to the muscles, aiding in their repair and reducing inflammation. It also facilitates the removal of metabolic waste products, such as lactic acid, which can contribute to muscle soreness and stiffness."
+                 *             },
+                 *             {
+                 *               "type": "paragraph",
+                 *               "text": "Deep tissue massage also affects the nervous system. The pressure and techniques used during the massage stimulate sensory receptors in the skin, muscles, and connective tissues. This sensory input triggers the relaxation response, leading to a decrease in the production of stress hormones like cortisol and an increase in the release of feel-good hormones like endorphins. As a result, individuals experience a deep sense of relaxation, reduced anxiety, and overall improved emotional well-being."
+                 *             },
+                 *             {
+                 *               "type": "paragraph",
+                 *               "text": "Additionally, deep tissue massage can help break the pain cycle by interrupting pain signals sent to the brain. The pressure applied during the massage stimulates the mechanoreceptors, which compete with the pain receptors for neural pathways to the brain. This can help alleviate pain perception and temporarily relieve lower back pain."
+                 *             },
+                 *             {
+                 *               "type": "paragraph",
+                 *               "text": "The effectiveness of deep tissue massage in relieving lower back pain is supported by scientific research. Numerous studies have shown its positive impact on reducing pain intensity, improving range of motion, and enhancing overall functional outcomes for individuals with chronic low back pain."
+                 *             },
+                 *             {
+                 *               "type": "paragraph",
+                 *               "text": "By understanding the science behind deep tissue massage, individuals can appreciate the therapeutic mechanisms at work and have confidence in its potential to alleviate their lower back pain. Consulting with a qualified massage therapist who deeply understands the science behind the technique is crucial for optimal results and personalized care."
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "heading": "Benefits of Deep Tissue Massage for Lower Back Pain",
+                 *           "blocks": [
+                 *             {
+                 *               "type": "paragraph",
+                 *               "text": "Deep tissue massage offers several benefits for relieving lower back pain:"
+                 *             },
+                 *             {
+                 *               "type": "list",
+                 *               "kind": "benefits",
+                 *               "items": [
+                 *                 {
+                 *                   "name": "Pain Relief",
+                 *                   "description": "Deep tissue massage targets the underlying causes of lower back pain, relieving muscle tension, inflammation, and spasms."
+                 *                 },
+                 *                 {
+                 *                   "name": "Improved Blood Circulation",
+                 *                   "description": "By applying deep pressure and stimulating the muscles, deep tissue massage promotes better blood flow, delivering oxygen and nutrients to the affected area and aiding in removing waste products."
+                 *                 },
+                 *                 {
+                 *                   "name": "Increased Flexibility and Range of Motion",
+                 *                   "description": "Deep tissue massage helps to release tight muscles and improve flexibility, allowing for greater mobility and reducing the risk of future injuries."
+                 *                 },
+                 *                 {
+                 *                   "name": "Stress Reduction",
+                 *                   "description": "Lower back pain can be accompanied by stress and tension. Deep tissue massage promotes relaxation and triggers the release of endorphins, reducing stress and enhancing overall well-being."
+                 *                 },
+                 *                 {
+                 *                   "name": "Injury Rehabilitation",
+                 *                   "description": "If your lower back pain results from an injury, deep tissue massage can aid in the rehabilitation process by reducing inflammation, improving flexibility, and promoting healing."
+                 *                 }
+                 *               ]
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "heading": "Conclusion",
+                 *           "blocks": [
+                 *             {
+                 *               "type": "paragraph",
+                 *               "text": "Back pain deep tissue massage offers effective solutions for relieving lower back pain. Targeting the deeper layers of muscles and connective tissues addresses the root causes of back pain and promotes healing. Understanding the techniques and science behind deep tissue massage empowers individuals to make informed decisions about pain management. Seeking the expertise of a qualified massage therapist ensures personalized care and optimal results. Deep tissue massage relieves pain, improves blood circulation, increases flexibility, reduces stress, and aids injury rehabilitation. Incorporating deep tissue massage into your routine can provide long-lasting relief and improve overall well-being. Find effective solutions for your lower back pain through deep tissue massage."
+                 *             }
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["NewArticle"];
             };
         };
         responses: {
             /** @description The article as stored. */
             201: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The URL of the created resource. */
                     Location?: string;
                     /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
@@ -1590,6 +1871,14 @@ export interface operations {
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1615,6 +1904,14 @@ export interface operations {
             /** @description The route needs a valid `Authorization: Bearer` token. */
             401: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The authentication scheme to use: `Bearer`. */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -1635,6 +1932,14 @@ export interface operations {
             /** @description The key is valid but lacks the scope this route needs. */
             403: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1653,6 +1958,14 @@ export interface operations {
             /** @description The request conflicts with what is stored, e.g. the same comment posted twice. */
             409: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1671,6 +1984,14 @@ export interface operations {
             /** @description The server failed; the request id in the answer identifies it in the logs. */
             500: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1711,6 +2032,14 @@ export interface operations {
             /** @description The article. */
             200: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
                     ETag?: string;
                     /** @description When the article as served last changed (an HTTP-date): its content, its publication or its comment count. `If-Modified-Since` compares with it. */
@@ -1896,9 +2225,36 @@ export interface operations {
                     "application/json": components["schemas"]["ArticleView"];
                 };
             };
+            /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
+            304: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    /** @description When the article as served last changed (an HTTP-date): its content, its publication or its comment count. `If-Modified-Since` compares with it. */
+                    "Last-Modified"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1924,6 +2280,14 @@ export interface operations {
             /** @description The route needs a valid `Authorization: Bearer` token. */
             401: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The authentication scheme to use: `Bearer`. */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -1944,6 +2308,14 @@ export interface operations {
             /** @description No resource is at this URL, or it is not public. */
             404: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1962,6 +2334,14 @@ export interface operations {
             /** @description The server failed; the request id in the answer identifies it in the logs. */
             500: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1997,6 +2377,14 @@ export interface operations {
             /** @description Deleted. */
             204: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2004,6 +2392,14 @@ export interface operations {
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2029,6 +2425,14 @@ export interface operations {
             /** @description The route needs a valid `Authorization: Bearer` token. */
             401: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The authentication scheme to use: `Bearer`. */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -2049,6 +2453,14 @@ export interface operations {
             /** @description The key is valid but lacks the scope this route needs. */
             403: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2067,6 +2479,14 @@ export interface operations {
             /** @description No resource is at this URL, or it is not public. */
             404: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2085,6 +2505,14 @@ export interface operations {
             /** @description The `If-Match` header names a version that is no longer current: read the resource again and reapply the change. */
             412: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
                     ETag?: string;
                     [name: string]: unknown;
@@ -2105,6 +2533,14 @@ export interface operations {
             /** @description The server failed; the request id in the answer identifies it in the logs. */
             500: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2135,37 +2571,28 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The fields to change; the others keep their values. `sections` replaces the whole body. */
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example Hot Stone Massage for Stiff Shoulders */
-                    title?: string;
-                    /**
-                     * @description The URL slug; derived from the title when left out.
-                     * @example lower-back-pain-deep-tissue-massage
-                     */
-                    slug?: string;
-                    /**
-                     * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
-                     * @enum {unknown}
-                     */
-                    status?: "draft" | "scheduled" | "published";
-                    /**
-                     * Format: date-time
-                     * @description When the article is (or was) published: in the future for `scheduled`, now or earlier for `published` (default: now); drafts have none.
-                     * @example 2026-11-23T19:46:00.000Z
-                     */
-                    publishedAt?: string;
-                    /** @description The body; summary, counts, techniques and benefits are derived from it. */
-                    sections?: components["schemas"]["SectionInput"][];
-                };
+                /**
+                 * @example {
+                 *       "status": "published"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ArticleChanges"];
             };
         };
         responses: {
             /** @description The article after the change. */
             200: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
                     ETag?: string;
                     [name: string]: unknown;
@@ -2352,6 +2779,14 @@ export interface operations {
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2377,6 +2812,14 @@ export interface operations {
             /** @description The route needs a valid `Authorization: Bearer` token. */
             401: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The authentication scheme to use: `Bearer`. */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -2397,6 +2840,14 @@ export interface operations {
             /** @description The key is valid but lacks the scope this route needs. */
             403: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2415,6 +2866,14 @@ export interface operations {
             /** @description No resource is at this URL, or it is not public. */
             404: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2433,6 +2892,14 @@ export interface operations {
             /** @description The request conflicts with what is stored, e.g. the same comment posted twice. */
             409: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2451,6 +2918,14 @@ export interface operations {
             /** @description The `If-Match` header names a version that is no longer current: read the resource again and reapply the change. */
             412: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
                     ETag?: string;
                     [name: string]: unknown;
@@ -2471,6 +2946,14 @@ export interface operations {
             /** @description The server failed; the request id in the answer identifies it in the logs. */
             500: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2511,8 +2994,16 @@ export interface operations {
             /** @description A page of the article's techniques. */
             200: {
                 headers: {
-                    /** @description RFC 8288 link to the next page, `<...>; rel="next"`; absent on the last page. */
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
                     Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2556,9 +3047,34 @@ export interface operations {
                     };
                 };
             };
+            /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
+            304: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2584,6 +3100,14 @@ export interface operations {
             /** @description No resource is at this URL, or it is not public. */
             404: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2602,6 +3126,14 @@ export interface operations {
             /** @description The server failed; the request id in the answer identifies it in the logs. */
             500: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2635,6 +3167,26 @@ export interface operations {
         /** @description The whole list, in order; an empty list removes it. */
         requestBody: {
             content: {
+                /**
+                 * @example [
+                 *       {
+                 *         "name": "Deep Pressure",
+                 *         "description": "The massage therapist applies firm and sustained pressure to release tension and knots in the lower back muscles."
+                 *       },
+                 *       {
+                 *         "name": "Friction",
+                 *         "description": "Deep tissue massage can break down scar tissue and adhesion’s by applying friction to the affected areas, promoting improved mobility and reducing pain."
+                 *       },
+                 *       {
+                 *         "name": "Stripping",
+                 *         "description": "This technique involves using the thumbs, knuckles, or elbows to apply deep and direct pressure along the length of the muscles, releasing tension and promoting relaxation."
+                 *       },
+                 *       {
+                 *         "name": "Trigger Point Therapy",
+                 *         "description": "Trigger points are tight knots within the muscle fibers that can cause referred pain. Deep tissue massage can alleviate pain and restore normal muscle function by applying pressure to these trigger points."
+                 *       }
+                 *     ]
+                 */
                 "application/json": components["schemas"]["EntryInput"][];
             };
         };
@@ -2642,6 +3194,14 @@ export interface operations {
             /** @description The article after the change. */
             200: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
                     ETag?: string;
                     [name: string]: unknown;
@@ -2828,6 +3388,14 @@ export interface operations {
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2853,6 +3421,14 @@ export interface operations {
             /** @description The route needs a valid `Authorization: Bearer` token. */
             401: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The authentication scheme to use: `Bearer`. */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -2873,6 +3449,14 @@ export interface operations {
             /** @description The key is valid but lacks the scope this route needs. */
             403: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2891,6 +3475,14 @@ export interface operations {
             /** @description No resource is at this URL, or it is not public. */
             404: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2909,6 +3501,14 @@ export interface operations {
             /** @description The `If-Match` header names a version that is no longer current: read the resource again and reapply the change. */
             412: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
                     ETag?: string;
                     [name: string]: unknown;
@@ -2929,6 +3529,14 @@ export interface operations {
             /** @description The server failed; the request id in the answer identifies it in the logs. */
             500: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2969,8 +3577,16 @@ export interface operations {
             /** @description A page of the article's benefits. */
             200: {
                 headers: {
-                    /** @description RFC 8288 link to the next page, `<...>; rel="next"`; absent on the last page. */
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
                     Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3020,9 +3636,34 @@ export interface operations {
                     };
                 };
             };
+            /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
+            304: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3048,6 +3689,14 @@ export interface operations {
             /** @description No resource is at this URL, or it is not public. */
             404: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3066,6 +3715,14 @@ export interface operations {
             /** @description The server failed; the request id in the answer identifies it in the logs. */
             500: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3099,6 +3756,30 @@ export interface operations {
         /** @description The whole list, in order; an empty list removes it. */
         requestBody: {
             content: {
+                /**
+                 * @example [
+                 *       {
+                 *         "name": "Pain Relief",
+                 *         "description": "Deep tissue massage targets the underlying causes of lower back pain, relieving muscle tension, inflammation, and spasms."
+                 *       },
+                 *       {
+                 *         "name": "Improved Blood Circulation",
+                 *         "description": "By applying deep pressure and stimulating the muscles, deep tissue massage promotes better blood flow, delivering oxygen and nutrients to the affected area and aiding in removing waste products."
+                 *       },
+                 *       {
+                 *         "name": "Increased Flexibility and Range of Motion",
+                 *         "description": "Deep tissue massage helps to release tight muscles and improve flexibility, allowing for greater mobility and reducing the risk of future injuries."
+                 *       },
+                 *       {
+                 *         "name": "Stress Reduction",
+                 *         "description": "Lower back pain can be accompanied by stress and tension. Deep tissue massage promotes relaxation and triggers the release of endorphins, reducing stress and enhancing overall well-being."
+                 *       },
+                 *       {
+                 *         "name": "Injury Rehabilitation",
+                 *         "description": "If your lower back pain results from an injury, deep tissue massage can aid in the rehabilitation process by reducing inflammation, improving flexibility, and promoting healing."
+                 *       }
+                 *     ]
+                 */
                 "application/json": components["schemas"]["EntryInput"][];
             };
         };
@@ -3106,6 +3787,14 @@ export interface operations {
             /** @description The article after the change. */
             200: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
                     ETag?: string;
                     [name: string]: unknown;
@@ -3292,6 +3981,14 @@ export interface operations {
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3317,6 +4014,14 @@ export interface operations {
             /** @description The route needs a valid `Authorization: Bearer` token. */
             401: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The authentication scheme to use: `Bearer`. */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -3337,6 +4042,14 @@ export interface operations {
             /** @description The key is valid but lacks the scope this route needs. */
             403: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3355,6 +4068,14 @@ export interface operations {
             /** @description No resource is at this URL, or it is not public. */
             404: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3373,6 +4094,14 @@ export interface operations {
             /** @description The `If-Match` header names a version that is no longer current: read the resource again and reapply the change. */
             412: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
                     ETag?: string;
                     [name: string]: unknown;
@@ -3393,6 +4122,14 @@ export interface operations {
             /** @description The server failed; the request id in the answer identifies it in the logs. */
             500: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3433,8 +4170,16 @@ export interface operations {
             /** @description A page of revisions. */
             200: {
                 headers: {
-                    /** @description RFC 8288 link to the next page, `<...>; rel="next"`; absent on the last page. */
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
                     Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3464,9 +4209,34 @@ export interface operations {
                     };
                 };
             };
+            /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
+            304: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3492,6 +4262,14 @@ export interface operations {
             /** @description The route needs a valid `Authorization: Bearer` token. */
             401: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The authentication scheme to use: `Bearer`. */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -3512,6 +4290,14 @@ export interface operations {
             /** @description The key is valid but lacks the scope this route needs. */
             403: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3530,6 +4316,14 @@ export interface operations {
             /** @description No resource is at this URL, or it is not public. */
             404: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3548,6 +4342,14 @@ export interface operations {
             /** @description The server failed; the request id in the answer identifies it in the logs. */
             500: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3588,6 +4390,16 @@ export interface operations {
             /** @description The revision. */
             200: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3767,9 +4579,34 @@ export interface operations {
                     "application/json": components["schemas"]["Revision"];
                 };
             };
+            /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
+            304: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3795,6 +4632,14 @@ export interface operations {
             /** @description The route needs a valid `Authorization: Bearer` token. */
             401: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The authentication scheme to use: `Bearer`. */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -3815,6 +4660,14 @@ export interface operations {
             /** @description The key is valid but lacks the scope this route needs. */
             403: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3833,6 +4686,14 @@ export interface operations {
             /** @description No resource is at this URL, or it is not public. */
             404: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3851,6 +4712,14 @@ export interface operations {
             /** @description The server failed; the request id in the answer identifies it in the logs. */
             500: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3891,6 +4760,14 @@ export interface operations {
             /** @description The article after the restore. */
             200: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
                     ETag?: string;
                     [name: string]: unknown;
@@ -4077,6 +4954,14 @@ export interface operations {
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4102,6 +4987,14 @@ export interface operations {
             /** @description The route needs a valid `Authorization: Bearer` token. */
             401: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The authentication scheme to use: `Bearer`. */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -4122,6 +5015,14 @@ export interface operations {
             /** @description The key is valid but lacks the scope this route needs. */
             403: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4140,6 +5041,14 @@ export interface operations {
             /** @description No resource is at this URL, or it is not public. */
             404: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4158,6 +5067,14 @@ export interface operations {
             /** @description The `If-Match` header names a version that is no longer current: read the resource again and reapply the change. */
             412: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
                     ETag?: string;
                     [name: string]: unknown;
@@ -4178,6 +5095,14 @@ export interface operations {
             /** @description The server failed; the request id in the answer identifies it in the logs. */
             500: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4208,6 +5133,67 @@ export interface operations {
         /** @description The article as plain text, UTF-8. */
         requestBody: {
             content: {
+                /**
+                 * @example Lower Back Pain Deep Tissue Massage
+                 *
+                 *     Lower back pain can be debilitating, affecting your daily activities and overall quality of life. Lower back deep tissue massage could be the answer if you’re searching for an effective solution to relieve your lower back pain. Deep tissue massage targets the deeper layers of muscles and connective tissues, providing therapeutic benefits and addressing the root causes of back pain.
+                 *
+                 *     This blog will explore how back pain deep tissue massage can help alleviate lower back pain, its techniques, and its benefits. Discover the effective solutions deep tissue massage can provide for lower back pain.
+                 *
+                 *     Understanding Lower Back Pain
+                 *
+                 *     Lower back pain is a prevalent condition that affects people of all ages and lifestyles. Various factors, including muscle strain, poor posture, herniated discs, arthritis, and lifestyle factors such as prolonged sitting or heavy lifting, can cause it. The pain can range from mild discomfort to severe and chronic, impacting mobility and overall well-being.
+                 *
+                 *     Back Pain Deep Tissue Massage: A Targeted Approach
+                 *
+                 *     Deep tissue massage is a specialized massage technique that focuses on releasing tension and knots in the deeper layers of muscles and connective tissues. Unlike traditional Swedish massage, deep tissue massage applies more pressure and utilizes slower strokes to reach the underlying muscles. By targeting specific areas of pain and tension, deep-tissue massage can effectively relieve lower back pain and promote healing. Let SPA 56 NYC be your sanctuary of rejuvenation and find solace in the restorative benefits of deep tissue massage.
+                 *
+                 *     Techniques Used in Deep Tissue Massage
+                 *
+                 *       1. Deep Pressure: The massage therapist applies firm and sustained pressure to release tension and knots in the lower back muscles.
+                 *       1. Friction: Deep tissue massage can break down scar tissue and adhesion’s by applying friction to the affected areas, promoting improved mobility and reducing pain.
+                 *       1. Stripping: This technique involves using the thumbs, knuckles, or elbows to apply deep and direct pressure along the length of the muscles, releasing tension and promoting relaxation.
+                 *       1. Trigger Point Therapy: Trigger points are tight knots within the muscle fibers that can cause referred pain. Deep tissue massage can alleviate pain and restore normal muscle function by applying pressure to these trigger points.
+                 *
+                 *     The Science Behind Deep Tissue Massage: How It Works
+                 *
+                 *     Deep tissue massage is more than just a soothing experience; it is rooted in scientific principles that explain its effectiveness in relieving lower back pain. Understanding the science behind deep tissue massage can help individuals grasp its therapeutic benefits and make informed decisions about incorporating it into their pain management routine.
+                 *
+                 *     Lower back pain deep tissue massage involves the application of sustained pressure and targeted techniques to access deeper layers of muscle and connective tissue. It aims to release muscle knots, break up scar tissue, and improve overall tissue health by addressing specific areas of tension and tightness.
+                 *
+                 *     One of the key mechanisms behind deep tissue massage is the stimulation of blood circulation. The pressure applied during the massage promotes vasodilation, which widens the blood vessels and enhances blood flow to the targeted areas. This increased circulation brings oxygen and nutrients to the muscles, aiding in their repair and reducing inflammation. It also facilitates the removal of metabolic waste products, such as lactic acid, which can contribute to muscle soreness and stiffness.
+                 *
+                 *     Deep tissue massage also affects the nervous system. The pressure and techniques used during the massage stimulate sensory receptors in the skin, muscles, and connective tissues. This sensory input triggers the relaxation response, leading to a decrease in the production of stress hormones like cortisol and an increase in the release of feel-good hormones like endorphins. As a result, individuals experience a deep sense of relaxation, reduced anxiety, and overall improved emotional well-being.
+                 *
+                 *     Additionally, deep tissue massage can help break the pain cycle by interrupting pain signals sent to the brain. The pressure applied during the massage stimulates the mechanoreceptors, which compete with the pain receptors for neural pathways to the brain. This can help alleviate pain perception and temporarily relieve lower back pain.
+                 *
+                 *     The effectiveness of deep tissue massage in relieving lower back pain is supported by scientific research. Numerous studies have shown its positive impact on reducing pain intensity, improving range of motion, and enhancing overall functional outcomes for individuals with chronic low back pain.
+                 *
+                 *     By understanding the science behind deep tissue massage, individuals can appreciate the therapeutic mechanisms at work and have confidence in its potential to alleviate their lower back pain. Consulting with a qualified massage therapist who deeply understands the science behind the technique is crucial for optimal results and personalized care.
+                 *
+                 *     Benefits of Deep Tissue Massage for Lower Back Pain
+                 *
+                 *     Deep tissue massage offers several benefits for relieving lower back pain:
+                 *
+                 *       1. Pain Relief: Deep tissue massage targets the underlying causes of lower back pain, relieving muscle tension, inflammation, and spasms.
+                 *       1. Improved Blood Circulation: By applying deep pressure and stimulating the muscles, deep tissue massage promotes better blood flow, delivering oxygen and nutrients to the affected area and aiding in removing waste products.
+                 *       1. Increased Flexibility and Range of Motion: Deep tissue massage helps to release tight muscles and improve flexibility, allowing for greater mobility and reducing the risk of future injuries.
+                 *       1. Stress Reduction: Lower back pain can be accompanied by stress and tension. Deep tissue massage promotes relaxation and triggers the release of endorphins, reducing stress and enhancing overall well-being.
+                 *       1. Injury Rehabilitation: If your lower back pain results from an injury, deep tissue massage can aid in the rehabilitation process by reducing inflammation, improving flexibility, and promoting healing.
+                 *
+                 *     Conclusion
+                 *
+                 *     Back pain deep tissue massage offers effective solutions for relieving lower back pain. Targeting the deeper layers of muscles and connective tissues addresses the root causes of back pain and promotes healing. Understanding the techniques and science behind deep tissue massage empowers individuals to make informed decisions about pain management. Seeking the expertise of a qualified massage therapist ensures personalized care and optimal results. Deep tissue massage relieves pain, improves blood circulation, increases flexibility, reduces stress, and aids injury rehabilitation. Incorporating deep tissue massage into your routine can provide long-lasting relief and improve overall well-being. Find effective solutions for your lower back pain through deep tissue massage.
+                 *
+                 *     Recommended Posts
+                 *
+                 *     No comment yet, add your voice below!
+                 *
+                 *
+                 *     Add a Comment
+                 *
+                 *     Your email address will not be published. Required fields are marked *
+                 */
                 "text/plain": string;
             };
         };
@@ -4215,6 +5201,14 @@ export interface operations {
             /** @description The imported article. */
             201: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The URL of the created resource. */
                     Location?: string;
                     /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
@@ -4403,6 +5397,14 @@ export interface operations {
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4428,6 +5430,14 @@ export interface operations {
             /** @description The route needs a valid `Authorization: Bearer` token. */
             401: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The authentication scheme to use: `Bearer`. */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -4448,6 +5458,14 @@ export interface operations {
             /** @description The key is valid but lacks the scope this route needs. */
             403: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4466,6 +5484,14 @@ export interface operations {
             /** @description The request conflicts with what is stored, e.g. the same comment posted twice. */
             409: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4484,6 +5510,14 @@ export interface operations {
             /** @description The request body has a content type this route does not accept. */
             415: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4502,6 +5536,14 @@ export interface operations {
             /** @description The body is well-formed but cannot be turned into the resource; `detail` says why. */
             422: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4520,6 +5562,14 @@ export interface operations {
             /** @description The server failed; the request id in the answer identifies it in the logs. */
             500: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4554,8 +5604,16 @@ export interface operations {
             /** @description A page of techniques. */
             200: {
                 headers: {
-                    /** @description RFC 8288 link to the next page, `<...>; rel="next"`; absent on the last page. */
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
                     Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4599,9 +5657,34 @@ export interface operations {
                     };
                 };
             };
+            /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
+            304: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4627,6 +5710,14 @@ export interface operations {
             /** @description The server failed; the request id in the answer identifies it in the logs. */
             500: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4662,6 +5753,16 @@ export interface operations {
             /** @description The technique and the articles that list it. */
             200: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4685,9 +5786,34 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogEntryDetail"];
                 };
             };
+            /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
+            304: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4713,6 +5839,14 @@ export interface operations {
             /** @description No resource is at this URL, or it is not public. */
             404: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4731,6 +5865,14 @@ export interface operations {
             /** @description The server failed; the request id in the answer identifies it in the logs. */
             500: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4765,8 +5907,16 @@ export interface operations {
             /** @description A page of benefits. */
             200: {
                 headers: {
-                    /** @description RFC 8288 link to the next page, `<...>; rel="next"`; absent on the last page. */
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
                     Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4816,9 +5966,34 @@ export interface operations {
                     };
                 };
             };
+            /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
+            304: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4844,6 +6019,14 @@ export interface operations {
             /** @description The server failed; the request id in the answer identifies it in the logs. */
             500: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4879,6 +6062,16 @@ export interface operations {
             /** @description The benefit and the articles that list it. */
             200: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4902,9 +6095,34 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogEntryDetail"];
                 };
             };
+            /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
+            304: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4930,6 +6148,14 @@ export interface operations {
             /** @description No resource is at this URL, or it is not public. */
             404: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4948,6 +6174,14 @@ export interface operations {
             /** @description The server failed; the request id in the answer identifies it in the logs. */
             500: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4988,8 +6222,16 @@ export interface operations {
             /** @description A page of approved comments. */
             200: {
                 headers: {
-                    /** @description RFC 8288 link to the next page, `<...>; rel="next"`; absent on the last page. */
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
                     Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5027,9 +6269,34 @@ export interface operations {
                     };
                 };
             };
+            /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
+            304: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5055,6 +6322,14 @@ export interface operations {
             /** @description No resource is at this URL, or it is not public. */
             404: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5073,6 +6348,14 @@ export interface operations {
             /** @description The server failed; the request id in the answer identifies it in the logs. */
             500: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5122,6 +6405,14 @@ export interface operations {
             /** @description The comment is stored (on disk). `Location` is its public URL once approved. */
             201: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The URL of the created resource. */
                     Location?: string;
                     /** @description Requests allowed in the window (IETF RateLimit headers draft). */
@@ -5151,6 +6442,14 @@ export interface operations {
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the window (IETF RateLimit headers draft). */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window. */
@@ -5182,6 +6481,14 @@ export interface operations {
             /** @description No resource is at this URL, or it is not public. */
             404: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the window (IETF RateLimit headers draft). */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window. */
@@ -5206,6 +6513,14 @@ export interface operations {
             /** @description The request conflicts with what is stored, e.g. the same comment posted twice. */
             409: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the window (IETF RateLimit headers draft). */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window. */
@@ -5230,6 +6545,14 @@ export interface operations {
             /** @description The request body is larger than this route accepts. */
             413: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the window (IETF RateLimit headers draft). */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window. */
@@ -5254,6 +6577,14 @@ export interface operations {
             /** @description The request body has a content type this route does not accept. */
             415: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the window (IETF RateLimit headers draft). */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window. */
@@ -5278,6 +6609,14 @@ export interface operations {
             /** @description The Idempotency-Key was already used for a different request; use a new key for a new request. */
             422: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the window (IETF RateLimit headers draft). */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window. */
@@ -5302,6 +6641,14 @@ export interface operations {
             /** @description The client sent too many requests; retry after the time in `Retry-After`. */
             429: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description Seconds to wait before trying again. */
                     "Retry-After"?: number;
                     /** @description Requests allowed in the window (IETF RateLimit headers draft). */
@@ -5328,6 +6675,14 @@ export interface operations {
             /** @description The server failed; the request id in the answer identifies it in the logs. */
             500: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the window (IETF RateLimit headers draft). */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window. */
@@ -5374,6 +6729,16 @@ export interface operations {
             /** @description The comment. */
             200: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5391,9 +6756,34 @@ export interface operations {
                     "application/json": components["schemas"]["Comment"];
                 };
             };
+            /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
+            304: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5419,6 +6809,14 @@ export interface operations {
             /** @description No resource is at this URL, or it is not public. */
             404: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5437,6 +6835,14 @@ export interface operations {
             /** @description The server failed; the request id in the answer identifies it in the logs. */
             500: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5473,8 +6879,16 @@ export interface operations {
             /** @description A page of comments. */
             200: {
                 headers: {
-                    /** @description RFC 8288 link to the next page, `<...>; rel="next"`; absent on the last page. */
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
                     Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5507,9 +6921,34 @@ export interface operations {
                     };
                 };
             };
+            /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
+            304: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5535,6 +6974,14 @@ export interface operations {
             /** @description The route needs a valid `Authorization: Bearer` token. */
             401: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The authentication scheme to use: `Bearer`. */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -5555,6 +7002,14 @@ export interface operations {
             /** @description The key is valid but lacks the scope this route needs. */
             403: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5573,6 +7028,14 @@ export interface operations {
             /** @description The server failed; the request id in the answer identifies it in the logs. */
             500: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5608,6 +7071,14 @@ export interface operations {
             /** @description Deleted. */
             204: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5615,6 +7086,14 @@ export interface operations {
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5640,6 +7119,14 @@ export interface operations {
             /** @description The route needs a valid `Authorization: Bearer` token. */
             401: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The authentication scheme to use: `Bearer`. */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -5660,6 +7147,14 @@ export interface operations {
             /** @description The key is valid but lacks the scope this route needs. */
             403: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5678,6 +7173,14 @@ export interface operations {
             /** @description No resource is at this URL, or it is not public. */
             404: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5696,6 +7199,14 @@ export interface operations {
             /** @description The server failed; the request id in the answer identifies it in the logs. */
             500: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5746,6 +7257,14 @@ export interface operations {
             /** @description The comment after the change. */
             200: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5770,6 +7289,14 @@ export interface operations {
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5795,6 +7322,14 @@ export interface operations {
             /** @description The route needs a valid `Authorization: Bearer` token. */
             401: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     /** @description The authentication scheme to use: `Bearer`. */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -5815,6 +7350,14 @@ export interface operations {
             /** @description The key is valid but lacks the scope this route needs. */
             403: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5833,6 +7376,14 @@ export interface operations {
             /** @description No resource is at this URL, or it is not public. */
             404: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5851,6 +7402,14 @@ export interface operations {
             /** @description The server failed; the request id in the answer identifies it in the logs. */
             500: {
                 headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -73,7 +73,7 @@ export const editorialRoutes: FastifyPluginAsyncTypebox<EditorialRoutesOptions> 
           'Creates an article from the content model. The slug comes from the title unless given; summary, word count, techniques and benefits are derived from the sections. A `draft` unless `status` says otherwise.',
         tags: ['Editorial'],
         security: bearerSecurity,
-        body: NewArticle,
+        body: ref(NewArticle),
         response: {
           201: { ...articleResponse('The article as stored.'), headers: { Location: responseHeaders.location, ETag: responseHeaders.etag } },
           ...writeProblems('conflict'),
@@ -101,7 +101,7 @@ export const editorialRoutes: FastifyPluginAsyncTypebox<EditorialRoutesOptions> 
         tags: ['Editorial'],
         security: bearerSecurity,
         params: SlugParams,
-        body: ArticleChanges,
+        body: ref(ArticleChanges),
         response: { 200: articleResponse('The article after the change.'), ...writeProblems('not-found', 'conflict', 'precondition-failed') },
       },
     },

@@ -185,7 +185,6 @@ export const articleComponents = [
   ListBlock,
   Block,
   Section,
-  ArticleSummary,
   Article,
   ArticleEntry,
   ItemInput,

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import Type from 'typebox'
+import Type, { type Static } from 'typebox'
 
-const LINKSET = 'application/linkset+json; profile="https://www.rfc-editor.org/info/rfc9727"'
+const LINKSET = 'application/linkset+json'
+const LINKSET_WITH_PROFILE = `${LINKSET}; profile="https://www.rfc-editor.org/info/rfc9727"`
 
 const Target = Type.Object({ href: Type.String({ format: 'uri' }), type: Type.Optional(Type.String()) }, { additionalProperties: false })
 const Linkset = Type.Object(
@@ -29,16 +30,22 @@ export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         operationId: 'getApiCatalog',
         summary: 'API catalog',
-        description: 'Where the API, its OpenAPI description and its documentation are (RFC 9727).',
+        description: 'Where the API, its OpenAPI description and its documentation are (RFC 9727); sent as `application/linkset+json` with the RFC 9727 profile.',
         tags: ['Operations'],
         response: { 200: { description: 'The API catalog.', content: { [LINKSET]: { schema: Linkset } } } },
       },
     },
     async (request, reply) => {
-      const base = `${request.protocol}://${request.host}`
-      reply.type(LINKSET)
-      return {
-        linkset: [
+      reply.type(LINKSET_WITH_PROFILE)
+      return apiCatalog(`${request.protocol}://${request.host}`)
+    },
+  )
+}
+
+/** The catalog of the API served at `base`. */
+export function apiCatalog(base: string): Static<typeof Linkset> {
+  return {
+    linkset: [
           {
             anchor: `${base}/v1`,
             'service-desc': [
@@ -49,7 +56,5 @@ export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
             status: [{ href: `${base}/readyz`, type: 'application/json' }],
           },
         ],
-      }
-    },
-  )
+  }
 }

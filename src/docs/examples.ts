@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs'
 import { ArticleRepository, contentOf } from '../articles/repository.js'
+import type { ArticleEntry, Section } from '../articles/schemas.js'
 import { CatalogRepository } from '../catalog/repository.js'
 import { CommentRepository } from '../comments/repository.js'
 import { openDatabase } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
+import { apiCatalog } from '../discovery/routes.js'
 import { DEFAULT_PAGE_SIZE } from '../http/pagination.js'
 import { HttpProblem, invalidParameter, problemBody, problemTypes, type ProblemType } from '../http/problem.js'
 import { importFiles, seedFiles } from '../importer/files.js'
@@ -24,6 +27,16 @@ export interface OperationExamples {
  * Examples for the OpenAPI document, made from the seed articles through the real importer and
  * repositories on a throw-away database, so that they are real answers and never go stale.
  */
+/** A section as an editor would send it: what the API derives (slugs, positions) left out. */
+function sectionInput({ heading, blocks }: Section) {
+  return {
+    ...(heading === undefined ? {} : { heading }),
+    blocks: blocks.map((block) => (block.type === 'paragraph' ? block : { ...block, items: block.items.map(({ name, description }) => ({ ...(name === undefined ? {} : { name }), description })) })),
+  }
+}
+
+const entryInputs = (entries: ArticleEntry[]) => entries.map(({ name, description }) => ({ name, description }))
+
 export function buildExamples(): OperationExamples {
   const db = openDatabase(':memory:')
   try {
@@ -50,6 +63,11 @@ export function buildExamples(): OperationExamples {
     const catalogDetail = (kind: 'techniques' | 'benefits') => catalog.find(kind, catalog.list(kind, undefined, 1)[0]!.slug)
     return {
       requests: {
+        createArticle: { title: article.title, sections: article.sections.map(sectionInput) },
+        updateArticle: { status: 'published' },
+        replaceArticleTechniques: entryInputs(articles.entries(article.id, 'techniques', 0, DEFAULT_PAGE_SIZE)),
+        replaceArticleBenefits: entryInputs(articles.entries(article.id, 'benefits', 0, DEFAULT_PAGE_SIZE)),
+        importArticle: readFileSync(seedFiles()[0]!, 'utf8'),
         createComment: { authorName: asked.authorName, authorEmail: moderated.authorEmail, body: asked.body },
         moderateComment: { status: moderated.status },
       },
@@ -75,6 +93,7 @@ export function buildExamples(): OperationExamples {
         listArticleRevisions: page([revision]),
         getArticleRevision: articles.revision(article.id, revision!.id),
         restoreArticleRevision: article,
+        getApiCatalog: apiCatalog('http://localhost:3000'),
         getHealth: { status: 'ok' },
         getReadiness: { status: 'ok' },
         getProblemType: problemPage('not-found'),

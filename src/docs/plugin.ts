@@ -18,7 +18,8 @@ const tags = [
   { name: 'Techniques', description: 'Every technique across published articles, keyed by slug.' },
   { name: 'Benefits', description: 'Every benefit across published articles, keyed by slug.' },
   { name: 'Comments', description: 'Reader comments: post one, read the approved ones.' },
-  { name: 'Moderation', description: 'Approve, reject and delete comments; needs the admin token.' },
+  { name: 'Moderation', description: 'Approve, reject and delete comments; needs a key with `comments:moderate`.' },
+  { name: 'Editorial', description: 'Create, import, change, schedule, publish and delete articles, and restore revisions; needs a key with `content:write`.' },
   { name: 'Operations', description: 'Health, readiness and the documentation of problem types.' },
 ]
 
@@ -67,12 +68,11 @@ function withExamples<T extends { paths?: object }>(document: T, examples: Opera
   for (const pathItem of Object.values(paths)) {
     for (const operation of Object.values(pathItem)) {
       const id = operation.operationId ?? ''
-      put(operation.requestBody?.content?.['application/json'], examples.requests[id])
+      for (const media of Object.values(operation.requestBody?.content ?? {})) put(media, examples.requests[id])
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         const content = response.content ?? {}
         if (status.startsWith('2')) {
-          put(content['application/json'], examples.responses[id])
-          put(content['text/html'], examples.responses[id])
+          for (const media of Object.values(content)) put(media, examples.responses[id])
         } else {
           put(content['application/problem+json'], examples.problems[Number(status)])
         }

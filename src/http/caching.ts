@@ -1,5 +1,7 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
+import Type from 'typebox'
 import { strongTag } from './conditional.js'
+import { responseHeaders } from './responses.js'
 
 export interface CachingOptions {
   maxAge: number
@@ -20,6 +22,7 @@ export const SERVICE_LINKS = '</openapi.json>; rel="service-desc"; type="applica
  * identity bytes and one tag stands for every content coding of them.
  */
 export function useHttpCaching(app: FastifyInstance, options: CachingOptions): void {
+  app.addHook('onRoute', documentCaching)
   const publicCacheControl = `public, max-age=${options.maxAge}, stale-while-revalidate=${options.staleWhileRevalidate}`
   app.addHook('onSend', async (request, reply, payload) => {
     const link = reply.getHeader('link')
@@ -38,6 +41,23 @@ export function useHttpCaching(app: FastifyInstance, options: CachingOptions): v
     reply.code(304).removeHeader('content-type').removeHeader('content-length')
     return ''
   })
+}
+
+const EVERY_ANSWER = { Link: responseHeaders.link, 'Cache-Control': responseHeaders.cacheControl, Vary: responseHeaders.vary, 'X-Request-Id': responseHeaders.requestId }
+const NOT_MODIFIED_DESCRIPTION = 'Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200.'
+
+type ResponseSchemas = Record<string, { headers?: Record<string, unknown> }>
+
+/** Puts the headers the hook above sends into each route's response schemas, and so into the OpenAPI document. */
+function documentCaching(route: RouteOptions): void {
+  const responses = route.schema?.response as ResponseSchemas | undefined
+  if (!responses) return
+  for (const response of Object.values(responses)) response.headers = { ...EVERY_ANSWER, ...response.headers }
+  const read = responses[200]
+  const methods = [route.method].flat()
+  if (!read || !methods.includes('GET')) return
+  read.headers = { ETag: responseHeaders.etag, ...read.headers }
+  responses[304] = Object.assign(Type.Null({ description: NOT_MODIFIED_DESCRIPTION }), { headers: read.headers })
 }
 
 /** RFC 9110 13.2.2: If-None-Match decides when present (weak comparison); If-Modified-Since only without it. */
