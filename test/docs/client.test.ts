@@ -44,10 +44,20 @@ t.test('the example reads the seeded article\'s techniques from a live server', 
   t.same(lines, live.data.map((entry) => `${entry.position}. ${entry.name}: ${entry.description}`), 'exactly what the API holds')
 })
 
-t.test('the README shows client/example.ts as it is', async (t) => {
+t.test('the revalidation example gets a 304 for the ETag it was given', async (t) => {
+  const server = await startServer(t)
+  const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'client/revalidate.ts'], {
+    cwd: PROJECT_DIR,
+    env: { ...process.env, SPA_API_URL: server.url },
+  })
+  t.equal(stderr, '')
+  t.equal(stdout, '200 then 304: Lower Back Pain Deep Tissue Massage, 0 comments (public, max-age=60, stale-while-revalidate=300)\n')
+})
+
+t.test('the README shows the client examples as they are', async (t) => {
   const readme = read('README.md')
   const section = readme.slice(readme.indexOf('## For frontend teams'))
   t.ok(readme.includes('## For frontend teams'), 'the README has a "For frontend teams" section')
   const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1])
-  t.ok(blocks.includes(read('client/example.ts')), 'a ```ts block of that section is client/example.ts, byte for byte')
+  for (const file of ['client/example.ts', 'client/revalidate.ts']) t.ok(blocks.includes(read(file)), `a \`\`\`ts block of that section is ${file}, byte for byte`)
 })
