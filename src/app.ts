@@ -36,6 +36,9 @@ import { PageMeta } from './http/pagination.js'
 import { HttpProblem, Problem, ValidationIssue } from './http/problem.js'
 import { useValidators } from './http/validation.js'
 import { loggerOptions } from './logging.js'
+import { SearchRepository } from './search/repository.js'
+import { searchRoutes } from './search/routes.js'
+import { searchComponents } from './search/schemas.js'
 
 export interface AppOptions {
   /** An open, migrated database; the app closes it when it closes. */
@@ -54,7 +57,7 @@ const EXPOSED_HEADERS = ['ETag', 'Link', 'Location', 'Retry-After', 'RateLimit-L
 const COMPRESS_ABOVE_BYTES = 1024
 const NO_QUERY = Type.Object({}, { additionalProperties: false })
 
-const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...viewComponents, ...catalogComponents, ...commentComponents]
+const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...viewComponents, ...catalogComponents, ...commentComponents, ...searchComponents]
 
 export async function buildApp(options: AppOptions) {
   const { db, config } = options
@@ -131,6 +134,7 @@ export async function buildApp(options: AppOptions) {
         now,
       })
       await v1.register(moderationRoutes, { comments, cursors, access, now })
+      await v1.register(searchRoutes, { search: new SearchRepository(db, now), cursors })
     },
     { prefix: '/v1' },
   )

@@ -22,7 +22,7 @@ interface ArticleRow {
   comment_count: number
 }
 
-interface ArticleDocumentRow extends ArticleRow {
+export interface ArticleDocumentRow extends ArticleRow {
   sections: string
 }
 
@@ -91,8 +91,10 @@ export interface ArticleContent {
 export type SaveOutcome = 'created' | 'updated' | 'unchanged'
 
 const SUMMARY_COLUMNS = 'id, slug, title, summary, status, published_at, updated_at, word_count, reading_time_minutes, comment_count'
+/** What `toArticle` reads, for queries of whole articles elsewhere (search, feeds, sync). */
+export const ARTICLE_COLUMNS = `${SUMMARY_COLUMNS}, sections`
 // Public means published, at a time that has come: `@now` is the app's clock.
-const PUBLIC = "status = 'published' AND published_at <= @now"
+export const PUBLIC = "status = 'published' AND published_at <= @now"
 const REVISION_COLUMNS = 'id, version, slug, title, status, published_at, saved_at, replaced_at'
 
 export class ArticleRepository {

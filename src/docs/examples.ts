@@ -10,6 +10,8 @@ import { DEFAULT_PAGE_SIZE } from '../http/pagination.js'
 import { HttpProblem, invalidParameter, problemBody, problemTypes, type ProblemType } from '../http/problem.js'
 import { importFiles, seedFiles } from '../importer/files.js'
 import { problemPage } from './problem-page.js'
+import { matchExpression } from '../search/query.js'
+import { SearchRepository, toSearchHit } from '../search/repository.js'
 
 const EXAMPLE_TIME = new Date('2026-01-15T09:00:00.000Z')
 const EXAMPLE_REQUEST_ID = '5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b'
@@ -61,6 +63,7 @@ export function buildExamples(): OperationExamples {
     const entryPage = (kind: 'techniques' | 'benefits') => page(articles.entries(article.id, kind, 0, DEFAULT_PAGE_SIZE))
     const catalogPage = (kind: 'techniques' | 'benefits') => page(catalog.list(kind, undefined, DEFAULT_PAGE_SIZE))
     const catalogDetail = (kind: 'techniques' | 'benefits') => catalog.find(kind, catalog.list(kind, undefined, 1)[0]!.slug)
+    const search = new SearchRepository(db, () => EXAMPLE_TIME)
     return {
       requests: {
         createArticle: { title: article.title, sections: article.sections.map(sectionInput) },
@@ -94,6 +97,7 @@ export function buildExamples(): OperationExamples {
         getArticleRevision: articles.revision(article.id, revision!.id),
         restoreArticleRevision: article,
         getApiCatalog: apiCatalog('http://localhost:3000'),
+        search: page(search.find(matchExpression('deep press'), undefined, DEFAULT_PAGE_SIZE).map(toSearchHit)),
         getHealth: { status: 'ok' },
         getReadiness: { status: 'ok' },
         getProblemType: problemPage('not-found'),

@@ -20,6 +20,9 @@ const tags = [
   { name: 'Comments', description: 'Reader comments: post one, read the approved ones.' },
   { name: 'Moderation', description: 'Approve, reject and delete comments; needs a key with `comments:moderate`.' },
   { name: 'Editorial', description: 'Create, import, change, schedule, publish and delete articles, and restore revisions; needs a key with `content:write`.' },
+  { name: 'Search', description: 'Full-text search over public articles, techniques and benefits.' },
+  { name: 'Feeds', description: 'The latest public articles as JSON Feed and Atom, for feed readers.' },
+  { name: 'Sync', description: 'Offline copies for apps: every public article once, then only what changed.' },
   { name: 'Operations', description: 'Health, readiness and the documentation of problem types.' },
 ]
 

@@ -1,0 +1,42 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import Type from 'typebox'
+import type { CursorCodec } from '../http/cursor.js'
+import { Page, respondWithPage, type Listing } from '../http/pagination.js'
+import { commonProblems, problemResponses } from '../http/responses.js'
+import { ref } from '../http/schema.js'
+import { matchExpression } from './query.js'
+import { toSearchHit, type SearchRepository } from './repository.js'
+import { MAX_QUERY_LENGTH, SearchHit, SearchQuery } from './schemas.js'
+
+export interface SearchRoutesOptions {
+  search: SearchRepository
+  cursors: CursorCodec
+}
+
+const SearchPosition = Type.Object({ score: Type.Number(), id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })
+// The query is part of the scope: a cursor of one search is refused by another.
+const searchListing = (match: string): Listing<typeof SearchPosition> => ({ scope: `search ${match}`, position: SearchPosition })
+
+export const searchRoutes: FastifyPluginAsyncTypebox<SearchRoutesOptions> = async (app, { search, cursors }) => {
+  app.get(
+    '/search',
+    {
+      schema: {
+        operationId: 'search',
+        summary: 'Search articles, techniques and benefits',
+        description: `Finds public articles (title and text), and the techniques and benefits they list (name and description), that contain every word of \`q\`, best match first (BM25, a title or name counting more than text). Each hit has a snippet with the matched words marked. \`q\` is plain text of at most ${MAX_QUERY_LENGTH} characters. Pages stay in order while the content does not change.`,
+        tags: ['Search'],
+        querystring: SearchQuery,
+        response: { 200: Page(ref(SearchHit), 'A page of hits, best first.'), ...problemResponses(...commonProblems) },
+      },
+    },
+    async (request, reply) => {
+      const match = matchExpression(request.query.q)
+      return respondWithPage(request, reply, cursors, searchListing(match), {
+        fetch: (after, limit) => search.find(match, after, limit),
+        positionOf: (row) => ({ score: row.score, id: row.id }),
+        toItem: toSearchHit,
+      })
+    },
+  )
+}
