@@ -27,6 +27,9 @@ import { readSetting, type SqliteDatabase } from './db/database.js'
 import { readMigrations } from './db/migrate.js'
 import { discoveryRoutes } from './discovery/routes.js'
 import { docsRoutes, openApi } from './docs/plugin.js'
+import { FeedRepository } from './feeds/repository.js'
+import { feedRoutes } from './feeds/routes.js'
+import { feedComponents } from './feeds/schemas.js'
 import { healthRoutes } from './health/routes.js'
 import { useHttpCaching } from './http/caching.js'
 import { CursorCodec } from './http/cursor.js'
@@ -57,7 +60,7 @@ const EXPOSED_HEADERS = ['ETag', 'Link', 'Location', 'Retry-After', 'RateLimit-L
 const COMPRESS_ABOVE_BYTES = 1024
 const NO_QUERY = Type.Object({}, { additionalProperties: false })
 
-const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...viewComponents, ...catalogComponents, ...commentComponents, ...searchComponents]
+const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...viewComponents, ...catalogComponents, ...commentComponents, ...searchComponents, ...feedComponents]
 
 export async function buildApp(options: AppOptions) {
   const { db, config } = options
@@ -135,6 +138,7 @@ export async function buildApp(options: AppOptions) {
       })
       await v1.register(moderationRoutes, { comments, cursors, access, now })
       await v1.register(searchRoutes, { search: new SearchRepository(db, now), cursors })
+      await v1.register(feedRoutes, { feeds: new FeedRepository(db, now), publicUrl: config.publicUrl, now })
     },
     { prefix: '/v1' },
   )

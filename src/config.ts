@@ -17,6 +17,7 @@ const Environment = Type.Object({
   TRUST_PROXY: Type.Optional(Type.String({ pattern: '^(true|false|\\d{1,2})$' })),
   CACHE_MAX_AGE: Type.Optional(Type.String({ pattern: '^\\d{1,7}$' })),
   CACHE_STALE_WHILE_REVALIDATE: Type.Optional(Type.String({ pattern: '^\\d{1,7}$' })),
+  PUBLIC_URL: Type.Optional(Type.String()),
 })
 
 export interface Config {
@@ -36,6 +37,8 @@ export interface Config {
   cacheMaxAge: number
   /** Seconds after that during which a stale answer may still be served while it is revalidated. */
   cacheStaleWhileRevalidate: number
+  /** The URL clients reach the server at, without a trailing slash, for absolute links (feeds); unset: the request's own. */
+  publicUrl: string | undefined
   /** Settings that work but are unwise; the server logs them at start-up. */
   warnings: string[]
 }
@@ -58,6 +61,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   for (const origin of corsOrigins) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) problems.push(`CORS_ORIGINS entry "${origin}" must be an origin like https://example.com`)
   }
+  if (values.PUBLIC_URL !== undefined && !isBaseUrl(values.PUBLIC_URL)) {
+    problems.push('PUBLIC_URL must be an http(s) URL with no trailing slash, query or fragment, like https://api.spa.example')
+  }
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${[...new Set(problems)].join('\n  ')}`)
   const warnings: string[] = []
   if (!values.ADMIN_TOKEN) warnings.push('ADMIN_TOKEN is not set: only API keys made with `npm run keys` authenticate')
@@ -75,8 +81,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: parseTrustProxy(values.TRUST_PROXY),
     cacheMaxAge: Number(values.CACHE_MAX_AGE ?? 60),
     cacheStaleWhileRevalidate: Number(values.CACHE_STALE_WHILE_REVALIDATE ?? 300),
+    publicUrl: values.PUBLIC_URL,
     warnings,
   }
+}
+
+// Paths are appended to it as they are, so it ends in neither `/` nor a query; no user:password either.
+function isBaseUrl(value: string): boolean {
+  return /^https?:\/\/[^/\s?#@]+(\/[^\s?#]*)?$/.test(value) && !value.endsWith('/') && URL.canParse(value)
 }
 
 function parseTrustProxy(value: string | undefined): boolean | number {

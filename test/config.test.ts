@@ -2,7 +2,7 @@ import { isAbsolute, join, resolve } from 'node:path'
 import t, { type Test } from 'tap'
 import { ConfigError, loadConfig } from '../src/config.js'
 
-const VARIABLES = ['PORT', 'HOST', 'DATABASE_PATH', 'ADMIN_TOKEN', 'LOG_LEVEL', 'CORS_ORIGINS']
+const VARIABLES = ['PORT', 'HOST', 'DATABASE_PATH', 'ADMIN_TOKEN', 'LOG_LEVEL', 'CORS_ORIGINS', 'PUBLIC_URL']
 
 /** The ConfigError loadConfig throws for env, or a failure if it does not throw one. */
 function configError(t: Test, env: Record<string, string | undefined>): Error {
@@ -74,6 +74,15 @@ t.test('each invalid value is refused with a ConfigError naming its variable', a
     ['CORS_ORIGINS', 'https://a.example, *'],
     ['CORS_ORIGINS', 'https://a.example/path'],
     ['CORS_ORIGINS', 'ftp://a.example'],
+    ['PUBLIC_URL', 'api.spa.example'],
+    ['PUBLIC_URL', 'https://api.spa.example/'],
+    ['PUBLIC_URL', 'https://spa.example/api/'],
+    ['PUBLIC_URL', 'ftp://api.spa.example'],
+    ['PUBLIC_URL', 'https://api.spa.example?x=1'],
+    ['PUBLIC_URL', 'https://api.spa.example#top'],
+    ['PUBLIC_URL', 'https://user:secret@api.spa.example'],
+    ['PUBLIC_URL', 'https://api spa.example'],
+    ['PUBLIC_URL', 'https://[::1'],
   ]
   for (const [name, value] of cases) {
     t.test(`${name}=${JSON.stringify(value)}`, async (t) => {
@@ -82,6 +91,11 @@ t.test('each invalid value is refused with a ConfigError naming its variable', a
       for (const other of VARIABLES.filter((variable) => variable !== name)) t.notMatch(error.message, other, `does not blame ${other}`)
     })
   }
+})
+
+t.test('PUBLIC_URL is an http(s) base URL, a path allowed; unset by default', async (t) => {
+  t.equal(loadConfig({}).publicUrl, undefined)
+  for (const url of ['https://api.spa.example', 'http://localhost:3000', 'https://spa.example/content-api']) t.equal(loadConfig({ PUBLIC_URL: url }).publicUrl, url)
 })
 
 t.test('several invalid values are all named in one error', async (t) => {

@@ -1,10 +1,8 @@
+import { escapeMarkup } from '../http/markup.js'
 import type { Block, ListItem, Section } from './schemas.js'
 
 /** The body formats `GET /v1/articles/{slug}?format=` renders from the blocks. */
 export type BodyFormat = 'html' | 'markdown' | 'text'
-
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!)
 
 /**
  * Text that Markdown shows as it is: characters that are markup anywhere are escaped, and so is the
@@ -27,10 +25,10 @@ interface Renderer {
 
 const renderers: Record<BodyFormat, Renderer> = {
   html: {
-    heading: (text) => `<h2>${escapeHtml(text)}</h2>`,
-    paragraph: (text) => `<p>${escapeHtml(text)}</p>`,
+    heading: (text) => `<h2>${escapeMarkup(text)}</h2>`,
+    paragraph: (text) => `<p>${escapeMarkup(text)}</p>`,
     list: (items) =>
-      `<ol>${items.map((item) => `<li>${item.name ? `<strong>${escapeHtml(item.name)}</strong>: ` : ''}${escapeHtml(item.description)}</li>`).join('')}</ol>`,
+      `<ol>${items.map((item) => `<li>${item.name ? `<strong>${escapeMarkup(item.name)}</strong>: ` : ''}${escapeMarkup(item.description)}</li>`).join('')}</ol>`,
     join: '\n',
   },
   markdown: {

@@ -7,6 +7,9 @@ import { openDatabase } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
 import { apiCatalog } from '../discovery/routes.js'
 import { DEFAULT_PAGE_SIZE } from '../http/pagination.js'
+import { buildFeed, toAtom, toJsonFeed } from '../feeds/formats.js'
+import { FeedRepository } from '../feeds/repository.js'
+import { FEED_SIZE } from '../feeds/schemas.js'
 import { HttpProblem, invalidParameter, problemBody, problemTypes, type ProblemType } from '../http/problem.js'
 import { importFiles, seedFiles } from '../importer/files.js'
 import { problemPage } from './problem-page.js'
@@ -64,6 +67,7 @@ export function buildExamples(): OperationExamples {
     const catalogPage = (kind: 'techniques' | 'benefits') => page(catalog.list(kind, undefined, DEFAULT_PAGE_SIZE))
     const catalogDetail = (kind: 'techniques' | 'benefits') => catalog.find(kind, catalog.list(kind, undefined, 1)[0]!.slug)
     const search = new SearchRepository(db, () => EXAMPLE_TIME)
+    const feed = buildFeed(new FeedRepository(db, () => EXAMPLE_TIME).latest(FEED_SIZE), 'https://api.spa.example', EXAMPLE_TIME)
     return {
       requests: {
         createArticle: { title: article.title, sections: article.sections.map(sectionInput) },
@@ -98,6 +102,8 @@ export function buildExamples(): OperationExamples {
         restoreArticleRevision: article,
         getApiCatalog: apiCatalog('http://localhost:3000'),
         search: page(search.find(matchExpression('deep press'), undefined, DEFAULT_PAGE_SIZE).map(toSearchHit)),
+        getJsonFeed: toJsonFeed(feed),
+        getAtomFeed: toAtom(feed),
         getHealth: { status: 'ok' },
         getReadiness: { status: 'ok' },
         getProblemType: problemPage('not-found'),

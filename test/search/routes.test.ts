@@ -87,7 +87,7 @@ t.test('snippets are HTML: the text escaped, only the matches marked', async (t)
     'Book a session and feel the difference for yourself.',
   ].join('\n'))
   const [hit] = await hits(app, 'stretching')
-  t.match(hit!.snippet, 'paste &#60;b&#62;bold&#60;/b&#62; &#38; &#34;quotes&#34; by <mark>stretching</mark>.')
+  t.match(hit!.snippet, 'paste &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quotes&quot; by <mark>stretching</mark>.')
   t.notMatch(hit!.snippet.replace(/<\/?mark>/g, ''), /[<>"]/, 'no markup but the marks')
 })
 

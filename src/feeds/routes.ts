@@ -1,0 +1,63 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import Type from 'typebox'
+import { httpDate } from '../http/caching.js'
+import { commonProblems, problemResponses } from '../http/responses.js'
+import { ref } from '../http/schema.js'
+import { buildFeed, toAtom, toJsonFeed } from './formats.js'
+import type { FeedRepository } from './repository.js'
+import { FEED_SIZE, JsonFeed } from './schemas.js'
+
+export interface FeedRoutesOptions {
+  feeds: FeedRepository
+  /** The base of absolute URLs; the request's own scheme and host when unset. */
+  publicUrl: string | undefined
+  now: () => Date
+}
+
+const ABOUT = `The ${FEED_SIZE} newest public articles, newest first, each with its summary and its body as HTML. Links are absolute: under \`PUBLIC_URL\` when the server sets it, else under the scheme and host of the request. \`Last-Modified\` is the latest change of an entry.`
+
+export const feedRoutes: FastifyPluginAsyncTypebox<FeedRoutesOptions> = async (app, { feeds, publicUrl, now }) => {
+  const feedFor = (request: FastifyRequest) => buildFeed(feeds.latest(FEED_SIZE), publicUrl ?? `${request.protocol}://${request.host}`, now())
+  const headers = { 'Last-Modified': { type: 'string', description: 'The latest change of an entry (an HTTP-date); `If-Modified-Since` compares with it.' } }
+
+  app.get(
+    '/feed.json',
+    {
+      schema: {
+        operationId: 'getJsonFeed',
+        summary: 'The newest articles as a JSON Feed',
+        description: `${ABOUT} Format: JSON Feed 1.1.`,
+        tags: ['Feeds'],
+        response: {
+          200: { description: 'A JSON Feed.', headers, content: { 'application/feed+json': { schema: ref(JsonFeed) } } },
+          ...problemResponses(...commonProblems),
+        },
+      },
+    },
+    async (request, reply) => {
+      const feed = feedFor(request)
+      return reply.type('application/feed+json; charset=utf-8').header('last-modified', httpDate(feed.updated)).send(toJsonFeed(feed))
+    },
+  )
+
+  app.get(
+    '/feed.xml',
+    {
+      schema: {
+        operationId: 'getAtomFeed',
+        summary: 'The newest articles as an Atom feed',
+        description: `${ABOUT} Format: Atom 1.0 (RFC 4287), the body in \`content type="html"\`.`,
+        tags: ['Feeds'],
+        response: {
+          200: { description: 'An Atom feed document.', headers, content: { 'application/atom+xml': { schema: Type.String() } } },
+          ...problemResponses(...commonProblems),
+        },
+      },
+    },
+    async (request, reply) => {
+      const feed = feedFor(request)
+      return reply.type('application/atom+xml; charset=utf-8').header('last-modified', httpDate(feed.updated)).send(toAtom(feed))
+    },
+  )
+}
