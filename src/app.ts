@@ -42,6 +42,9 @@ import { loggerOptions } from './logging.js'
 import { SearchRepository } from './search/repository.js'
 import { searchRoutes } from './search/routes.js'
 import { searchComponents } from './search/schemas.js'
+import { SyncRepository } from './sync/repository.js'
+import { syncRoutes } from './sync/routes.js'
+import { syncComponents } from './sync/schemas.js'
 
 export interface AppOptions {
   /** An open, migrated database; the app closes it when it closes. */
@@ -60,7 +63,7 @@ const EXPOSED_HEADERS = ['ETag', 'Link', 'Location', 'Retry-After', 'RateLimit-L
 const COMPRESS_ABOVE_BYTES = 1024
 const NO_QUERY = Type.Object({}, { additionalProperties: false })
 
-const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...viewComponents, ...catalogComponents, ...commentComponents, ...searchComponents, ...feedComponents]
+const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...viewComponents, ...catalogComponents, ...commentComponents, ...searchComponents, ...feedComponents, ...syncComponents]
 
 export async function buildApp(options: AppOptions) {
   const { db, config } = options
@@ -139,6 +142,7 @@ export async function buildApp(options: AppOptions) {
       await v1.register(moderationRoutes, { comments, cursors, access, now })
       await v1.register(searchRoutes, { search: new SearchRepository(db, now), cursors })
       await v1.register(feedRoutes, { feeds: new FeedRepository(db, now), publicUrl: config.publicUrl, now })
+      await v1.register(syncRoutes, { sync: new SyncRepository(db, now), cursors })
     },
     { prefix: '/v1' },
   )

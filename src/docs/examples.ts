@@ -10,11 +10,14 @@ import { DEFAULT_PAGE_SIZE } from '../http/pagination.js'
 import { buildFeed, toAtom, toJsonFeed } from '../feeds/formats.js'
 import { FeedRepository } from '../feeds/repository.js'
 import { FEED_SIZE } from '../feeds/schemas.js'
+import { CursorCodec } from '../http/cursor.js'
 import { HttpProblem, invalidParameter, problemBody, problemTypes, type ProblemType } from '../http/problem.js'
 import { importFiles, seedFiles } from '../importer/files.js'
 import { problemPage } from './problem-page.js'
 import { matchExpression } from '../search/query.js'
 import { SearchRepository, toSearchHit } from '../search/repository.js'
+import { SyncRepository } from '../sync/repository.js'
+import { TOKEN_SCOPE } from '../sync/routes.js'
 
 const EXAMPLE_TIME = new Date('2026-01-15T09:00:00.000Z')
 const EXAMPLE_REQUEST_ID = '5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b'
@@ -67,6 +70,8 @@ export function buildExamples(): OperationExamples {
     const catalogPage = (kind: 'techniques' | 'benefits') => page(catalog.list(kind, undefined, DEFAULT_PAGE_SIZE))
     const catalogDetail = (kind: 'techniques' | 'benefits') => catalog.find(kind, catalog.list(kind, undefined, 1)[0]!.slug)
     const search = new SearchRepository(db, () => EXAMPLE_TIME)
+    const sync = new SyncRepository(db, () => EXAMPLE_TIME)
+    const syncedAt = sync.point()
     const feed = buildFeed(new FeedRepository(db, () => EXAMPLE_TIME).latest(FEED_SIZE), 'https://api.spa.example', EXAMPLE_TIME)
     return {
       requests: {
@@ -104,6 +109,11 @@ export function buildExamples(): OperationExamples {
         search: page(search.find(matchExpression('deep press'), undefined, DEFAULT_PAGE_SIZE).map(toSearchHit)),
         getJsonFeed: toJsonFeed(feed),
         getAtomFeed: toAtom(feed),
+        sync: {
+          data: sync.changes({ since: null, until: syncedAt, after: 0 }, DEFAULT_PAGE_SIZE).map((row) => row.change),
+          // Signed with a made-up secret: a real token is signed with the database's.
+          meta: { limit: DEFAULT_PAGE_SIZE, nextCursor: null, nextSyncToken: new CursorCodec('example').encode(TOKEN_SCOPE, syncedAt) },
+        },
         getHealth: { status: 'ok' },
         getReadiness: { status: 'ok' },
         getProblemType: problemPage('not-found'),

@@ -1,0 +1,71 @@
+import { ARTICLE_COLUMNS, PUBLIC, toArticle, type ArticleDocumentRow } from '../articles/repository.js'
+import type { SqliteDatabase } from '../db/database.js'
+import type { SyncChange } from './schemas.js'
+
+/** A moment of the content: every change up to `seq` in the change log, and the clock at `at`. */
+export interface SyncPoint {
+  seq: number
+  at: string
+}
+
+/** What one sync answers: the changes after `since` (everything public when null) as of `until`, page by page after article id `after`. */
+export interface SyncPosition {
+  since: SyncPoint | null
+  until: SyncPoint
+  after: number
+}
+
+type ChangeRow = { change_id: number; change_slug: string; changed_at: string } & ({ [K in keyof ArticleDocumentRow]: null } | ArticleDocumentRow)
+
+/**
+ * Reads migration 004's change log, which triggers keep: one row per article ever written, with the
+ * sequence number of its latest change. A change only says "look again": the article's state decides
+ * whether it is sent whole or as a tombstone, with "public" judged at the sync's own time.
+ */
+export class SyncRepository {
+  private readonly latestSeq
+  private readonly publicAfter
+  private readonly changedAfter
+
+  constructor(
+    db: SqliteDatabase,
+    private readonly clock: () => Date,
+  ) {
+    this.latestSeq = db.prepare<[], { seq: number }>('SELECT coalesce(max(seq), 0) AS seq FROM content_changes')
+    this.publicAfter = db.prepare<{ now: string; after: number; limit: number }, ArticleDocumentRow>(
+      `SELECT ${ARTICLE_COLUMNS} FROM articles WHERE ${PUBLIC} AND id > @after ORDER BY id LIMIT @limit`,
+    )
+    // Changed: written since the last sync, or become public since then by its publication time
+    // coming, which is no write. The UNION reports an article once however it changed.
+    this.changedAfter = db.prepare<{ seq: number; since: string; now: string; after: number; limit: number }, ChangeRow>(
+      `WITH changed (id) AS (
+         SELECT article_id FROM content_changes WHERE seq > @seq
+         UNION
+         SELECT id FROM articles WHERE ${PUBLIC} AND published_at > @since
+       )
+       SELECT changed.id AS change_id, log.slug AS change_slug, log.changed_at, current.*
+       FROM changed
+       LEFT JOIN content_changes AS log ON log.article_id = changed.id
+       LEFT JOIN (SELECT ${ARTICLE_COLUMNS} FROM articles WHERE ${PUBLIC}) AS current ON current.id = changed.id
+       WHERE changed.id > @after
+       ORDER BY changed.id
+       LIMIT @limit`,
+    )
+  }
+
+  /** Now, as a sync sees it. */
+  point(): SyncPoint {
+    return { seq: this.latestSeq.get()!.seq, at: this.clock().toISOString() }
+  }
+
+  /** The page after `position.after`: every public article for a first sync, else what changed. */
+  changes(position: SyncPosition, limit: number): { id: number; change: SyncChange }[] {
+    const { since, until, after } = position
+    const now = until.at
+    if (!since) return this.publicAfter.all({ now, after, limit }).map((row) => ({ id: row.id, change: { type: 'article', article: toArticle(row, now) } }))
+    return this.changedAfter.all({ seq: since.seq, since: since.at, now, after, limit }).map((row) => ({
+      id: row.change_id,
+      change: row.id === null ? { type: 'tombstone', id: row.change_id, slug: row.change_slug, removedAt: row.changed_at } : { type: 'article', article: toArticle(row, now) },
+    }))
+  }
+}
