@@ -13,7 +13,7 @@ const WORD_CHARACTER = /[\p{L}\p{N}]/u
  * string (inside quotes FTS5 has no syntax but the doubled quote) matched as a prefix, and FTS5 wants
  * all of them. `OR`, `NEAR(`, `-` and `*` are thereby words like any other. Control characters are
  * dropped (a NUL ends FTS5's string early), and so are words with no letter or digit, which the
- * tokenizer would make nothing of. The query's schema asks for a letter or digit, so a word is left.
+ * tokenizer would make nothing of; with no word left the expression is empty.
  */
 export function matchExpression(query: string): string {
   return query

@@ -10,7 +10,6 @@ export const SearchQuery = Type.Object(
     q: Type.String({
       minLength: 1,
       maxLength: MAX_QUERY_LENGTH,
-      pattern: '[\\p{L}\\p{N}]',
       description:
         'Words to find, all of them, each also as the start of a longer word (`mass` finds "massage"); case and accents are ignored. Plain text: quotes, `*`, `OR`, `NEAR` and `-` are searched as words, never as operators. Needs a letter or digit.',
       examples: ['deep pressure'],

@@ -127,6 +127,7 @@ t.test('hostile and odd queries give hits or a 400 problem, never a server error
     t.equal(res.statusCode, status, JSON.stringify(q))
     if (status === 400) t.match(res.json(), { type: '/problems/validation-failed', errors: [{ in: 'query', name: 'q' }] }, JSON.stringify(q))
   }
+  t.match((await search(app, ' " * ')).json().errors, [{ detail: 'has nothing to search for: it needs a letter or digit' }])
   t.same(await hits(app, 'massage OR zzzz'), [], 'OR is a word to find, not an operator')
   t.ok((await hits(app, 'massage -deep')).some((hit) => /<mark>deep<\/mark>/i.test(hit.snippet)), '- does not exclude')
   t.same(keys(await hits(app, '"friction"')), keys(await hits(app, 'friction')), 'quotes are ignored')
