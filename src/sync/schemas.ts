@@ -28,7 +28,7 @@ export const Tombstone = Type.Object(
     type: Type.Literal('tombstone'),
     id: Id,
     slug: Type.String({ description: 'Its slug when it last changed.', examples: ['lower-back-pain-deep-tissue-massage'] }),
-    removedAt: Timestamp,
+    removedAt: { ...Timestamp, description: 'When the server recorded the change that removed it.' },
   },
   {
     $id: 'Tombstone',

@@ -6,7 +6,7 @@ const SEED_SLUG = 'lower-back-pain-deep-tissue-massage'
 
 interface Change {
   type: 'article' | 'tombstone'
-  article?: { id: number; slug: string; title: string; commentCount: number }
+  article?: { id: number; slug: string; title: string; status: string; commentCount: number }
   id?: number
   slug?: string
   removedAt?: string

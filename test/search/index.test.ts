@@ -1,0 +1,39 @@
+import t from 'tap'
+import { ArticleRepository } from '../../src/articles/repository.js'
+import { openDatabase } from '../../src/db/database.js'
+import { migrate, readMigrations } from '../../src/db/migrate.js'
+import { seedIfEmpty } from '../../src/importer/files.js'
+import { matchExpression } from '../../src/search/query.js'
+import { SearchRepository, toSearchHit } from '../../src/search/repository.js'
+import { articleText, saveText } from '../helpers/app.js'
+
+const find = (search: SearchRepository, q: string) => search.find(matchExpression(q), undefined, 100).map(toSearchHit).map((hit) => `${hit.type}:${hit.slug}`)
+
+t.test('migration 004 indexes the articles that were there before it', async (t) => {
+  const db = openDatabase(':memory:')
+  t.teardown(() => db.close())
+  migrate(db, readMigrations().filter((migration) => migration.version < 4))
+  const articles = new ArticleRepository(db)
+  seedIfEmpty(articles, new Date('2026-01-15T09:00:00.000Z'))
+  saveText(articles, articleText('Hot Stone Basics', ['Stone Placement'], ['Warmth']))
+
+  migrate(db)
+  db.exec("INSERT INTO search_index (search_index) VALUES ('integrity-check')")
+  const search = new SearchRepository(db, () => new Date('2026-03-01T00:00:00.000Z'))
+  t.same(find(search, 'friction'), ['technique:friction', 'article:lower-back-pain-deep-tissue-massage'])
+  t.same(find(search, 'stone'), ['technique:stone-placement', 'article:hot-stone-basics'])
+  t.same(find(search, 'warmth'), ['benefit:warmth', 'article:hot-stone-basics'])
+})
+
+t.test('an entry changed in place is indexed anew', async (t) => {
+  const db = openDatabase(':memory:')
+  t.teardown(() => db.close())
+  migrate(db)
+  seedIfEmpty(new ArticleRepository(db), new Date('2026-01-15T09:00:00.000Z'))
+  const search = new SearchRepository(db, () => new Date('2026-03-01T00:00:00.000Z'))
+  db.prepare("UPDATE article_entries SET slug = 'kneading', name = 'Kneading', description = 'Slow circles.' WHERE slug = 'friction'").run()
+  t.same(find(search, 'kneading'), ['technique:kneading'])
+  t.same(find(search, 'circles'), ['technique:kneading'])
+  t.same(find(search, 'friction'), ['article:lower-back-pain-deep-tissue-massage'], 'the article\'s own text is unchanged')
+  db.exec("INSERT INTO search_index (search_index) VALUES ('integrity-check')")
+})
