@@ -88,6 +88,18 @@ t.test('the JSON Feed has the members JSON Feed 1.1 requires, newest public arti
   t.equal(later.items[0].date_modified, '2026-04-01T00:00:00.000Z', 'modified no earlier than published')
 })
 
+t.test('an entry edited after publication is modified then, and still published when it was', async (t) => {
+  const { app, articles } = await createTestApp(t, { env: { PUBLIC_URL: BASE } })
+  saveText(articles, articleText('Hot Stone Basics'), { at: '2026-02-10T00:00:00.000Z' })
+  saveText(articles, articleText('Hot Stone Basics', ['Stone Placement']), { at: '2026-02-20T12:00:00.000Z' })
+  const [item] = (await app.inject('/v1/feed.json')).json().items
+  t.equal(item.date_published, '2026-02-10T00:00:00.000Z')
+  t.equal(item.date_modified, '2026-02-20T12:00:00.000Z')
+  const [entry] = children(parseXml((await app.inject('/v1/feed.xml')).body), 'entry')
+  t.equal(child(entry!, 'published')!.text, '2026-02-10T00:00:00.000Z')
+  t.equal(child(entry!, 'updated')!.text, '2026-02-20T12:00:00.000Z')
+})
+
 t.test('the Atom feed is well-formed RFC 4287 with everything escaped', async (t) => {
   const { app, articles } = await createTestApp(t, { env: { PUBLIC_URL: BASE } })
   saveText(articles, articleText('Tips & <Tricks> for "Tense" Shoulders'), { at: '2026-02-10T00:00:00.000Z' })
