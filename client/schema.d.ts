@@ -432,6 +432,86 @@ export interface paths {
         patch: operations["moderateComment"];
         trace?: never;
     };
+    "/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search articles, techniques and benefits
+         * @description Finds public articles (title and text), and the techniques and benefits they list (name and description), that contain every word of `q`, best match first (BM25, a title or name counting more than text). Each hit has a snippet with the matched words marked. `q` is plain text of at most 200 characters. Pages stay in order while the content does not change.
+         */
+        get: operations["search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/feed.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The newest articles as a JSON Feed
+         * @description The 50 newest public articles, newest first, each with its summary and its body as HTML. Links are absolute: under `PUBLIC_URL` when the server sets it, else under the scheme and host of the request. `Last-Modified` is the latest change of an entry. Format: JSON Feed 1.1.
+         */
+        get: operations["getJsonFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/feed.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The newest articles as an Atom feed
+         * @description The 50 newest public articles, newest first, each with its summary and its body as HTML. Links are absolute: under `PUBLIC_URL` when the server sets it, else under the scheme and host of the request. `Last-Modified` is the latest change of an entry. Format: Atom 1.0 (RFC 4287), the body in `content type="html"`.
+         */
+        get: operations["getAtomFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sync an offline copy of the articles
+         * @description For apps that keep the public articles offline. Without `token`: every public article, whole. With the `nextSyncToken` of the last sync: only what changed since it began — articles created, changed or become public (whole, as `GET /v1/articles/{slug}` answers), and tombstones for articles deleted or no longer public. Follow `meta.nextCursor` (or `Link: rel="next"`) to the last page; only the last page has a `nextSyncToken`, which is what to keep. A change made while you page is in the next sync. Apply the changes in order, upserting by `id`; a comment approved or removed changes the article (its `commentCount`). A token or cursor this server did not issue is a 400.
+         */
+        get: operations["sync"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1031,6 +1111,112 @@ export interface components {
             authorUrl?: string;
             /** @description Honeypot: render it as a hidden, empty input. A comment that fills it is accepted (201) but stored as spam. */
             website?: string;
+        };
+        /** @description One place where every word of the query was found. */
+        SearchHit: {
+            /**
+             * @description What matched: an article, or a technique or benefit that an article lists.
+             * @enum {unknown}
+             */
+            type: "article" | "technique" | "benefit";
+            /**
+             * @description The technique's or benefit's slug (as in `/v1/techniques/{slug}`); for an article, the article's own slug.
+             * @example deep-pressure
+             */
+            slug: string;
+            /**
+             * @description The article's title, or the technique's or benefit's name.
+             * @example Deep Pressure
+             */
+            title: string;
+            /**
+             * @description URL-safe identifier derived from a name or title.
+             * @example lower-back-pain-deep-tissue-massage
+             */
+            articleSlug: string;
+            /**
+             * @description HTML: the passage that matched best, HTML-escaped, with each matched word wrapped in `<mark>` and `</mark>` and `…` where the text was cut. Insert it as HTML; it holds no other tags.
+             * @example The <mark>massage</mark> therapist applies firm and sustained <mark>pressure</mark> to release tension and…
+             */
+            snippet: string;
+        };
+        JsonFeedItem: {
+            /** @description The article's URL. */
+            id: string;
+            /**
+             * Format: uri
+             * @example https://api.spa.example/v1/articles/lower-back-pain-deep-tissue-massage
+             */
+            url: string;
+            /** @example Lower Back Pain Deep Tissue Massage */
+            title: string;
+            /** @description The first paragraph, plain text. */
+            summary: string;
+            /** @description The whole body as HTML (`h2` headings, `p`, `ol`); all text escaped. */
+            content_html: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:46:00.000Z
+             */
+            date_published: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:46:00.000Z
+             */
+            date_modified: string;
+        };
+        /** @description A JSON Feed 1.1 (https://jsonfeed.org/version/1.1) of the 50 newest public articles, newest first. Its member names are the format's own (snake_case). */
+        JsonFeed: {
+            /** @enum {string} */
+            version: "https://jsonfeed.org/version/1.1";
+            title: string;
+            /**
+             * Format: uri
+             * @example https://api.spa.example/v1/articles/lower-back-pain-deep-tissue-massage
+             */
+            home_page_url: string;
+            /**
+             * Format: uri
+             * @example https://api.spa.example/v1/articles/lower-back-pain-deep-tissue-massage
+             */
+            feed_url: string;
+            items: components["schemas"]["JsonFeedItem"][];
+        };
+        /** @description A public article, as `GET /v1/articles/{slug}` answers it: store it, replacing the copy with the same `id`. */
+        SyncedArticle: {
+            /** @enum {string} */
+            type: "article";
+            article: components["schemas"]["Article"];
+        };
+        /** @description An article that is not public any more (deleted, unpublished, or moved to a future time): drop the copy with this `id`. Ignore one whose `id` you do not have: a draft that was edited is reported as a tombstone too. */
+        Tombstone: {
+            /** @enum {string} */
+            type: "tombstone";
+            /**
+             * @description A numeric id, as given in the `id` of the resource.
+             * @example 1
+             */
+            id: number;
+            /**
+             * @description Its slug when it last changed.
+             * @example lower-back-pain-deep-tissue-massage
+             */
+            slug: string;
+            /**
+             * Format: date-time
+             * @description When the server recorded the change that removed it.
+             * @example 2026-11-23T19:46:00.000Z
+             */
+            removedAt: string;
+        };
+        SyncChange: components["schemas"]["SyncedArticle"] | components["schemas"]["Tombstone"];
+        SyncMeta: {
+            /** @example 20 */
+            limit: number;
+            /** @description Opaque; pass it as `cursor` for the next page of this sync. `null` on the last page. */
+            nextCursor: string | null;
+            /** @description On the last page only (`null` before it): keep it, and send it as `token` next time to get what changed since this sync began. */
+            nextSyncToken: string | null;
         };
     };
     responses: never;
@@ -7410,6 +7596,572 @@ export interface operations {
                     Vary?: string;
                     /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
                     "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "The server failed; the request id in the answer identifies it in the logs.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    search: {
+        parameters: {
+            query: {
+                /**
+                 * @description Words to find, all of them, each also as the start of a longer word (`mass` finds "massage"); case and accents are ignored. Plain text: quotes, `*`, `OR`, `NEAR` and `-` are searched as words, never as operators. Needs a letter or digit.
+                 * @example deep pressure
+                 */
+                q: string;
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `meta.nextCursor` of the previous page, as it was given. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of hits, best first. */
+            200: {
+                headers: {
+                    /** @description RFC 8288 link to the next page, `<...>; rel="next"`; absent on the last page. */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "type": "technique",
+                     *           "slug": "deep-pressure",
+                     *           "title": "Deep Pressure",
+                     *           "articleSlug": "lower-back-pain-deep-tissue-massage",
+                     *           "snippet": "<mark>Deep</mark> <mark>Pressure</mark>"
+                     *         },
+                     *         {
+                     *           "type": "benefit",
+                     *           "slug": "improved-blood-circulation",
+                     *           "title": "Improved Blood Circulation",
+                     *           "articleSlug": "lower-back-pain-deep-tissue-massage",
+                     *           "snippet": "By applying <mark>deep</mark> <mark>pressure</mark> and stimulating the muscles, <mark>deep</mark> tissue massage promotes…"
+                     *         },
+                     *         {
+                     *           "type": "article",
+                     *           "slug": "lower-back-pain-deep-tissue-massage",
+                     *           "title": "Lower Back Pain Deep Tissue Massage",
+                     *           "articleSlug": "lower-back-pain-deep-tissue-massage",
+                     *           "snippet": "…Techniques Used in <mark>Deep</mark> Tissue Massage\n<mark>Deep</mark> <mark>Pressure</mark>\nThe massage therapist applies…"
+                     *         },
+                     *         {
+                     *           "type": "technique",
+                     *           "slug": "stripping",
+                     *           "title": "Stripping",
+                     *           "articleSlug": "lower-back-pain-deep-tissue-massage",
+                     *           "snippet": "…or elbows to apply <mark>deep</mark> and direct <mark>pressure</mark> along the length of…"
+                     *         },
+                     *         {
+                     *           "type": "technique",
+                     *           "slug": "trigger-point-therapy",
+                     *           "title": "Trigger Point Therapy",
+                     *           "articleSlug": "lower-back-pain-deep-tissue-massage",
+                     *           "snippet": "…<mark>Deep</mark> tissue massage can alleviate pain and restore normal muscle function by…"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "limit": 20,
+                     *         "nextCursor": null
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: components["schemas"]["SearchHit"][];
+                        meta: components["schemas"]["PageMeta"];
+                    };
+                };
+            };
+            /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: query limit.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b",
+                     *       "errors": [
+                     *         {
+                     *           "in": "query",
+                     *           "name": "limit",
+                     *           "detail": "must be <= 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed; the request id in the answer identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "The server failed; the request id in the answer identifies it in the logs.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJsonFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A JSON Feed. */
+            200: {
+                headers: {
+                    /** @description The latest change of an entry (an HTTP-date); `If-Modified-Since` compares with it. */
+                    "Last-Modified"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "version": "https://jsonfeed.org/version/1.1",
+                     *       "title": "Spa articles",
+                     *       "home_page_url": "https://api.spa.example/v1/articles",
+                     *       "feed_url": "https://api.spa.example/v1/feed.json",
+                     *       "items": [
+                     *         {
+                     *           "id": "https://api.spa.example/v1/articles/lower-back-pain-deep-tissue-massage",
+                     *           "url": "https://api.spa.example/v1/articles/lower-back-pain-deep-tissue-massage",
+                     *           "title": "Lower Back Pain Deep Tissue Massage",
+                     *           "summary": "Lower back pain can be debilitating, affecting your daily activities and overall quality of life. Lower back deep tissue massage could be the answer if you’re searching for an effective solution to relieve your lower back pain. Deep tissue massage targets the deeper layers of muscles and connective tissues, providing therapeutic benefits and addressing the root causes of back pain.",
+                     *           "content_html": "<p>Lower back pain can be debilitating, affecting your daily activities and overall quality of life. Lower back deep tissue massage could be the answer if you’re searching for an effective solution to relieve your lower back pain. Deep tissue massage targets the deeper layers of muscles and connective tissues, providing therapeutic benefits and addressing the root causes of back pain.</p>\n<p>This blog will explore how back pain deep tissue massage can help alleviate lower back pain, its techniques, and its benefits. Discover the effective solutions deep tissue massage can provide for lower back pain.</p>\n<h2>Understanding Lower Back Pain</h2>\n<p>Lower back pain is a prevalent condition that affects people of all ages and lifestyles. Various factors, including muscle strain, poor posture, herniated discs, arthritis, and lifestyle factors such as prolonged sitting or heavy lifting, can cause it. The pain can range from mild discomfort to severe and chronic, impacting mobility and overall well-being.</p>\n<h2>Back Pain Deep Tissue Massage: A Targeted Approach</h2>\n<p>Deep tissue massage is a specialized massage technique that focuses on releasing tension and knots in the deeper layers of muscles and connective tissues. Unlike traditional Swedish massage, deep tissue massage applies more pressure and utilizes slower strokes to reach the underlying muscles. By targeting specific areas of pain and tension, deep-tissue massage can effectively relieve lower back pain and promote healing. Let SPA 56 NYC be your sanctuary of rejuvenation and find solace in the restorative benefits of deep tissue massage.</p>\n<h2>Techniques Used in Deep Tissue Massage</h2>\n<ol><li><strong>Deep Pressure</strong>: The massage therapist applies firm and sustained pressure to release tension and knots in the lower back muscles.</li><li><strong>Friction</strong>: Deep tissue massage can break down scar tissue and adhesion’s by applying friction to the affected areas, promoting improved mobility and reducing pain.</li><li><strong>Stripping</strong>: This technique involves using the thumbs, knuckles, or elbows to apply deep and direct pressure along the length of the muscles, releasing tension and promoting relaxation.</li><li><strong>Trigger Point Therapy</strong>: Trigger points are tight knots within the muscle fibers that can cause referred pain. Deep tissue massage can alleviate pain and restore normal muscle function by applying pressure to these trigger points.</li></ol>\n<h2>The Science Behind Deep Tissue Massage: How It Works</h2>\n<p>Deep tissue massage is more than just a soothing experience; it is rooted in scientific principles that explain its effectiveness in relieving lower back pain. Understanding the science behind deep tissue massage can help individuals grasp its therapeutic benefits and make informed decisions about incorporating it into their pain management routine.</p>\n<p>Lower back pain deep tissue massage involves the application of sustained pressure and targeted techniques to access deeper layers of muscle and connective tissue. It aims to release muscle knots, break up scar tissue, and improve overall tissue health by addressing specific areas of tension and tightness.</p>\n<p>One of the key mechanisms behind deep tissue massage is the stimulation of blood circulation. The pressure applied during the massage promotes vasodilation, which widens the blood vessels and enhances blood flow to the targeted areas. This increased circulation brings oxygen and nutrients to the muscles, aiding in their repair and reducing inflammation. It also facilitates the removal of metabolic waste products, such as lactic acid, which can contribute to muscle soreness and stiffness.</p>\n<p>Deep tissue massage also affects the nervous system. The pressure and techniques used during the massage stimulate sensory receptors in the skin, muscles, and connective tissues. This sensory input triggers the relaxation response, leading to a decrease in the production of stress hormones like cortisol and an increase in the release of feel-good hormones like endorphins. As a result, individuals experience a deep sense of relaxation, reduced anxiety, and overall improved emotional well-being.</p>\n<p>Additionally, deep tissue massage can help break the pain cycle by interrupting pain signals sent to the brain. The pressure applied during the massage stimulates the mechanoreceptors, which compete with the pain receptors for neural pathways to the brain. This can help alleviate pain perception and temporarily relieve lower back pain.</p>\n<p>The effectiveness of deep tissue massage in relieving lower back pain is supported by scientific research. Numerous studies have shown its positive impact on reducing pain intensity, improving range of motion, and enhancing overall functional outcomes for individuals with chronic low back pain.</p>\n<p>By understanding the science behind deep tissue massage, individuals can appreciate the therapeutic mechanisms at work and have confidence in its potential to alleviate their lower back pain. Consulting with a qualified massage therapist who deeply understands the science behind the technique is crucial for optimal results and personalized care.</p>\n<h2>Benefits of Deep Tissue Massage for Lower Back Pain</h2>\n<p>Deep tissue massage offers several benefits for relieving lower back pain:</p>\n<ol><li><strong>Pain Relief</strong>: Deep tissue massage targets the underlying causes of lower back pain, relieving muscle tension, inflammation, and spasms.</li><li><strong>Improved Blood Circulation</strong>: By applying deep pressure and stimulating the muscles, deep tissue massage promotes better blood flow, delivering oxygen and nutrients to the affected area and aiding in removing waste products.</li><li><strong>Increased Flexibility and Range of Motion</strong>: Deep tissue massage helps to release tight muscles and improve flexibility, allowing for greater mobility and reducing the risk of future injuries.</li><li><strong>Stress Reduction</strong>: Lower back pain can be accompanied by stress and tension. Deep tissue massage promotes relaxation and triggers the release of endorphins, reducing stress and enhancing overall well-being.</li><li><strong>Injury Rehabilitation</strong>: If your lower back pain results from an injury, deep tissue massage can aid in the rehabilitation process by reducing inflammation, improving flexibility, and promoting healing.</li></ol>\n<h2>Conclusion</h2>\n<p>Back pain deep tissue massage offers effective solutions for relieving lower back pain. Targeting the deeper layers of muscles and connective tissues addresses the root causes of back pain and promotes healing. Understanding the techniques and science behind deep tissue massage empowers individuals to make informed decisions about pain management. Seeking the expertise of a qualified massage therapist ensures personalized care and optimal results. Deep tissue massage relieves pain, improves blood circulation, increases flexibility, reduces stress, and aids injury rehabilitation. Incorporating deep tissue massage into your routine can provide long-lasting relief and improve overall well-being. Find effective solutions for your lower back pain through deep tissue massage.</p>",
+                     *           "date_published": "2026-01-15T09:00:00.000Z",
+                     *           "date_modified": "2026-01-15T09:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/feed+json": components["schemas"]["JsonFeed"];
+                };
+            };
+            /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: query limit.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b",
+                     *       "errors": [
+                     *         {
+                     *           "in": "query",
+                     *           "name": "limit",
+                     *           "detail": "must be <= 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed; the request id in the answer identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "The server failed; the request id in the answer identifies it in the logs.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAtomFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An Atom feed document. */
+            200: {
+                headers: {
+                    /** @description The latest change of an entry (an HTTP-date); `If-Modified-Since` compares with it. */
+                    "Last-Modified"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example <?xml version="1.0" encoding="utf-8"?>
+                     *     <feed xmlns="http://www.w3.org/2005/Atom">
+                     *     <id>https://api.spa.example/v1/feed.xml</id>
+                     *     <title>Spa articles</title>
+                     *     <updated>2026-01-15T09:00:00.000Z</updated>
+                     *     <author><name>Spa articles</name></author>
+                     *     <link rel="self" type="application/atom+xml" href="https://api.spa.example/v1/feed.xml"/>
+                     *     <link rel="alternate" type="application/feed+json" href="https://api.spa.example/v1/feed.json"/>
+                     *     <entry><id>https://api.spa.example/v1/articles/lower-back-pain-deep-tissue-massage</id><title>Lower Back Pain Deep Tissue Massage</title><updated>2026-01-15T09:00:00.000Z</updated><published>2026-01-15T09:00:00.000Z</published><link rel="alternate" type="application/json" href="https://api.spa.example/v1/articles/lower-back-pain-deep-tissue-massage"/><summary type="text">Lower back pain can be debilitating, affecting your daily activities and overall quality of life. Lower back deep tissue massage could be the answer if you’re searching for an effective solution to relieve your lower back pain. Deep tissue massage targets the deeper layers of muscles and connective tissues, providing therapeutic benefits and addressing the root causes of back pain.</summary><content type="html">&lt;p&gt;Lower back pain can be debilitating, affecting your daily activities and overall quality of life. Lower back deep tissue massage could be the answer if you’re searching for an effective solution to relieve your lower back pain. Deep tissue massage targets the deeper layers of muscles and connective tissues, providing therapeutic benefits and addressing the root causes of back pain.&lt;/p&gt;
+                     *     &lt;p&gt;This blog will explore how back pain deep tissue massage can help alleviate lower back pain, its techniques, and its benefits. Discover the effective solutions deep tissue massage can provide for lower back pain.&lt;/p&gt;
+                     *     &lt;h2&gt;Understanding Lower Back Pain&lt;/h2&gt;
+                     *     &lt;p&gt;Lower back pain is a prevalent condition that affects people of all ages and lifestyles. Various factors, including muscle strain, poor posture, herniated discs, arthritis, and lifestyle factors such as prolonged sitting or heavy lifting, can cause it. The pain can range from mild discomfort to severe and chronic, impacting mobility and overall well-being.&lt;/p&gt;
+                     *     &lt;h2&gt;Back Pain Deep Tissue Massage: A Targeted Approach&lt;/h2&gt;
+                     *     &lt;p&gt;Deep tissue massage is a specialized massage technique that focuses on releasing tension and knots in the deeper layers of muscles and connective tissues. Unlike traditional Swedish massage, deep tissue massage applies more pressure and utilizes slower strokes to reach the underlying muscles. By targeting specific areas of pain and tension, deep-tissue massage can effectively relieve lower back pain and promote healing. Let SPA 56 NYC be your sanctuary of rejuvenation and find solace in the restorative benefits of deep tissue massage.&lt;/p&gt;
+                     *     &lt;h2&gt;Techniques Used in Deep Tissue Massage&lt;/h2&gt;
+                     *     &lt;ol&gt;&lt;li&gt;&lt;strong&gt;Deep Pressure&lt;/strong&gt;: The massage therapist applies firm and sustained pressure to release tension and knots in the lower back muscles.&lt;/li&gt;&lt;li&gt;&lt;strong&gt;Friction&lt;/strong&gt;: Deep tissue massage can break down scar tissue and adhesion’s by applying friction to the affected areas, promoting improved mobility and reducing pain.&lt;/li&gt;&lt;li&gt;&lt;strong&gt;Stripping&lt;/strong&gt;: This technique involves using the thumbs, knuckles, or elbows to apply deep and direct pressure along the length of the muscles, releasing tension and promoting relaxation.&lt;/li&gt;&lt;li&gt;&lt;strong&gt;Trigger Point Therapy&lt;/strong&gt;: Trigger points are tight knots within the muscle fibers that can cause referred pain. Deep tissue massage can alleviate pain and restore normal muscle function by applying pressure to these trigger points.&lt;/li&gt;&lt;/ol&gt;
+                     *     &lt;h2&gt;The Science Behind Deep Tissue Massage: How It Works&lt;/h2&gt;
+                     *     &lt;p&gt;Deep tissue massage is more than just a soothing experience; it is rooted in scientific principles that explain its effectiveness in relieving lower back pain. Understanding the science behind deep tissue massage can help individuals grasp its therapeutic benefits and make informed decisions about incorporating it into their pain management routine.&lt;/p&gt;
+                     *     &lt;p&gt;Lower back pain deep tissue massage involves the application of sustained pressure and targeted techniques to access deeper layers of muscle and connective tissue. It aims to release muscle knots, break up scar tissue, and improve overall tissue health by addressing specific areas of tension and tightness.&lt;/p&gt;
+                     *     &lt;p&gt;One of the key mechanisms behind deep tissue massage is the stimulation of blood circulation. The pressure applied during the massage promotes vasodilation, which widens the blood vessels and enhances blood flow to the targeted areas. This increased circulation brings oxygen and nutrients to the muscles, aiding in their repair and reducing inflammation. It also facilitates the removal of metabolic waste products, such as lactic acid, which can contribute to muscle soreness and stiffness.&lt;/p&gt;
+                     *     &lt;p&gt;Deep tissue massage also affects the nervous system. The pressure and techniques used during the massage stimulate sensory receptors in the skin, muscles, and connective tissues. This sensory input triggers the relaxation response, leading to a decrease in the production of stress hormones like cortisol and an increase in the release of feel-good hormones like endorphins. As a result, individuals experience a deep sense of relaxation, reduced anxiety, and overall improved emotional well-being.&lt;/p&gt;
+                     *     &lt;p&gt;Additionally, deep tissue massage can help break the pain cycle by interrupting pain signals sent to the brain. The pressure applied during the massage stimulates the mechanoreceptors, which compete with the pain receptors for neural pathways to the brain. This can help alleviate pain perception and temporarily relieve lower back pain.&lt;/p&gt;
+                     *     &lt;p&gt;The effectiveness of deep tissue massage in relieving lower back pain is supported by scientific research. Numerous studies have shown its positive impact on reducing pain intensity, improving range of motion, and enhancing overall functional outcomes for individuals with chronic low back pain.&lt;/p&gt;
+                     *     &lt;p&gt;By understanding the science behind deep tissue massage, individuals can appreciate the therapeutic mechanisms at work and have confidence in its potential to alleviate their lower back pain. Consulting with a qualified massage therapist who deeply understands the science behind the technique is crucial for optimal results and personalized care.&lt;/p&gt;
+                     *     &lt;h2&gt;Benefits of Deep Tissue Massage for Lower Back Pain&lt;/h2&gt;
+                     *     &lt;p&gt;Deep tissue massage offers several benefits for relieving lower back pain:&lt;/p&gt;
+                     *     &lt;ol&gt;&lt;li&gt;&lt;strong&gt;Pain Relief&lt;/strong&gt;: Deep tissue massage targets the underlying causes of lower back pain, relieving muscle tension, inflammation, and spasms.&lt;/li&gt;&lt;li&gt;&lt;strong&gt;Improved Blood Circulation&lt;/strong&gt;: By applying deep pressure and stimulating the muscles, deep tissue massage promotes better blood flow, delivering oxygen and nutrients to the affected area and aiding in removing waste products.&lt;/li&gt;&lt;li&gt;&lt;strong&gt;Increased Flexibility and Range of Motion&lt;/strong&gt;: Deep tissue massage helps to release tight muscles and improve flexibility, allowing for greater mobility and reducing the risk of future injuries.&lt;/li&gt;&lt;li&gt;&lt;strong&gt;Stress Reduction&lt;/strong&gt;: Lower back pain can be accompanied by stress and tension. Deep tissue massage promotes relaxation and triggers the release of endorphins, reducing stress and enhancing overall well-being.&lt;/li&gt;&lt;li&gt;&lt;strong&gt;Injury Rehabilitation&lt;/strong&gt;: If your lower back pain results from an injury, deep tissue massage can aid in the rehabilitation process by reducing inflammation, improving flexibility, and promoting healing.&lt;/li&gt;&lt;/ol&gt;
+                     *     &lt;h2&gt;Conclusion&lt;/h2&gt;
+                     *     &lt;p&gt;Back pain deep tissue massage offers effective solutions for relieving lower back pain. Targeting the deeper layers of muscles and connective tissues addresses the root causes of back pain and promotes healing. Understanding the techniques and science behind deep tissue massage empowers individuals to make informed decisions about pain management. Seeking the expertise of a qualified massage therapist ensures personalized care and optimal results. Deep tissue massage relieves pain, improves blood circulation, increases flexibility, reduces stress, and aids injury rehabilitation. Incorporating deep tissue massage into your routine can provide long-lasting relief and improve overall well-being. Find effective solutions for your lower back pain through deep tissue massage.&lt;/p&gt;</content></entry>
+                     *     </feed>
+                     */
+                    "application/atom+xml": string;
+                };
+            };
+            /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: query limit.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b",
+                     *       "errors": [
+                     *         {
+                     *           "in": "query",
+                     *           "name": "limit",
+                     *           "detail": "must be <= 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed; the request id in the answer identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "The server failed; the request id in the answer identifies it in the logs.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sync: {
+        parameters: {
+            query?: {
+                /** @description The `meta.nextSyncToken` of your last complete sync, as it was given. Without it, the answer is every public article. */
+                token?: string;
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `meta.nextCursor` of the previous page, as it was given. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of articles to store and tombstones to apply, in article id order. */
+            200: {
+                headers: {
+                    /** @description RFC 8288 link to the next page, `<...>; rel="next"`; absent on the last page. */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "type": "article",
+                     *           "article": {
+                     *             "id": 1,
+                     *             "slug": "lower-back-pain-deep-tissue-massage",
+                     *             "title": "Lower Back Pain Deep Tissue Massage",
+                     *             "summary": "Lower back pain can be debilitating, affecting your daily activities and overall quality of life. Lower back deep tissue massage could be the answer if you’re searching for an effective solution to relieve your lower back pain. Deep tissue massage targets the deeper layers of muscles and connective tissues, providing therapeutic benefits and addressing the root causes of back pain.",
+                     *             "status": "published",
+                     *             "publishedAt": "2026-01-15T09:00:00.000Z",
+                     *             "updatedAt": "2026-01-15T09:00:00.000Z",
+                     *             "wordCount": 1016,
+                     *             "readingTimeMinutes": 6,
+                     *             "commentCount": 2,
+                     *             "sections": [
+                     *               {
+                     *                 "slug": "introduction",
+                     *                 "blocks": [
+                     *                   {
+                     *                     "type": "paragraph",
+                     *                     "text": "Lower back pain can be debilitating, affecting your daily activities and overall quality of life. Lower back deep tissue massage could be the answer if you’re searching for an effective solution to relieve your lower back pain. Deep tissue massage targets the deeper layers of muscles and connective tissues, providing therapeutic benefits and addressing the root causes of back pain."
+                     *                   },
+                     *                   {
+                     *                     "type": "paragraph",
+                     *                     "text": "This blog will explore how back pain deep tissue massage can help alleviate lower back pain, its techniques, and its benefits. Discover the effective solutions deep tissue massage can provide for lower back pain."
+                     *                   }
+                     *                 ]
+                     *               },
+                     *               {
+                     *                 "heading": "Understanding Lower Back Pain",
+                     *                 "slug": "understanding-lower-back-pain",
+                     *                 "blocks": [
+                     *                   {
+                     *                     "type": "paragraph",
+                     *                     "text": "Lower back pain is a prevalent condition that affects people of all ages and lifestyles. Various factors, including muscle strain, poor posture, herniated discs, arthritis, and lifestyle factors such as prolonged sitting or heavy lifting, can cause it. The pain can range from mild discomfort to severe and chronic, impacting mobility and overall well-being."
+                     *                   }
+                     *                 ]
+                     *               },
+                     *               {
+                     *                 "heading": "Back Pain Deep Tissue Massage: A Targeted Approach",
+                     *                 "slug": "back-pain-deep-tissue-massage-a-targeted-approach",
+                     *                 "blocks": [
+                     *                   {
+                     *                     "type": "paragraph",
+                     *                     "text": "Deep tissue massage is a specialized massage technique that focuses on releasing tension and knots in the deeper layers of muscles and connective tissues. Unlike traditional Swedish massage, deep tissue massage applies more pressure and utilizes slower strokes to reach the underlying muscles. By targeting specific areas of pain and tension, deep-tissue massage can effectively relieve lower back pain and promote healing. Let SPA 56 NYC be your sanctuary of rejuvenation and find solace in the restorative benefits of deep tissue massage."
+                     *                   }
+                     *                 ]
+                     *               },
+                     *               {
+                     *                 "heading": "Techniques Used in Deep Tissue Massage",
+                     *                 "slug": "techniques-used-in-deep-tissue-massage",
+                     *                 "blocks": [
+                     *                   {
+                     *                     "type": "list",
+                     *                     "kind": "techniques",
+                     *                     "items": [
+                     *                       {
+                     *                         "position": 1,
+                     *                         "name": "Deep Pressure",
+                     *                         "slug": "deep-pressure",
+                     *                         "description": "The massage therapist applies firm and sustained pressure to release tension and knots in the lower back muscles."
+                     *                       },
+                     *                       {
+                     *                         "position": 2,
+                     *                         "name": "Friction",
+                     *                         "slug": "friction",
+                     *                         "description": "Deep tissue massage can break down scar tissue and adhesion’s by applying friction to the affected areas, promoting improved mobility and reducing pain."
+                     *                       },
+                     *                       {
+                     *                         "position": 3,
+                     *                         "name": "Stripping",
+                     *                         "slug": "stripping",
+                     *                         "description": "This technique involves using the thumbs, knuckles, or elbows to apply deep and direct pressure along the length of the muscles, releasing tension and promoting relaxation."
+                     *                       },
+                     *                       {
+                     *                         "position": 4,
+                     *                         "name": "Trigger Point Therapy",
+                     *                         "slug": "trigger-point-therapy",
+                     *                         "description": "Trigger points are tight knots within the muscle fibers that can cause referred pain. Deep tissue massage can alleviate pain and restore normal muscle function by applying pressure to these trigger points."
+                     *                       }
+                     *                     ]
+                     *                   }
+                     *                 ]
+                     *               },
+                     *               {
+                     *                 "heading": "The Science Behind Deep Tissue Massage: How It Works",
+                     *                 "slug": "the-science-behind-deep-tissue-massage-how-it-works",
+                     *                 "blocks": [
+                     *                   {
+                     *                     "type": "paragraph",
+                     *                     "text": "Deep tissue massage is more than just a soothing experience; it is rooted in scientific principles that explain its effectiveness in relieving lower back pain. Understanding the science behind deep tissue massage can help individuals grasp its therapeutic benefits and make informed decisions about incorporating it into their pain management routine."
+                     *                   },
+                     *                   {
+                     *                     "type": "paragraph",
+                     *                     "text": "Lower back pain deep tissue massage involves the application of sustained pressure and targeted techniques to access deeper layers of muscle and connective tissue. It aims to release muscle knots, break up scar tissue, and improve overall tissue health by addressing specific areas of tension and tightness."
+                     *                   },
+                     *                   {
+                     *                     "type": "paragraph",
+                     *                     "text": "One of the key mechanisms behind deep tissue massage is the stimulation of blood circulation. The pressure applied during the massage promotes vasodilation, which widens the blood vessels and enhances blood flow to the targeted areas. This increased circulation brings oxygen and nutrients to the muscles, aiding in their repair and reducing inflammation. It also facilitates the removal of metabolic waste products, such as lactic acid, which can contribute to muscle soreness and stiffness."
+                     *                   },
+                     *                   {
+                     *                     "type": "paragraph",
+                     *                     "text": "Deep tissue massage also affects the nervous system. The pressure and techniques used during the massage stimulate sensory receptors in the skin, muscles, and connective tissues. This sensory input triggers the relaxation response, leading to a decrease in the production of stress hormones like cortisol and an increase in the release of feel-good hormones like endorphins. As a result, individuals experience a deep sense of relaxation, reduced anxiety, and overall improved emotional well-being."
+                     *                   },
+                     *                   {
+                     *                     "type": "paragraph",
+                     *                     "text": "Additionally, deep tissue massage can help break the pain cycle by interrupting pain signals sent to the brain. The pressure applied during the massage stimulates the mechanoreceptors, which compete with the pain receptors for neural pathways to the brain. This can help alleviate pain perception and temporarily relieve lower back pain."
+                     *                   },
+                     *                   {
+                     *                     "type": "paragraph",
+                     *                     "text": "The effectiveness of deep tissue massage in relieving lower back pain is supported by scientific research. Numerous studies have shown its positive impact on reducing pain intensity, improving range of motion, and enhancing overall functional outcomes for individuals with chronic low back pain."
+                     *                   },
+                     *                   {
+                     *                     "type": "paragraph",
+                     *                     "text": "By understanding the science behind deep tissue massage, individuals can appreciate the therapeutic mechanisms at work and have confidence in its potential to alleviate their lower back pain. Consulting with a qualified massage therapist who deeply understands the science behind the technique is crucial for optimal results and personalized care."
+                     *                   }
+                     *                 ]
+                     *               },
+                     *               {
+                     *                 "heading": "Benefits of Deep Tissue Massage for Lower Back Pain",
+                     *                 "slug": "benefits-of-deep-tissue-massage-for-lower-back-pain",
+                     *                 "blocks": [
+                     *                   {
+                     *                     "type": "paragraph",
+                     *                     "text": "Deep tissue massage offers several benefits for relieving lower back pain:"
+                     *                   },
+                     *                   {
+                     *                     "type": "list",
+                     *                     "kind": "benefits",
+                     *                     "items": [
+                     *                       {
+                     *                         "position": 1,
+                     *                         "name": "Pain Relief",
+                     *                         "slug": "pain-relief",
+                     *                         "description": "Deep tissue massage targets the underlying causes of lower back pain, relieving muscle tension, inflammation, and spasms."
+                     *                       },
+                     *                       {
+                     *                         "position": 2,
+                     *                         "name": "Improved Blood Circulation",
+                     *                         "slug": "improved-blood-circulation",
+                     *                         "description": "By applying deep pressure and stimulating the muscles, deep tissue massage promotes better blood flow, delivering oxygen and nutrients to the affected area and aiding in removing waste products."
+                     *                       },
+                     *                       {
+                     *                         "position": 3,
+                     *                         "name": "Increased Flexibility and Range of Motion",
+                     *                         "slug": "increased-flexibility-and-range-of-motion",
+                     *                         "description": "Deep tissue massage helps to release tight muscles and improve flexibility, allowing for greater mobility and reducing the risk of future injuries."
+                     *                       },
+                     *                       {
+                     *                         "position": 4,
+                     *                         "name": "Stress Reduction",
+                     *                         "slug": "stress-reduction",
+                     *                         "description": "Lower back pain can be accompanied by stress and tension. Deep tissue massage promotes relaxation and triggers the release of endorphins, reducing stress and enhancing overall well-being."
+                     *                       },
+                     *                       {
+                     *                         "position": 5,
+                     *                         "name": "Injury Rehabilitation",
+                     *                         "slug": "injury-rehabilitation",
+                     *                         "description": "If your lower back pain results from an injury, deep tissue massage can aid in the rehabilitation process by reducing inflammation, improving flexibility, and promoting healing."
+                     *                       }
+                     *                     ]
+                     *                   }
+                     *                 ]
+                     *               },
+                     *               {
+                     *                 "heading": "Conclusion",
+                     *                 "slug": "conclusion",
+                     *                 "blocks": [
+                     *                   {
+                     *                     "type": "paragraph",
+                     *                     "text": "Back pain deep tissue massage offers effective solutions for relieving lower back pain. Targeting the deeper layers of muscles and connective tissues addresses the root causes of back pain and promotes healing. Understanding the techniques and science behind deep tissue massage empowers individuals to make informed decisions about pain management. Seeking the expertise of a qualified massage therapist ensures personalized care and optimal results. Deep tissue massage relieves pain, improves blood circulation, increases flexibility, reduces stress, and aids injury rehabilitation. Incorporating deep tissue massage into your routine can provide long-lasting relief and improve overall well-being. Find effective solutions for your lower back pain through deep tissue massage."
+                     *                   }
+                     *                 ]
+                     *               }
+                     *             ]
+                     *           }
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "limit": 20,
+                     *         "nextCursor": null,
+                     *         "nextSyncToken": "eyJzZXEiOjcsImF0IjoiMjAyNi0wMS0xNVQwOTowMDowMC4wMDBaIn0.Ek2yxWGRrlGwlCHMRlmPow"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: components["schemas"]["SyncChange"][];
+                        meta: components["schemas"]["SyncMeta"];
+                    };
+                };
+            };
+            /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: query limit.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b",
+                     *       "errors": [
+                     *         {
+                     *           "in": "query",
+                     *           "name": "limit",
+                     *           "detail": "must be <= 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed; the request id in the answer identifies it in the logs. */
+            500: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
