@@ -22,7 +22,9 @@ import { readMigrations } from './db/migrate.js'
 import { docsRoutes, openApi } from './docs/plugin.js'
 import { healthRoutes } from './health/routes.js'
 import { CursorCodec } from './http/cursor.js'
-import { sendProblem, useProblemResponses } from './http/errors.js'
+import { StorageMonitor } from './db/storage.js'
+import { useStrictJsonBodies } from './http/body.js'
+import { clientErrorProblem, sendProblem, useProblemResponses, writeRawProblem } from './http/errors.js'
 import { IdempotencyStore } from './http/idempotency.js'
 import { PageMeta } from './http/pagination.js'
 import { HttpProblem, Problem, ValidationIssue } from './http/problem.js'
@@ -43,6 +45,7 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 const EXPOSED_HEADERS = ['Link', 'Location', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'X-Request-Id']
 const NO_QUERY = Type.Object({}, { additionalProperties: false })
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...catalogComponents, ...commentComponents]
 
@@ -64,7 +67,12 @@ export async function buildApp(options: AppOptions) {
     frameworkErrors: (error, request, reply) => sendProblem(request, reply.header('x-request-id', request.id), new HttpProblem('bad-request', error.message)),
     // A hop count trusts that many proxies in front of the server.
     trustProxy: typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops,
+    // What Node's parser refuses (oversized headers, garbage) is answered as a problem too.
+    clientErrorHandler: (error, socket) => writeRawProblem(socket, clientErrorProblem(error)),
+    // Requests that arrive while the server shuts down get a problem from the hook below, not Fastify's plain JSON.
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>()
+  app.server.on('connect', (_request, socket) => writeRawProblem(socket, new HttpProblem('not-found', 'This server is not a proxy: nothing answers CONNECT.')))
 
   for (const schema of sharedSchemas) app.addSchema(schema)
   // An API route that declares no query parameters takes none: an unknown one is a 400, as on lists.
@@ -72,9 +80,21 @@ export async function buildApp(options: AppOptions) {
     if (route.url.startsWith('/v1/') && route.schema && !route.schema.querystring) route.schema.querystring = NO_QUERY
   })
   useValidators(app, sharedSchemas)
-  useProblemResponses(app)
+  useStrictJsonBodies(app)
+  const storage = new StorageMonitor(db)
+  useProblemResponses(app, (fault) => storage.failed(fault))
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    // In-flight requests finish; a new one on a kept-alive connection is turned away (Fastify adds `Connection: close`).
+    if (closing) throw new HttpProblem('service-unavailable', 'The server is shutting down; retry the request.', undefined, { 'retry-after': '1' })
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    // A write that succeeded committed: storage works again (readiness stops reporting an old failure).
+    if (WRITE_METHODS.has(request.method) && reply.statusCode < 300) storage.succeeded()
   })
   app.addHook('onClose', async () => {
     db.close()
@@ -99,7 +119,7 @@ export async function buildApp(options: AppOptions) {
   const articles = new ArticleRepository(db)
   const catalog = new CatalogRepository(db)
   const comments = new CommentRepository(db)
-  await app.register(healthRoutes, { db, migrations: readMigrations() })
+  await app.register(healthRoutes, { db, migrations: readMigrations(), storage })
   await app.register(docsRoutes)
   await app.register(
     async (v1) => {
