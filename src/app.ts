@@ -92,6 +92,11 @@ export async function buildApp(options: AppOptions) {
     // In-flight requests finish; a new one on a kept-alive connection is turned away (Fastify adds `Connection: close`).
     if (closing) throw new HttpProblem('service-unavailable', 'The server is shutting down; retry the request.', undefined, { 'retry-after': '1' })
   })
+  app.addHook('onSend', async (_request, reply) => {
+    // A request that was in flight when shutdown began must not leave its connection kept alive: an idle
+    // kept-alive connection holds the server open until its timeout, past the shutdown grace period.
+    if (closing) reply.header('connection', 'close')
+  })
   app.addHook('onResponse', async (request, reply) => {
     // A write that succeeded committed: storage works again (readiness stops reporting an old failure).
     if (WRITE_METHODS.has(request.method) && reply.statusCode < 300) storage.succeeded()
