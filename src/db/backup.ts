@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { openDatabase } from './database.js'
 import { READ_LEDGER, type LedgerRow } from './migrate.js'
@@ -22,6 +23,7 @@ export class BackupError extends Error {
 export async function backupDatabase(source: string, destination: string): Promise<BackupResult> {
   if (!existsSync(source)) throw new BackupError(`there is no database at ${source}`)
   if (existsSync(destination)) throw new BackupError(`${destination} already exists; choose a new file`)
+  mkdirSync(dirname(destination), { recursive: true })
   const db = openDatabase(source)
   let pages: number
   try {
@@ -33,12 +35,10 @@ export async function backupDatabase(source: string, destination: string): Promi
   try {
     const integrity = copy.pragma('integrity_check', { simple: true })
     if (integrity !== 'ok') throw new BackupError(`the copy fails integrity_check: ${String(integrity)}`)
-    const ledger = copy.prepare<[], LedgerRow>(READ_LEDGER).all()
+    const hasLedger = copy.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'").get() !== undefined
+    const ledger = hasLedger ? copy.prepare<[], LedgerRow>(READ_LEDGER).all() : []
     if (ledger.length === 0) throw new BackupError('the copy has no migrations ledger: is the source a database of this service?')
     return { pages, migrations: ledger.map((row) => row.version) }
-  } catch (error) {
-    if (error instanceof BackupError) throw error
-    throw new BackupError(`the copy cannot be read: ${(error as Error).message}`)
   } finally {
     copy.close()
   }
