@@ -19,10 +19,10 @@ import { commentComponents } from './comments/schemas.js'
 import type { Config } from './config.js'
 import { readSetting, type SqliteDatabase } from './db/database.js'
 import { readMigrations } from './db/migrate.js'
+import { StorageMonitor } from './db/storage.js'
 import { docsRoutes, openApi } from './docs/plugin.js'
 import { healthRoutes } from './health/routes.js'
 import { CursorCodec } from './http/cursor.js'
-import { StorageMonitor } from './db/storage.js'
 import { useStrictJsonBodies } from './http/body.js'
 import { clientErrorProblem, sendProblem, useProblemResponses, writeRawProblem } from './http/errors.js'
 import { IdempotencyStore } from './http/idempotency.js'
@@ -89,7 +89,7 @@ export async function buildApp(options: AppOptions) {
   })
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
-    // In-flight requests finish; a new one on a kept-alive connection is turned away (Fastify adds `Connection: close`).
+    // Requests in flight finish; one whose headers arrive after shutdown began is turned away (Fastify adds `Connection: close`).
     if (closing) throw new HttpProblem('service-unavailable', 'The server is shutting down; retry the request.', undefined, { 'retry-after': '1' })
   })
   app.addHook('onSend', async (_request, reply) => {

@@ -8,7 +8,8 @@ import type { Test } from 'tap'
 /** Spawning the compiled server: `npm test` builds dist/ first (pretest); run `npm run -s build` before running such a file alone. */
 export const PROJECT_DIR = fileURLToPath(new URL('../../', import.meta.url))
 export const SERVER = join(PROJECT_DIR, 'dist', 'server.js')
-const READY_ATTEMPTS = 100
+// Generous: other work may share the machine's two cores, and a start under coverage is slow.
+const READY_ATTEMPTS = 300
 const READY_PAUSE_MS = 100
 const EXIT_WAIT_MS = 10_000
 
@@ -52,7 +53,11 @@ export async function spawnServer(t: Test, databasePath: string, env: Record<str
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('close', (code, signal) => resolve({ code, signal }))
   })
+  // Should the test process itself be ended (a tap timeout), the server must not outlive it.
+  const killOnExit = () => child.kill('SIGKILL')
+  process.once('exit', killOnExit)
   t.teardown(async () => {
+    process.off('exit', killOnExit)
     if (!hasExited({ child })) {
       child.kill('SIGKILL')
       await exited
@@ -67,17 +72,19 @@ export function hasExited(server: Pick<Server, 'child'>): boolean {
 
 /** Polls GET /readyz until it answers 200; fails after READY_ATTEMPTS tries or when the process exits. */
 export async function waitUntilReady(server: Server): Promise<void> {
+  let last = 'no answer'
   for (let attempt = 0; attempt < READY_ATTEMPTS; attempt++) {
     if (hasExited(server)) throw new Error(`the server exited before it was ready:\n${server.stderr()}`)
     try {
       const response = await fetch(`${server.url}/readyz`)
       if (response.status === 200) return
+      last = `${response.status} ${await response.text()}`
     } catch {
       // not listening yet
     }
     await sleep(READY_PAUSE_MS)
   }
-  throw new Error(`the server was not ready after ${READY_ATTEMPTS} attempts:\n${server.stderr()}`)
+  throw new Error(`the server was not ready after ${READY_ATTEMPTS} attempts (last /readyz: ${last}):\n${server.stderr()}\n${server.stdout().slice(-2000)}`)
 }
 
 /** Waits for the process to end, at most EXIT_WAIT_MS; undefined when it did not. */

@@ -22,6 +22,9 @@ async function runBackup(databasePath: string, ...args: string[]) {
   }
 }
 
+// Spawned servers under a shared, loaded machine: more than tap's default 60 s per file.
+t.setTimeout(180_000)
+
 t.test('npm run backup copies the database while a server writes to it; the copy restores', async (t) => {
   const dir = t.testdir({})
   const path = join(dir, 'content.db')

@@ -17,6 +17,9 @@ function secretsIn(server: Server): string[] {
   return findSecrets(lines.join('\n'), [TEST_ADMIN_TOKEN])
 }
 
+// Spawned servers under a shared, loaded machine: more than tap's default 60 s per file.
+t.setTimeout(180_000)
+
 t.test('SIGKILL in the middle of a stream of comment posts loses no acknowledged comment and corrupts nothing', async (t) => {
   const path = join(t.testdir({}), 'content.db')
   const env = { ...LOAD_ENV, ADMIN_TOKEN: TEST_ADMIN_TOKEN }

@@ -7,6 +7,9 @@ import { logLines, spawnServer, stop, waitUntilReady } from '../helpers/server.j
 const POSTS_PER_WORKER = 30
 const WORKERS_PER_SERVER = 3
 
+// Spawned servers under a shared, loaded machine: more than tap's default 60 s per file.
+t.setTimeout(180_000)
+
 t.test('two server processes started together on one new database file serve reads and take writes with no error reaching a client', async (t) => {
   const path = join(t.testdir({}), 'content.db')
   // Started at the same moment: both migrate and seed the same new file.

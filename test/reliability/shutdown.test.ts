@@ -22,6 +22,9 @@ function requestInFlight(port: number) {
   return { finish: (more = '') => socket.write(COMMENT.slice(20) + more), closed }
 }
 
+// Spawned servers under a shared, loaded machine: more than tap's default 60 s per file.
+t.setTimeout(180_000)
+
 t.test('while the app closes, a request in flight is answered (connection closed after it) and one still arriving gets a 503 problem', async (t) => {
   const { app, db } = await createTestApp(t, { env: AUTO })
   await app.listen({ port: 0, host: '127.0.0.1' })
