@@ -1,14 +1,20 @@
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import zlib from 'node:zlib'
+import compress from '@fastify/compress'
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import Type, { type TSchema } from 'typebox'
+import { editorialRoutes } from './articles/editorial.js'
 import { ArticleRepository } from './articles/repository.js'
 import { articleRoutes } from './articles/routes.js'
 import { articleComponents } from './articles/schemas.js'
+import { viewComponents } from './articles/views.js'
+import { Access } from './auth/access.js'
+import { ApiKeyRepository } from './auth/keys.js'
 import { CatalogRepository } from './catalog/repository.js'
 import { catalogRoutes } from './catalog/routes.js'
 import { catalogComponents } from './catalog/schemas.js'
@@ -20,8 +26,10 @@ import type { Config } from './config.js'
 import { readSetting, type SqliteDatabase } from './db/database.js'
 import { readMigrations } from './db/migrate.js'
 import { StorageMonitor } from './db/storage.js'
+import { discoveryRoutes } from './discovery/routes.js'
 import { docsRoutes, openApi } from './docs/plugin.js'
 import { healthRoutes } from './health/routes.js'
+import { useHttpCaching } from './http/caching.js'
 import { CursorCodec } from './http/cursor.js'
 import { useStrictJsonBodies } from './http/body.js'
 import { clientErrorProblem, sendProblem, useProblemResponses, writeRawProblem } from './http/errors.js'
@@ -43,11 +51,13 @@ export interface AppOptions {
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 const REQUEST_ID = /^[\w.:-]{1,128}$/
-const EXPOSED_HEADERS = ['Link', 'Location', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'X-Request-Id']
+const EXPOSED_HEADERS = ['ETag', 'Link', 'Location', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'X-Request-Id']
+// Smaller answers fit in a packet or two anyway; compressing them costs more CPU than it saves time.
+const COMPRESS_ABOVE_BYTES = 1024
 const NO_QUERY = Type.Object({}, { additionalProperties: false })
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
-const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...catalogComponents, ...commentComponents]
+const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...viewComponents, ...catalogComponents, ...commentComponents]
 
 export async function buildApp(options: AppOptions) {
   const { db, config } = options
@@ -105,11 +115,13 @@ export async function buildApp(options: AppOptions) {
     db.close()
   })
 
+  useHttpCaching(app, { maxAge: config.cacheMaxAge, staleWhileRevalidate: config.cacheStaleWhileRevalidate })
+  await app.register(compress, { global: true, threshold: COMPRESS_ABOVE_BYTES, encodings: ['br', 'gzip'], brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } } })
   await app.register(helmet, { global: true })
   await app.register(cors, {
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
-    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'X-Request-Id'],
     exposedHeaders: EXPOSED_HEADERS,
     maxAge: 600,
   })
@@ -121,14 +133,17 @@ export async function buildApp(options: AppOptions) {
   await app.register(openApi, { version })
 
   const cursors = new CursorCodec(readSetting(db, 'cursor_secret'))
-  const articles = new ArticleRepository(db)
-  const catalog = new CatalogRepository(db)
+  const articles = new ArticleRepository(db, now)
+  const catalog = new CatalogRepository(db, now)
+  const access = new Access(new ApiKeyRepository(db), config.adminToken)
   const comments = new CommentRepository(db)
   await app.register(healthRoutes, { db, migrations: readMigrations(), storage })
   await app.register(docsRoutes)
+  await app.register(discoveryRoutes)
   await app.register(
     async (v1) => {
-      await v1.register(articleRoutes, { articles, cursors })
+      await v1.register(articleRoutes, { articles, access, cursors })
+      await v1.register(editorialRoutes, { articles, access, cursors, now })
       await v1.register(catalogRoutes, { catalog, cursors })
       await v1.register(commentRoutes, {
         db,
@@ -140,7 +155,7 @@ export async function buildApp(options: AppOptions) {
         ratePerMinute: config.commentRateLimitPerMinute,
         now,
       })
-      await v1.register(moderationRoutes, { comments, cursors, adminToken: config.adminToken, now })
+      await v1.register(moderationRoutes, { comments, cursors, access, now })
     },
     { prefix: '/v1' },
   )

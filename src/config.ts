@@ -15,6 +15,8 @@ const Environment = Type.Object({
   COMMENT_MODERATION: Type.Optional(Type.Enum(['manual', 'auto'])),
   COMMENT_RATE_LIMIT_PER_MINUTE: Type.Optional(Type.String({ pattern: '^\\d{1,6}$' })),
   TRUST_PROXY: Type.Optional(Type.String({ pattern: '^(true|false|\\d{1,2})$' })),
+  CACHE_MAX_AGE: Type.Optional(Type.String({ pattern: '^\\d{1,7}$' })),
+  CACHE_STALE_WHILE_REVALIDATE: Type.Optional(Type.String({ pattern: '^\\d{1,7}$' })),
 })
 
 export interface Config {
@@ -30,6 +32,10 @@ export interface Config {
   commentRateLimitPerMinute: number
   /** Whether (or through how many proxies) to take the client address from X-Forwarded-For. */
   trustProxy: boolean | number
+  /** Seconds a shared cache or browser may reuse a public answer without asking again. */
+  cacheMaxAge: number
+  /** Seconds after that during which a stale answer may still be served while it is revalidated. */
+  cacheStaleWhileRevalidate: number
   /** Settings that work but are unwise; the server logs them at start-up. */
   warnings: string[]
 }
@@ -54,7 +60,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${[...new Set(problems)].join('\n  ')}`)
   const warnings: string[] = []
-  if (!values.ADMIN_TOKEN) warnings.push('ADMIN_TOKEN is not set: every authenticated route answers 401')
+  if (!values.ADMIN_TOKEN) warnings.push('ADMIN_TOKEN is not set: only API keys made with `npm run keys` authenticate')
   else if (values.ADMIN_TOKEN.length < MIN_STRONG_TOKEN_LENGTH) warnings.push(`ADMIN_TOKEN is shorter than ${MIN_STRONG_TOKEN_LENGTH} characters: use a long random token`)
   const databasePath = values.DATABASE_PATH ?? DEFAULT_DATABASE_PATH
   return {
@@ -67,6 +73,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     commentModeration: values.COMMENT_MODERATION ?? 'manual',
     commentRateLimitPerMinute: Number(values.COMMENT_RATE_LIMIT_PER_MINUTE ?? 5),
     trustProxy: parseTrustProxy(values.TRUST_PROXY),
+    cacheMaxAge: Number(values.CACHE_MAX_AGE ?? 60),
+    cacheStaleWhileRevalidate: Number(values.CACHE_STALE_WHILE_REVALIDATE ?? 300),
     warnings,
   }
 }

@@ -1,15 +1,20 @@
+import type { Statement } from 'better-sqlite3'
 import { writeTransaction, type SqliteDatabase } from '../db/database.js'
 import type { ParsedArticle } from '../importer/parse.js'
-import type { Article, ArticleEntry, ArticleStatus, ArticleSummary, Section } from './schemas.js'
+import { deriveContent } from './content.js'
+import type { Article, ArticleEntry, ArticleStatus, ArticleSummary, Revision, RevisionSummary, Section } from './schemas.js'
 
 export type EntryKind = 'techniques' | 'benefits'
+
+/** What the database keeps: a scheduled article is a published one whose time has not come. */
+export type StoredStatus = 'draft' | 'published'
 
 interface ArticleRow {
   id: number
   slug: string
   title: string
   summary: string
-  status: ArticleStatus
+  status: StoredStatus
   published_at: string | null
   updated_at: string
   word_count: number
@@ -21,38 +26,105 @@ interface ArticleDocumentRow extends ArticleRow {
   sections: string
 }
 
-export interface PublishedPosition {
-  publishedAt: string
+interface ArticleListRow extends ArticleRow {
+  sort_key: string
+  sections?: string
+}
+
+/** One article of a list page, with where the page would continue after it. */
+export interface ListedArticle {
+  article: ArticleSummary
+  position: ListPosition
+  sections?: Section[]
+}
+
+interface RevisionSummaryRow {
   id: number
+  version: number
+  slug: string
+  title: string
+  status: StoredStatus
+  published_at: string | null
+  saved_at: string
+  replaced_at: string
+}
+
+interface RevisionRow extends RevisionSummaryRow {
+  sections: string
+}
+
+/** Where a page of a sorted list ends: the sort key's value and the id that breaks ties. */
+export interface ListPosition {
+  key: string
+  id: number
+}
+
+export type ArticleSort = 'publishedAt' | '-publishedAt' | 'title' | '-title'
+
+/** What narrows and orders the public list; times are canonical ISO strings. */
+export interface ArticleFilter {
+  sort: ArticleSort
+  technique?: string | undefined
+  benefit?: string | undefined
+  publishedAfter?: string | undefined
+  publishedBefore?: string | undefined
+}
+
+// Each sort has an index (migrations 001 and 003); the id breaks ties so that cursors never skip or repeat.
+const SORTS: Record<ArticleSort, { key: string; order: string; after: string }> = {
+  '-publishedAt': { key: 'published_at', order: 'published_at DESC, id DESC', after: '(published_at, id) < (@key, @id)' },
+  publishedAt: { key: 'published_at', order: 'published_at, id', after: '(published_at, id) > (@key, @id)' },
+  title: { key: 'title', order: 'title COLLATE NOCASE, id', after: '(title COLLATE NOCASE, id) > (@key, @id)' },
+  '-title': { key: 'title', order: 'title COLLATE NOCASE DESC, id DESC', after: '(title COLLATE NOCASE, id) < (@key, @id)' },
+}
+const HAS_ENTRY = (kind: EntryKind) => `EXISTS (SELECT 1 FROM article_entries AS e WHERE e.article_id = articles.id AND e.kind = '${kind}' AND e.slug = @${kind === 'techniques' ? 'technique' : 'benefit'})`
+
+/** An article as an editor sets it; everything else is derived from it. */
+export interface ArticleContent {
+  slug: string
+  title: string
+  status: StoredStatus
+  publishedAt: string | null
+  sections: Section[]
 }
 
 export type SaveOutcome = 'created' | 'updated' | 'unchanged'
 
 const SUMMARY_COLUMNS = 'id, slug, title, summary, status, published_at, updated_at, word_count, reading_time_minutes, comment_count'
+// Public means published, at a time that has come: `@now` is the app's clock.
+const PUBLIC = "status = 'published' AND published_at <= @now"
+const REVISION_COLUMNS = 'id, version, slug, title, status, published_at, saved_at, replaced_at'
 
 export class ArticleRepository {
-  private readonly firstPublished
-  private readonly publishedAfter
+  private readonly listStatements = new Map<string, Statement<Record<string, unknown>, ArticleListRow>>()
+  private readonly entriesOfArticles
   private readonly publishedBySlug
   private readonly publishedIdBySlug
   private readonly anyBySlug
   private readonly entriesPage
   private readonly insertArticle
   private readonly updateArticle
+  private readonly deleteArticle
   private readonly deleteEntries
   private readonly insertEntry
   private readonly countArticles
+  private readonly commentsChangedAt
+  private readonly firstRevisions
+  private readonly revisionsBefore
+  private readonly revisionById
 
-  constructor(private readonly db: SqliteDatabase) {
-    const published = `SELECT ${SUMMARY_COLUMNS} FROM articles WHERE status = 'published'`
-    this.firstPublished = db.prepare<[number], ArticleRow>(`${published} ORDER BY published_at DESC, id DESC LIMIT ?`)
-    this.publishedAfter = db.prepare<[string, number, number], ArticleRow>(
-      `${published} AND (published_at, id) < (?, ?) ORDER BY published_at DESC, id DESC LIMIT ?`,
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly clock: () => Date = () => new Date(),
+  ) {
+    this.entriesOfArticles = db.prepare<[string], ArticleEntry & { article_id: number; kind: EntryKind }>(
+      `SELECT article_id, kind, position, name, slug, description FROM article_entries
+       WHERE article_id IN (SELECT value FROM json_each(?)) ORDER BY article_id, kind, position`,
     )
-    this.publishedBySlug = db.prepare<[string], ArticleDocumentRow>(
-      `SELECT ${SUMMARY_COLUMNS}, sections FROM articles WHERE status = 'published' AND slug = ?`,
+    this.publishedBySlug = db.prepare<{ now: string; slug: string }, ArticleDocumentRow>(
+      `SELECT ${SUMMARY_COLUMNS}, sections FROM articles WHERE ${PUBLIC} AND slug = @slug`,
     )
-    this.publishedIdBySlug = db.prepare<[string], { id: number }>(`SELECT id FROM articles WHERE status = 'published' AND slug = ?`)
+    this.publishedIdBySlug = db.prepare<{ now: string; slug: string }, { id: number }>(`SELECT id FROM articles WHERE ${PUBLIC} AND slug = @slug`)
     this.anyBySlug = db.prepare<[string], ArticleDocumentRow>(`SELECT ${SUMMARY_COLUMNS}, sections FROM articles WHERE slug = ?`)
     this.entriesPage = db.prepare<[number, string, number, number], ArticleEntry>(
       'SELECT position, name, slug, description FROM article_entries WHERE article_id = ? AND kind = ? AND position > ? ORDER BY position LIMIT ?',
@@ -62,26 +134,86 @@ export class ArticleRepository {
        VALUES (@slug, @title, @summary, @status, @publishedAt, @now, @now, @wordCount, @readingTimeMinutes, @sections)`,
     )
     this.updateArticle = db.prepare(
-      `UPDATE articles SET title = @title, summary = @summary, status = @status, published_at = @publishedAt, updated_at = @now,
-       word_count = @wordCount, reading_time_minutes = @readingTimeMinutes, sections = @sections WHERE id = @id`,
+      `UPDATE articles SET slug = @slug, title = @title, summary = @summary, status = @status, published_at = @publishedAt, updated_at = @now,
+       word_count = @wordCount, reading_time_minutes = @readingTimeMinutes, sections = @sections
+       WHERE id = @id AND (slug IS NOT @slug OR title IS NOT @title OR status IS NOT @status OR published_at IS NOT @publishedAt OR sections IS NOT @sections)`,
     )
+    this.deleteArticle = db.prepare<[number]>('DELETE FROM articles WHERE id = ?')
     this.deleteEntries = db.prepare<[number]>('DELETE FROM article_entries WHERE article_id = ?')
     this.insertEntry = db.prepare('INSERT INTO article_entries (article_id, kind, position, slug, name, description) VALUES (?, ?, ?, ?, ?, ?)')
     this.countArticles = db.prepare<[], { count: number }>('SELECT count(*) AS count FROM articles')
+    this.commentsChangedAt = db.prepare<[number], { at: string | null }>('SELECT comments_changed_at AS at FROM articles WHERE id = ?')
+    this.firstRevisions = db.prepare<[number, number], RevisionSummaryRow>(
+      `SELECT ${REVISION_COLUMNS} FROM article_revisions WHERE article_id = ? ORDER BY id DESC LIMIT ?`,
+    )
+    this.revisionsBefore = db.prepare<[number, number, number], RevisionSummaryRow>(
+      `SELECT ${REVISION_COLUMNS} FROM article_revisions WHERE article_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+    )
+    this.revisionById = db.prepare<[number, number], RevisionRow>(`SELECT ${REVISION_COLUMNS}, sections FROM article_revisions WHERE article_id = ? AND id = ?`)
   }
 
-  /** Published articles, newest first; `limit + 1` rows are asked for by the pagination. */
-  listPublished(after: PublishedPosition | undefined, limit: number): ArticleRow[] {
-    return after ? this.publishedAfter.all(after.publishedAt, after.id, limit) : this.firstPublished.all(limit)
+  /**
+   * Public articles, filtered and sorted, after `after`; `limit + 1` rows are asked for by the
+   * pagination. Each combination of filters is one statement, prepared the first time it is used.
+   */
+  listPublished(filter: ArticleFilter, after: ListPosition | undefined, limit: number, options: { sections?: boolean } = {}): ListedArticle[] {
+    const now = this.now()
+    const statement = this.listStatement(filter, after !== undefined, options.sections ?? false)
+    const rows = statement.all({ now, limit, ...filter, ...after })
+    return rows.map((row) => ({
+      article: toArticleSummary(row, now),
+      position: { key: row.sort_key, id: row.id },
+      ...(row.sections === undefined ? {} : { sections: JSON.parse(row.sections) as Section[] }),
+    }))
+  }
+
+  /** The techniques and benefits of several articles at once, by article id. */
+  entriesOf(articleIds: number[]): Map<number, Record<EntryKind, ArticleEntry[]>> {
+    const byArticle = new Map(articleIds.map((id) => [id, { techniques: [] as ArticleEntry[], benefits: [] as ArticleEntry[] }]))
+    for (const { article_id, kind, ...entry } of this.entriesOfArticles.all(JSON.stringify(articleIds))) byArticle.get(article_id)![kind].push(entry)
+    return byArticle
+  }
+
+  private listStatement(filter: ArticleFilter, paged: boolean, sections: boolean) {
+    const conditions = [
+      PUBLIC,
+      ...(filter.technique === undefined ? [] : [HAS_ENTRY('techniques')]),
+      ...(filter.benefit === undefined ? [] : [HAS_ENTRY('benefits')]),
+      ...(filter.publishedAfter === undefined ? [] : ['published_at > @publishedAfter']),
+      ...(filter.publishedBefore === undefined ? [] : ['published_at < @publishedBefore']),
+    ]
+    const sort = SORTS[filter.sort]
+    if (paged) conditions.push(sort.after)
+    const sql = `SELECT ${SUMMARY_COLUMNS}, ${sort.key} AS sort_key${sections ? ', sections' : ''} FROM articles
+      WHERE ${conditions.join(' AND ')} ORDER BY ${sort.order} LIMIT @limit`
+    let statement = this.listStatements.get(sql)
+    if (!statement) {
+      statement = this.db.prepare<Record<string, unknown>, ArticleListRow>(sql)
+      this.listStatements.set(sql, statement)
+    }
+    return statement
   }
 
   findPublished(slug: string): Article | undefined {
-    const row = this.publishedBySlug.get(slug)
-    return row && toArticle(row)
+    const now = this.now()
+    const row = this.publishedBySlug.get({ now, slug })
+    return row && toArticle(row, now)
   }
 
   findPublishedId(slug: string): number | undefined {
-    return this.publishedIdBySlug.get(slug)?.id
+    return this.publishedIdBySlug.get({ now: this.now(), slug })?.id
+  }
+
+  /** The article whatever its status, for editors. */
+  find(slug: string): Article | undefined {
+    const row = this.anyBySlug.get(slug)
+    return row && toArticle(row, this.now())
+  }
+
+  /** When the article as served last changed: its content, its publication or its comment count. */
+  lastModified(article: Article): string {
+    const times = [article.updatedAt, this.commentsChangedAt.get(article.id)?.at ?? '', article.status === 'published' ? article.publishedAt! : '']
+    return times.reduce((latest, time) => (time > latest ? time : latest))
   }
 
   entries(articleId: number, kind: EntryKind, afterPosition: number, limit: number): ArticleEntry[] {
@@ -92,61 +224,115 @@ export class ArticleRepository {
     return this.countArticles.get()!.count === 0
   }
 
+  /** Stores a new article and returns its id; the caller checks that the slug is free. */
+  create(content: ArticleContent, now: Date): number {
+    const id = Number(this.insertArticle.run(this.values(content, now)).lastInsertRowid)
+    this.replaceEntries(id, content.sections)
+    return id
+  }
+
   /**
-   * Creates or updates the article with the parsed article's slug. Publishing keeps the first
-   * publication time; without `publish` an existing article keeps its status and a new one is a draft.
+   * Replaces an article's content, unless it is the same already (false then); the database keeps
+   * the version it replaces (see migration 003).
+   */
+  update(id: number, content: ArticleContent, now: Date): boolean {
+    if (this.updateArticle.run({ ...this.values(content, now), id }).changes === 0) return false
+    this.replaceEntries(id, content.sections)
+    return true
+  }
+
+  remove(id: number): void {
+    this.deleteArticle.run(id)
+  }
+
+  /** An article's earlier versions, newest first; `limit + 1` rows are asked for by the pagination. */
+  revisions(articleId: number, beforeId: number | undefined, limit: number): RevisionSummary[] {
+    const rows = beforeId === undefined ? this.firstRevisions.all(articleId, limit) : this.revisionsBefore.all(articleId, beforeId, limit)
+    const now = this.now()
+    return rows.map((row) => toRevisionSummary(row, now))
+  }
+
+  revision(articleId: number, revisionId: number): Revision | undefined {
+    const row = this.revisionById.get(articleId, revisionId)
+    return row && { ...toRevisionSummary(row, this.now()), sections: JSON.parse(row.sections) as Section[] }
+  }
+
+  /**
+   * Creates or updates the article with the parsed article's slug, for the importer. Publishing keeps
+   * the first publication time; without `publish` an existing article keeps its status and a new one is a draft.
    */
   save(parsed: ParsedArticle, options: { publish: boolean; now: Date }): SaveOutcome {
     const existing = this.anyBySlug.get(parsed.slug)
-    const now = options.now.toISOString()
-    const status: ArticleStatus = options.publish ? 'published' : (existing?.status ?? 'draft')
-    const values = {
+    const status: StoredStatus = options.publish ? 'published' : (existing?.status ?? 'draft')
+    const content: ArticleContent = {
       slug: parsed.slug,
       title: parsed.title,
-      summary: parsed.summary,
       status,
-      publishedAt: status === 'published' ? (existing?.published_at ?? now) : (existing?.published_at ?? null),
-      now,
-      wordCount: parsed.wordCount,
-      readingTimeMinutes: parsed.readingTimeMinutes,
-      sections: JSON.stringify(parsed.sections),
+      publishedAt: status === 'published' ? (existing?.published_at ?? options.now.toISOString()) : (existing?.published_at ?? null),
+      sections: parsed.sections,
     }
     if (!existing) {
-      const id = Number(this.insertArticle.run(values).lastInsertRowid)
-      this.replaceEntries(id, parsed)
+      this.create(content, options.now)
       return 'created'
     }
-    const unchanged =
-      existing.title === values.title &&
-      existing.summary === values.summary &&
-      existing.status === values.status &&
-      existing.published_at === values.publishedAt &&
-      existing.sections === values.sections
-    if (unchanged) return 'unchanged'
-    this.updateArticle.run({ ...values, id: existing.id })
-    this.replaceEntries(existing.id, parsed)
-    return 'updated'
+    return this.update(existing.id, content, options.now) ? 'updated' : 'unchanged'
   }
 
   transaction<T>(work: () => T): T {
     return writeTransaction(this.db, work)
   }
 
-  private replaceEntries(articleId: number, parsed: Pick<ParsedArticle, 'techniques' | 'benefits'>): void {
+  private now(): string {
+    return this.clock().toISOString()
+  }
+
+  private values(content: ArticleContent, now: Date) {
+    const { summary, wordCount, readingTimeMinutes } = deriveContent(content.sections)
+    return {
+      slug: content.slug,
+      title: content.title,
+      summary,
+      status: content.status,
+      publishedAt: content.publishedAt,
+      now: now.toISOString(),
+      wordCount,
+      readingTimeMinutes,
+      sections: JSON.stringify(content.sections),
+    }
+  }
+
+  private replaceEntries(articleId: number, sections: Section[]): void {
+    const derived = deriveContent(sections)
     this.deleteEntries.run(articleId)
     for (const kind of ['techniques', 'benefits'] as const) {
-      for (const entry of parsed[kind]) this.insertEntry.run(articleId, kind, entry.position, entry.slug, entry.name, entry.description)
+      for (const entry of derived[kind]) this.insertEntry.run(articleId, kind, entry.position, entry.slug, entry.name, entry.description)
     }
   }
 }
 
-export function toArticleSummary(row: ArticleRow): ArticleSummary {
+/** The stored content of an article as it is. */
+export function contentOf(article: Article): ArticleContent {
+  return {
+    slug: article.slug,
+    title: article.title,
+    status: article.status === 'draft' ? 'draft' : 'published',
+    publishedAt: article.publishedAt,
+    sections: article.sections,
+  }
+}
+
+/** The status a reader sees at `now`: a published article whose time has not come is scheduled. */
+function statusAt(status: StoredStatus, publishedAt: string | null, now: string): ArticleStatus {
+  return status === 'published' && publishedAt !== null && publishedAt > now ? 'scheduled' : status
+}
+
+export function toArticleSummary(row: ArticleRow, now: string): ArticleSummary {
   return {
     id: row.id,
     slug: row.slug,
     title: row.title,
     summary: row.summary,
-    status: row.status,
+    status: statusAt(row.status, row.published_at, now),
     publishedAt: row.published_at,
     updatedAt: row.updated_at,
     wordCount: row.word_count,
@@ -155,6 +341,19 @@ export function toArticleSummary(row: ArticleRow): ArticleSummary {
   }
 }
 
-function toArticle(row: ArticleDocumentRow): Article {
-  return { ...toArticleSummary(row), sections: JSON.parse(row.sections) as Section[] }
+export function toArticle(row: ArticleDocumentRow, now: string): Article {
+  return { ...toArticleSummary(row, now), sections: JSON.parse(row.sections) as Section[] }
+}
+
+function toRevisionSummary(row: RevisionSummaryRow, now: string): RevisionSummary {
+  return {
+    id: row.id,
+    version: row.version,
+    slug: row.slug,
+    title: row.title,
+    status: statusAt(row.status, row.published_at, now),
+    publishedAt: row.published_at,
+    savedAt: row.saved_at,
+    replacedAt: row.replaced_at,
+  }
 }

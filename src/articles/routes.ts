@@ -1,21 +1,24 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { httpDate, NO_STORE } from '../http/caching.js'
+import { entityTag } from '../http/conditional.js'
+import { bearerSecurity, hasScope, type Access } from '../auth/access.js'
 import Type from 'typebox'
 import type { CursorCodec } from '../http/cursor.js'
 import { ListQuery, Page, respondWithPage, type Listing } from '../http/pagination.js'
 import { notFound } from '../http/problem.js'
-import { commonProblems, problemResponses } from '../http/responses.js'
+import { commonProblems, problemResponses, responseHeaders } from '../http/responses.js'
 import { ref, SlugParams, Timestamp } from '../http/schema.js'
-import { toArticleSummary, type ArticleRepository, type EntryKind } from './repository.js'
-import { Article, ArticleEntry, ArticleSummary } from './schemas.js'
+import type { ArticleRepository, EntryKind } from './repository.js'
+import { ArticleEntry } from './schemas.js'
+import { ArticleListItem, ArticleListQuery, ArticleQuery, ArticleView, articleView, listView } from './views.js'
 
 export interface ArticleRoutesOptions {
   articles: ArticleRepository
+  access: Access
   cursors: CursorCodec
 }
 
-
-const PublishedPosition = Type.Object({ publishedAt: Timestamp, id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })
-const publishedListing: Listing<typeof PublishedPosition> = { scope: 'articles', position: PublishedPosition }
+const ListPosition = Type.Object({ key: Type.String(), id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })
 const EntryPosition = Type.Integer({ minimum: 1 })
 const entryListing = (kind: EntryKind, slug: string): Listing<typeof EntryPosition> => ({ scope: `articles/${slug}/${kind}`, position: EntryPosition })
 
@@ -28,24 +31,39 @@ export function publishedArticleId(articles: ArticleRepository, slug: string): n
 
 const articleNotFound = (slug: string) => notFound(`No published article has the slug "${slug}".`)
 
-export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = async (app, { articles, cursors }) => {
+export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = async (app, { articles, access, cursors }) => {
   app.get(
     '/articles',
     {
       schema: {
         operationId: 'listArticles',
         summary: 'List published articles',
-        description: 'Published articles, newest first, without their bodies. Follow `meta.nextCursor` (or the `Link: rel="next"` header) for the next page.',
+        description:
+          'Published articles, newest first unless `sort` says otherwise, without their bodies unless `include` asks for them; `technique`, `benefit`, `publishedAfter` and `publishedBefore` narrow the list. Follow `meta.nextCursor` (or the `Link: rel="next"` header) for the next page; a cursor works only with the filters and sort it was issued for.',
         tags: ['Articles'],
-        querystring: ListQuery,
-        response: { 200: Page(ref(ArticleSummary), 'A page of published articles.'), ...problemResponses(...commonProblems) },
+        querystring: ArticleListQuery,
+        response: { 200: Page(ref(ArticleListItem), 'A page of published articles.'), ...problemResponses(...commonProblems) },
       },
     },
     async (request, reply) => {
-      return respondWithPage(request, reply, cursors, publishedListing, {
-        fetch: (after, limit) => articles.listPublished(after, limit),
-        positionOf: (row) => ({ publishedAt: row.published_at!, id: row.id }),
-        toItem: toArticleSummary,
+      const { filter, include, pickFields } = listView(request.query)
+      const listing: Listing<typeof ListPosition> = { scope: `articles?${JSON.stringify(filter)}`, position: ListPosition }
+      return respondWithPage(request, reply, cursors, listing, {
+        fetch: (after, limit) => {
+          const listed = articles.listPublished(filter, after, limit, { sections: include.includes('sections') })
+          const entries = include.includes('techniques') || include.includes('benefits') ? articles.entriesOf(listed.map(({ article }) => article.id)) : undefined
+          return listed.map(({ article, position, sections }) => {
+            const lists = entries?.get(article.id)
+            const extras = {
+              ...(sections && { sections }),
+              ...(lists && include.includes('techniques') && { techniques: lists.techniques }),
+              ...(lists && include.includes('benefits') && { benefits: lists.benefits }),
+            }
+            return { position, item: pickFields({ ...article, ...extras }) }
+          })
+        },
+        positionOf: (row) => row.position,
+        toItem: (row) => row.item,
       })
     },
   )
@@ -55,17 +73,27 @@ export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = as
     {
       schema: {
         operationId: 'getArticle',
-        summary: 'Get a published article',
-        description: 'The whole article: its sections in order, each with paragraphs and lists as typed blocks.',
+        summary: 'Get an article',
+        description:
+          'The whole article: its sections in order, each with paragraphs and lists as typed blocks. The public sees published articles only; a key with `content:write` sees drafts and scheduled articles too (and such answers are never cached).',
         tags: ['Articles'],
+        security: [{}, ...bearerSecurity],
         params: SlugParams,
-        response: { 200: ref(Article, { description: 'The article.' }), ...problemResponses('not-found', ...commonProblems) },
+        querystring: ArticleQuery,
+        response: {
+          200: { ...ref(ArticleView, { description: 'The article.' }), headers: { ETag: responseHeaders.etag, 'Last-Modified': responseHeaders.lastModified } },
+          ...problemResponses('not-found', 'unauthorized', ...commonProblems),
+        },
       },
     },
-    async (request) => {
-      const article = articles.findPublished(request.params.slug)
-      if (!article) throw articleNotFound(request.params.slug)
-      return article
+    async (request, reply) => {
+      const caller = access.identify(request)
+      if (caller) reply.header('cache-control', NO_STORE)
+      const { slug } = request.params
+      const article = hasScope(caller, 'content:write') ? articles.find(slug) : articles.findPublished(slug)
+      if (!article) throw articleNotFound(slug)
+      const view = articleView(article, request.query)
+      return reply.header('etag', entityTag(view)).header('last-modified', httpDate(articles.lastModified(article))).send(view)
     },
   )
 

@@ -46,7 +46,9 @@ export const Section = Type.Object(
   { $id: 'Section', additionalProperties: false },
 )
 
-export const ArticleStatus = Type.Enum(['draft', 'published'])
+export const ArticleStatus = Type.Enum(['draft', 'scheduled', 'published'], {
+  description: '`draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.',
+})
 
 const summaryProperties = {
   id: Type.Integer({ minimum: 1, examples: [1] }),
@@ -82,6 +84,87 @@ export const ArticleEntry = Type.Object(
   { $id: 'ArticleEntry', additionalProperties: false, description: 'A technique or benefit as one article lists it.' },
 )
 
+/** Text that must say something: blank strings are refused like empty ones. */
+const Written = (maxLength: number, options: { description?: string; examples?: string[] } = {}) => Type.String({ minLength: 1, maxLength, pattern: '\\S', ...options })
+
+export const ItemInput = Type.Object(
+  {
+    name: Type.Optional(Written(200, { description: 'The item\'s name; its slug is derived from it.', examples: ['Deep Pressure'] })),
+    description: Written(5000),
+  },
+  { $id: 'ItemInput', additionalProperties: false, description: 'A list item as an editor writes it; its position follows its place in the list.' },
+)
+
+export const ParagraphInput = Type.Object({ type: Type.Literal('paragraph'), text: Written(20000) }, { $id: 'ParagraphInput', additionalProperties: false })
+
+export const ListInput = Type.Object(
+  { type: Type.Literal('list'), kind: ListKind, items: Type.Array(ref(ItemInput), { minItems: 1, maxItems: 200 }) },
+  { $id: 'ListInput', additionalProperties: false },
+)
+
+export const BlockInput = Type.Union([ref(ParagraphInput), ref(ListInput)], {
+  $id: 'BlockInput',
+  discriminator: { propertyName: 'type', mapping: { paragraph: '#/components/schemas/ParagraphInput', list: '#/components/schemas/ListInput' } },
+})
+
+export const SectionInput = Type.Object(
+  {
+    heading: Type.Optional(Written(200, { description: 'Leave it out on the introduction.', examples: ['Understanding Lower Back Pain'] })),
+    blocks: Type.Array(ref(BlockInput), { maxItems: 500 }),
+  },
+  { $id: 'SectionInput', additionalProperties: false, description: 'A section as an editor writes it; its slug is derived from its heading.' },
+)
+
+const writableProperties = {
+  title: Written(150, { examples: ['Hot Stone Massage for Stiff Shoulders'] }),
+  slug: Type.Optional({ ...SlugParam, description: 'The URL slug; derived from the title when left out.' }),
+  status: Type.Optional(ArticleStatus),
+  publishedAt: Type.Optional({
+    ...Timestamp,
+    description: 'When the article is (or was) published: in the future for `scheduled`, now or earlier for `published` (default: now); drafts have none.',
+  }),
+  sections: Type.Array(ref(SectionInput), { maxItems: 200, description: 'The body; summary, counts, techniques and benefits are derived from it.' }),
+}
+
+export const NewArticle = Type.Object(
+  { ...writableProperties, status: Type.Optional({ ...ArticleStatus, default: 'draft' }), sections: Type.Optional({ ...writableProperties.sections, default: [] }) },
+  { $id: 'NewArticle', additionalProperties: false, description: 'A new article; a `draft` unless `status` says otherwise.' },
+)
+
+export const ArticleChanges = Type.Partial(Type.Object(writableProperties), {
+  $id: 'ArticleChanges',
+  additionalProperties: false,
+  minProperties: 1,
+  description: 'The fields to change; the others keep their values. `sections` replaces the whole body.',
+})
+
+export const EntryInput = Type.Object(
+  { name: Written(200, { examples: ['Deep Pressure'] }), description: Written(5000) },
+  { $id: 'EntryInput', additionalProperties: false, description: 'A technique or benefit to list; its position and slug are derived.' },
+)
+
+const revisionProperties = {
+  id: Type.Integer({ minimum: 1, examples: [3] }),
+  version: Type.Integer({ minimum: 1, description: 'The article\'s version this revision was.', examples: [2] }),
+  slug: { ...SlugParam, description: 'The slug the article had then; a restore keeps the current one.' },
+  title: Type.String(),
+  status: ArticleStatus,
+  publishedAt: Nullable(Timestamp),
+  savedAt: { ...Timestamp, description: 'When this version was saved.' },
+  replacedAt: { ...Timestamp, description: 'When the next version replaced it.' },
+}
+
+export const RevisionSummary = Type.Object(revisionProperties, {
+  $id: 'RevisionSummary',
+  additionalProperties: false,
+  description: 'A version an article had before a change, without its body.',
+})
+
+export const Revision = Type.Object(
+  { ...revisionProperties, sections: Type.Array(ref(Section)) },
+  { $id: 'Revision', additionalProperties: false, description: 'A version an article had before a change.' },
+)
+
 export type ListKind = Static<typeof ListKind>
 export type ListItem = Static<typeof ListItem>
 export type Block = Static<typeof ParagraphBlock> | Static<typeof ListBlock>
@@ -90,5 +173,28 @@ export type ArticleStatus = Static<typeof ArticleStatus>
 export type ArticleSummary = Static<typeof ArticleSummary>
 export type Article = Static<typeof Article>
 export type ArticleEntry = Static<typeof ArticleEntry>
+export type NewArticle = Static<typeof NewArticle>
+export type ArticleChanges = Static<typeof ArticleChanges>
+export type SectionInput = Static<typeof SectionInput>
+export type Revision = Static<typeof Revision>
+export type RevisionSummary = Static<typeof RevisionSummary>
 
-export const articleComponents = [ListItem, ParagraphBlock, ListBlock, Block, Section, ArticleSummary, Article, ArticleEntry]
+export const articleComponents = [
+  ListItem,
+  ParagraphBlock,
+  ListBlock,
+  Block,
+  Section,
+  Article,
+  ArticleEntry,
+  ItemInput,
+  ParagraphInput,
+  ListInput,
+  BlockInput,
+  SectionInput,
+  NewArticle,
+  ArticleChanges,
+  EntryInput,
+  RevisionSummary,
+  Revision,
+]

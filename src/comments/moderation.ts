@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { NO_STORE } from '../http/caching.js'
 import Type from 'typebox'
-import { bearerSecurity, requireAdminToken } from '../auth/bearer.js'
+import { authProblemTypes, bearerSecurity, type Access } from '../auth/access.js'
 import type { CursorCodec } from '../http/cursor.js'
 import { Page, pageQuery, respondWithPage, type Listing } from '../http/pagination.js'
 import { notFound } from '../http/problem.js'
@@ -12,22 +13,22 @@ import { CommentStatus, ModeratedComment } from './schemas.js'
 export interface ModerationRoutesOptions {
   comments: CommentRepository
   cursors: CursorCodec
-  adminToken: string | undefined
+  access: Access
   now: () => Date
 }
 
 const IdParams = Type.Object({ id: Id }, { additionalProperties: false })
 const ListQuery = Type.Object({ ...pageQuery, status: Type.Optional({ ...CommentStatus, default: 'pending' }) }, { additionalProperties: false })
 const StatusChange = Type.Object({ status: CommentStatus }, { additionalProperties: false })
-const authProblems = problemResponses('unauthorized', ...commonProblems)
+const authProblems = problemResponses(...authProblemTypes, ...commonProblems)
 
-/** Moderation of comments, for holders of the admin token only; answers are never cached. */
-export const moderationRoutes: FastifyPluginAsyncTypebox<ModerationRoutesOptions> = async (app, { comments, cursors, adminToken, now }) => {
+/** Moderation of comments, for keys with the `comments:moderate` scope; answers are never cached. */
+export const moderationRoutes: FastifyPluginAsyncTypebox<ModerationRoutesOptions> = async (app, { comments, cursors, access, now }) => {
   app.addHook('onRequest', async (_request, reply) => {
-    reply.header('cache-control', 'private, no-store')
+    reply.header('cache-control', NO_STORE)
   })
   // Before the body is read or validated: a stranger learns nothing and costs nothing.
-  app.addHook('onRequest', requireAdminToken(adminToken))
+  app.addHook('onRequest', access.require('comments:moderate'))
 
   app.get(
     '/comments',
@@ -63,7 +64,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<ModerationRoutesOptions
         security: bearerSecurity,
         params: IdParams,
         body: StatusChange,
-        response: { 200: ref(ModeratedComment, { description: 'The comment after the change.' }), ...problemResponses('not-found', 'unauthorized', ...commonProblems) },
+        response: { 200: ref(ModeratedComment, { description: 'The comment after the change.' }), ...problemResponses('not-found', ...authProblemTypes, ...commonProblems) },
       },
     },
     async (request) => {
@@ -83,7 +84,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<ModerationRoutesOptions
         tags: ['Moderation'],
         security: bearerSecurity,
         params: IdParams,
-        response: { 204: Type.Null({ description: 'Deleted.' }), ...problemResponses('not-found', 'unauthorized', ...commonProblems) },
+        response: { 204: Type.Null({ description: 'Deleted.' }), ...problemResponses('not-found', ...authProblemTypes, ...commonProblems) },
       },
     },
     async (request, reply) => {

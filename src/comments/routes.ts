@@ -8,7 +8,7 @@ import type { CursorCodec } from '../http/cursor.js'
 import { IDEMPOTENCY_KEY, type IdempotencyStore, type StoredAnswer } from '../http/idempotency.js'
 import { ListQuery, Page, respondWithPage, type Listing } from '../http/pagination.js'
 import { HttpProblem, notFound, validationFailed } from '../http/problem.js'
-import { commonProblems, problemResponses, rateLimitHeaders, responseHeaders } from '../http/responses.js'
+import { commonProblems, problemResponses, rateLimitHeaders, responseHeaders, withHeaders } from '../http/responses.js'
 import { Id, ref, SlugParam, SlugParams } from '../http/schema.js'
 import type { CommentRepository } from './repository.js'
 import { CreatedComment, HONEYPOT_FIELD, NewComment, PublicComment, type CommentStatus } from './schemas.js'
@@ -38,6 +38,8 @@ const CreateHeaders = Type.Object({
 /** Reader comments of published articles: post one, read the approved ones. */
 export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = async (app, options) => {
   const { articles, comments, idempotency, cursors, now } = options
+  // The rate limit's headers are on every answer of the limited route, whatever its status.
+  const limitHeaders = options.ratePerMinute > 0 ? rateLimitHeaders : {}
   const publishedArticle = (slug: string) => publishedArticleId(articles, slug)
 
   app.post(
@@ -58,9 +60,9 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
         response: {
           201: {
             ...ref(CreatedComment, { description: 'The comment is stored (on disk). `Location` is its public URL once approved.' }),
-            headers: { Location: responseHeaders.location, ...(options.ratePerMinute > 0 ? rateLimitHeaders : {}) },
+            headers: { Location: responseHeaders.location, ...limitHeaders },
           },
-          ...problemResponses('not-found', 'conflict', 'payload-too-large', 'unsupported-media-type', 'idempotency-key-reused', 'too-many-requests', ...commonProblems),
+          ...withHeaders(problemResponses('not-found', 'conflict', 'payload-too-large', 'unsupported-media-type', 'idempotency-key-reused', 'too-many-requests', ...commonProblems), limitHeaders),
         },
       },
     },
@@ -83,7 +85,7 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
         const { articleSlug: _slug, authorEmail: _email, updatedAt: _updated, ...created } = comment
         return {
           statusCode: 201,
-          headers: { location: `${request.url.split('?')[0]}/${comment.id}` },
+          headers: { location: `${request.url.split('?')[0]!.replace(/\/+$/, '')}/${comment.id}` },
           // A caught bot is told what a person would be told.
           body: plainReply.serializeInput({ ...created, status: visibleStatus }, '201') as string,
         }

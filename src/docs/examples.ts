@@ -1,17 +1,23 @@
-import { ArticleRepository, toArticleSummary } from '../articles/repository.js'
+import { readFileSync } from 'node:fs'
+import { ArticleRepository, contentOf } from '../articles/repository.js'
+import type { ArticleEntry, Section } from '../articles/schemas.js'
 import { CatalogRepository } from '../catalog/repository.js'
 import { CommentRepository } from '../comments/repository.js'
 import { openDatabase } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
+import { apiCatalog } from '../discovery/routes.js'
 import { DEFAULT_PAGE_SIZE } from '../http/pagination.js'
 import { HttpProblem, invalidParameter, problemBody, problemTypes, type ProblemType } from '../http/problem.js'
 import { importFiles, seedFiles } from '../importer/files.js'
+import { problemPage } from './problem-page.js'
 
 const EXAMPLE_TIME = new Date('2026-01-15T09:00:00.000Z')
 const EXAMPLE_REQUEST_ID = '5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b'
 
 export interface OperationExamples {
-  /** The 200 answer of each operation, by operationId. */
+  /** The request body of each operation that takes one, by operationId. */
+  requests: Record<string, unknown>
+  /** The success answer of each operation, by operationId. */
   responses: Record<string, unknown>
   /** A problem for each status, by status code. */
   problems: Record<number, unknown>
@@ -21,18 +27,33 @@ export interface OperationExamples {
  * Examples for the OpenAPI document, made from the seed articles through the real importer and
  * repositories on a throw-away database, so that they are real answers and never go stale.
  */
+/** A section as an editor would send it: what the API derives (slugs, positions) left out. */
+function sectionInput({ heading, blocks }: Section) {
+  return {
+    ...(heading === undefined ? {} : { heading }),
+    blocks: blocks.map((block) => (block.type === 'paragraph' ? block : { ...block, items: block.items.map(({ name, description }) => ({ ...(name === undefined ? {} : { name }), description })) })),
+  }
+}
+
+const entryInputs = (entries: ArticleEntry[]) => entries.map(({ name, description }) => ({ name, description }))
+
 export function buildExamples(): OperationExamples {
   const db = openDatabase(':memory:')
   try {
     migrate(db)
     const articles = new ArticleRepository(db)
     const catalog = new CatalogRepository(db)
-    const [first] = importFiles(articles, seedFiles(), { publish: true, now: EXAMPLE_TIME })
+    // The seed goes through an editor's day: imported as a draft, then published, which keeps the draft as a revision.
+    const [first] = importFiles(articles, seedFiles(), { publish: false, now: EXAMPLE_TIME })
+    const draft = articles.find(first!.slug)!
+    articles.update(draft.id, { ...contentOf(draft), status: 'published', publishedAt: EXAMPLE_TIME.toISOString() }, EXAMPLE_TIME)
     const article = articles.findPublished(first!.slug)!
+    const [revision] = articles.revisions(article.id, undefined, DEFAULT_PAGE_SIZE)
     const comments = new CommentRepository(db)
     const comment = (fields: { parentId: number | null; authorName: string; body: string }) =>
       comments.create({ ...fields, articleId: article.id, authorEmail: 'reader@example.com', authorUrl: null, status: 'approved', now: EXAMPLE_TIME.toISOString() })
-    const question = comment({ parentId: null, authorName: 'Maya R.', body: 'Does deep tissue massage help with sciatica as well?' })
+    const asked = { parentId: null, authorName: 'Maya R.', body: 'Does deep tissue massage help with sciatica as well?' }
+    const question = comment(asked)
     comment({ parentId: question.id, authorName: 'SPA 56 NYC', body: 'It often does: tell your therapist where the pain runs so they can work on the piriformis too.' })
     const { articleSlug: _slug, authorEmail: _email, updatedAt: _updated, status: _status, ...publicQuestion } = comments.find(question.id)!
     const moderated = comments.find(question.id)!
@@ -41,8 +62,17 @@ export function buildExamples(): OperationExamples {
     const catalogPage = (kind: 'techniques' | 'benefits') => page(catalog.list(kind, undefined, DEFAULT_PAGE_SIZE))
     const catalogDetail = (kind: 'techniques' | 'benefits') => catalog.find(kind, catalog.list(kind, undefined, 1)[0]!.slug)
     return {
+      requests: {
+        createArticle: { title: article.title, sections: article.sections.map(sectionInput) },
+        updateArticle: { status: 'published' },
+        replaceArticleTechniques: entryInputs(articles.entries(article.id, 'techniques', 0, DEFAULT_PAGE_SIZE)),
+        replaceArticleBenefits: entryInputs(articles.entries(article.id, 'benefits', 0, DEFAULT_PAGE_SIZE)),
+        importArticle: readFileSync(seedFiles()[0]!, 'utf8'),
+        createComment: { authorName: asked.authorName, authorEmail: moderated.authorEmail, body: asked.body },
+        moderateComment: { status: moderated.status },
+      },
       responses: {
-        listArticles: page(articles.listPublished(undefined, DEFAULT_PAGE_SIZE).map(toArticleSummary)),
+        listArticles: page(articles.listPublished({ sort: '-publishedAt' }, undefined, DEFAULT_PAGE_SIZE).map(({ article }) => article)),
         getArticle: articles.findPublished(article.slug),
         listArticleTechniques: entryPage('techniques'),
         listArticleBenefits: entryPage('benefits'),
@@ -55,8 +85,18 @@ export function buildExamples(): OperationExamples {
         getComment: publicQuestion,
         listCommentsForModeration: page([{ ...moderated, status: 'pending', replyCount: 0 }]),
         moderateComment: moderated,
+        createArticle: draft,
+        importArticle: draft,
+        updateArticle: article,
+        replaceArticleTechniques: article,
+        replaceArticleBenefits: article,
+        listArticleRevisions: page([revision]),
+        getArticleRevision: articles.revision(article.id, revision!.id),
+        restoreArticleRevision: article,
+        getApiCatalog: apiCatalog('http://localhost:3000'),
         getHealth: { status: 'ok' },
         getReadiness: { status: 'ok' },
+        getProblemType: problemPage('not-found'),
       },
       problems: {
         ...Object.fromEntries(

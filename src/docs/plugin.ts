@@ -2,11 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fastifyPlugin from 'fastify-plugin'
-import { bearerSecurityScheme } from '../auth/bearer.js'
+import { bearerSecurityScheme } from '../auth/access.js'
 import Type from 'typebox'
 import { problemTypes, type ProblemType } from '../http/problem.js'
 import { problemResponses } from '../http/responses.js'
 import { buildExamples, type OperationExamples } from './examples.js'
+import { problemPage } from './problem-page.js'
 
 export interface DocsOptions {
   version: string
@@ -17,7 +18,8 @@ const tags = [
   { name: 'Techniques', description: 'Every technique across published articles, keyed by slug.' },
   { name: 'Benefits', description: 'Every benefit across published articles, keyed by slug.' },
   { name: 'Comments', description: 'Reader comments: post one, read the approved ones.' },
-  { name: 'Moderation', description: 'Approve, reject and delete comments; needs the admin token.' },
+  { name: 'Moderation', description: 'Approve, reject and delete comments; needs a key with `comments:moderate`.' },
+  { name: 'Editorial', description: 'Create, import, change, schedule, publish and delete articles, and restore revisions; needs a key with `content:write`.' },
   { name: 'Operations', description: 'Health, readiness and the documentation of problem types.' },
 ]
 
@@ -34,8 +36,13 @@ const openApiDocument: FastifyPluginAsyncTypebox<DocsOptions> = async (app, { ve
         version,
         description:
           'Articles, massage techniques, benefits and reader comments as JSON. Lists are `{ data, meta }` with cursor pagination; every error is an RFC 9457 problem (`application/problem+json`).',
-        license: { name: 'UNLICENSED', identifier: 'UNLICENSED' },
+        // Not open source: `identifier` takes an SPDX expression, and npm's `UNLICENSED` is none.
+        license: { name: 'UNLICENSED' },
+        contact: { name: 'Spa Content API maintainers' },
       },
+      // Relative: the API is where the document is served from (Swagger UI's "Try it out" calls the
+      // server it is opened on); a generated client is given its base URL.
+      servers: [{ url: '/', description: 'The server that serves this document.' }],
       tags,
       components: { securitySchemes: bearerSecurityScheme },
     },
@@ -44,22 +51,31 @@ const openApiDocument: FastifyPluginAsyncTypebox<DocsOptions> = async (app, { ve
   })
 }
 
+type Content = Record<string, { example?: unknown }>
 interface Operation {
   operationId?: string
-  responses?: Record<string, { content?: Record<string, { example?: unknown }> }>
+  requestBody?: { content?: Content }
+  responses?: Record<string, { content?: Content }>
 }
 
-/** Puts a real example on every operation's success answer and on each problem answer. */
+/** Puts a real example on every operation's request body, success answer and problem answers. */
 function withExamples<T extends { paths?: object }>(document: T, examples: OperationExamples): T {
   const paths = (document.paths ?? {}) as Record<string, Record<string, Operation>>
+  // A copy each time: shared objects would become YAML anchors, which some OpenAPI tools reject.
+  const put = (media: { example?: unknown } | undefined, example: unknown) => {
+    if (media && example !== undefined) media.example = structuredClone(example)
+  }
   for (const pathItem of Object.values(paths)) {
     for (const operation of Object.values(pathItem)) {
+      const id = operation.operationId ?? ''
+      for (const media of Object.values(operation.requestBody?.content ?? {})) put(media, examples.requests[id])
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         const content = response.content ?? {}
-        const example = status.startsWith('2') ? examples.responses[operation.operationId ?? ''] : examples.problems[Number(status)]
-        const media = content['application/json'] ?? content['application/problem+json']
-        // A copy each time: shared objects would become YAML anchors, which some OpenAPI tools reject.
-        if (media && example !== undefined) media.example = structuredClone(example)
+        if (status.startsWith('2')) {
+          for (const media of Object.values(content)) put(media, examples.responses[id])
+        } else {
+          put(content['application/problem+json'], examples.problems[Number(status)])
+        }
       }
     }
   }
@@ -70,7 +86,7 @@ export const openApi = fastifyPlugin(openApiDocument, { name: 'openapi-document'
 
 /** Serves the document (`/openapi.json`, `/openapi.yaml`), the interactive docs and the problem type pages. */
 export const docsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true } })
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: docsContentSecurityPolicy, uiConfig: { deepLinking: true } })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   app.get('/openapi.yaml', { schema: { hide: true } }, async (_request, reply) => reply.type('application/yaml').send(app.swagger({ yaml: true })))
 
@@ -82,22 +98,31 @@ export const docsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Describe a problem type',
         description: 'The page that a problem\'s `type` points to: what the problem means and what to do about it.',
         tags: ['Operations'],
-        params: Type.Object({ type: Type.Enum(Object.keys(problemTypes) as ProblemType[]) }, { additionalProperties: false }),
+        params: Type.Object({ type: Type.Enum(Object.keys(problemTypes) as ProblemType[], { description: 'The problem type: the last segment of a problem\'s `type`.' }) }, { additionalProperties: false }),
         response: {
           200: { description: 'A short HTML page.', content: { 'text/html': { schema: Type.String() } } },
           ...problemResponses('validation-failed'),
         },
       },
     },
-    async (request, reply) => {
-      const { title, status, about } = problemTypes[request.params.type]
-      return reply
-        .type('text/html; charset=utf-8')
-        .send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${status} ${title}</h1><p>${escapeHtml(about)}</p></body></html>`)
-    },
+    async (request, reply) => reply.type('text/html; charset=utf-8').send(problemPage(request.params.type)),
   )
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
+/** The one inline `<style>` that Swagger UI's bundle inserts (its small logo's SVG); test/docs/browser.test.ts names any other. */
+const SWAGGER_UI_INLINE_STYLES = ["'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='"]
+
+/**
+ * Swagger UI's own static policy with two changes: its inline style is allowed by hash, and
+ * `upgrade-insecure-requests` is dropped. Served over plain HTTP on any host but localhost (e.g.
+ * `HOST=0.0.0.0` in a container), that directive turns the page's own requests into HTTPS ones and
+ * the page stays blank; served over HTTPS it changes nothing, every URL of the page being relative.
+ */
+export function docsContentSecurityPolicy(policy: string): string {
+  return policy
+    .split(';')
+    .map((directive) => directive.trim())
+    .filter((directive) => directive !== '' && directive !== 'upgrade-insecure-requests')
+    .map((directive) => (directive.startsWith('style-src ') ? [directive, ...SWAGGER_UI_INLINE_STYLES].join(' ') : directive))
+    .join('; ')
 }

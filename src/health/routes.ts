@@ -3,6 +3,7 @@ import Type from 'typebox'
 import type { SqliteDatabase } from '../db/database.js'
 import { compareLedger, READ_LEDGER, type LedgerRow, type Migration } from '../db/migrate.js'
 import type { StorageMonitor } from '../db/storage.js'
+import { NO_STORE } from '../http/caching.js'
 import { HttpProblem } from '../http/problem.js'
 import { problemResponses } from '../http/responses.js'
 
@@ -16,6 +17,10 @@ const Status = Type.Object({ status: Type.Literal('ok') }, { additionalPropertie
 
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, { db, migrations, storage }) => {
   const ledger = db.prepare<[], LedgerRow>(READ_LEDGER)
+  // A probe must see the state of now, not a cache's copy.
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('cache-control', NO_STORE)
+  })
   app.get(
     '/healthz',
     {

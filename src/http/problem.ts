@@ -12,7 +12,7 @@ export const ValidationIssue = Type.Object(
 
 export const Problem = Type.Object(
   {
-    type: Type.String({ format: 'uri-reference', examples: ['/problems/not-found'] }),
+    type: Type.String({ format: 'uri-reference', description: 'Identifies the problem type; `/problems/<type>` on this server is a page that explains it.', examples: ['/problems/not-found'] }),
     title: Type.String({ examples: ['Not Found'] }),
     status: Type.Integer({ minimum: 400, maximum: 599, examples: [404] }),
     detail: Type.String({ examples: ['No published article has the slug "massage-for-necks".'] }),
@@ -33,11 +33,14 @@ export const problemTypes = {
   'bad-request': { status: 400, title: 'Bad Request', about: 'The request is malformed: its syntax, encoding or framing cannot be read.' },
   'validation-failed': { status: 400, title: 'Validation Failed', about: 'One or more parameters or body fields are invalid; `errors` lists each one.' },
   unauthorized: { status: 401, title: 'Unauthorized', about: 'The route needs a valid `Authorization: Bearer` token.' },
+  forbidden: { status: 403, title: 'Forbidden', about: 'The key is valid but lacks the scope this route needs.' },
   'not-found': { status: 404, title: 'Not Found', about: 'No resource is at this URL, or it is not public.' },
   'request-timeout': { status: 408, title: 'Request Timeout', about: 'The request was not received in time; send it again.' },
   conflict: { status: 409, title: 'Conflict', about: 'The request conflicts with what is stored, e.g. the same comment posted twice.' },
+  'precondition-failed': { status: 412, title: 'Precondition Failed', about: 'The `If-Match` header names a version that is no longer current: read the resource again and reapply the change.' },
   'payload-too-large': { status: 413, title: 'Payload Too Large', about: 'The request body is larger than this route accepts.' },
   'unsupported-media-type': { status: 415, title: 'Unsupported Media Type', about: 'The request body has a content type this route does not accept.' },
+  'unprocessable-content': { status: 422, title: 'Unprocessable Content', about: 'The body is well-formed but cannot be turned into the resource; `detail` says why.' },
   'idempotency-key-reused': { status: 422, title: 'Idempotency Key Reused', about: 'The Idempotency-Key was already used for a different request; use a new key for a new request.' },
   'request-header-fields-too-large': { status: 431, title: 'Request Header Fields Too Large', about: 'The request line and headers together are larger than the server accepts (16 KiB).' },
   'too-many-requests': { status: 429, title: 'Too Many Requests', about: 'The client sent too many requests; retry after the time in `Retry-After`.' },

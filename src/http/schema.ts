@@ -25,7 +25,7 @@ export const SlugParam = Type.String({
 })
 
 /** A row id; bounded so that no id outside JavaScript's safe integers reaches SQL. */
-export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, examples: [1] })
+export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'A numeric id, as given in the `id` of the resource.', examples: [1] })
 
 export const SlugParams = Type.Object({ slug: SlugParam }, { additionalProperties: false })
 

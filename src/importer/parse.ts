@@ -1,4 +1,4 @@
-import { deriveContent, type DerivedContent } from '../articles/content.js'
+import { assignSectionSlugs, deriveContent, type DerivedContent } from '../articles/content.js'
 import type { Block, ListItem, ListKind, Section } from '../articles/schemas.js'
 import { slugify } from './slugify.js'
 
@@ -207,17 +207,6 @@ function splitNamedItem(text: string): Omit<ListItem, 'position'> {
   const slug = isName ? slugify(name) : ''
   if (!slug) return { description: text }
   return { name, slug, description: text.slice(colon + 1).trim() }
-}
-
-function assignSectionSlugs(sections: Section[]): Section[] {
-  const taken = new Set<string>()
-  return sections.map((section, index) => {
-    const base = section.heading === undefined ? 'introduction' : slugify(section.heading) || `section-${index + 1}`
-    let slug = base
-    for (let n = 2; taken.has(slug); n++) slug = `${base}-${n}`
-    taken.add(slug)
-    return { ...section, slug }
-  })
 }
 
 function collapseWhitespace(text: string): string {

@@ -1,6 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify'
 import t from 'tap'
 import { articleText, createTestApp, saveText } from '../helpers/app.js'
+import { nextLink } from '../helpers/links.js'
 
 const SEED_SLUG = 'lower-back-pain-deep-tissue-massage'
 
@@ -64,7 +65,7 @@ t.test('an article\'s entries page with a cursor and a Link header', async (t) =
   const page1 = first.json()
   t.equal(page1.data.length, 2)
   t.type(page1.meta.nextCursor, 'string')
-  t.equal(first.headers.link, `</v1/articles/${SEED_SLUG}/benefits?limit=2&cursor=${page1.meta.nextCursor}>; rel="next"`)
+  t.equal(nextLink(first.headers), `/v1/articles/${SEED_SLUG}/benefits?limit=2&cursor=${page1.meta.nextCursor}`)
   const names: string[] = page1.data.map((e: { name: string }) => e.name)
   let cursor = page1.meta.nextCursor
   while (cursor) {
@@ -72,7 +73,7 @@ t.test('an article\'s entries page with a cursor and a Link header', async (t) =
     const page = res.json()
     names.push(...page.data.map((e: { name: string }) => e.name))
     cursor = page.meta.nextCursor
-    if (!cursor) t.notOk(res.headers.link, 'the last page has no next link')
+    if (!cursor) t.notOk(nextLink(res.headers), 'the last page has no next link')
   }
   t.equal(names.length, 5)
   t.equal(new Set(names).size, 5)
@@ -90,14 +91,14 @@ t.test('GET /v1/articles lists published articles newest first and pages through
   const page = first.json()
   t.same(page.data.map((a: { title: string }) => a.title), ['Same Time Two', 'Same Time One', 'Massage Story Number 7'])
   t.notOk('sections' in page.data[0], 'lists are lean')
-  t.match(first.headers.link, /^<\/v1\/articles\?limit=3&cursor=[\w-]+\.[\w-]+>; rel="next"$/)
+  t.match(nextLink(first.headers), /^\/v1\/articles\?limit=3&cursor=[\w-]+\.[\w-]+$/)
 
   const seen: string[] = []
   let url: string | undefined = '/v1/articles?limit=3'
   while (url) {
     const res: LightMyRequestResponse = await app.inject(url)
     seen.push(...res.json().data.map((a: { slug: string }) => a.slug))
-    url = /<([^>]+)>; rel="next"/.exec(res.headers.link as string ?? '')?.[1]
+    url = nextLink(res.headers)
   }
   t.equal(seen.length, 10, 'nine new articles and the seed, the draft excluded')
   t.equal(new Set(seen).size, 10, 'no article twice across pages')
@@ -136,7 +137,7 @@ t.test('bad parameters are 400 problems that name the parameter', async (t) => {
     [`/v1/articles?cursor=${page.meta.nextCursor}`, 'cursor'],
     [`/v1/articles/lower-back-pain-deep-tissue-massage/benefits?cursor=${page.meta.nextCursor}`, 'cursor'],
     ['/v1/articles?cursor=', 'cursor'],
-    ['/v1/articles?sort=title', 'sort'],
+    ['/v1/articles?sort=newest', 'sort'],
     ['/v1/techniques?page=2', 'page'],
     ['/v1/articles/Not_A_Slug', 'slug'],
     [`/v1/articles/${'a'.repeat(150)}`, 'slug'],

@@ -3,6 +3,7 @@ import type { Test } from 'tap'
 import type { App } from '../../src/app.js'
 import type { SqliteDatabase } from '../../src/db/database.js'
 import { TEST_ADMIN_TOKEN } from '../helpers/app.js'
+import { nextLink } from '../helpers/links.js'
 
 /** Shared by the comment tests; tap only runs `*.test.ts`, so this file is not a test of its own. */
 
@@ -75,10 +76,10 @@ export async function allPages(app: App, firstUrl: string, headers: Record<strin
     const res: LightMyRequestResponse = await app.inject({ url, headers })
     if (res.statusCode !== 200) throw new Error(`GET ${url}: ${res.statusCode} ${res.body}`)
     const page = res.json()
-    const link = res.headers.link as string | undefined
+    const link = nextLink(res.headers)
     pages.push({ ...page, link })
     if (pages.length > 50) throw new Error('pagination does not end')
-    const next: string | undefined = page.meta.nextCursor ? link?.match(/^<([^>]+)>; rel="next"$/)?.[1] : undefined
+    const next = page.meta.nextCursor ? link : undefined
     if (page.meta.nextCursor && !next) throw new Error(`no Link rel=next with nextCursor on ${url}`)
     url = next
   }

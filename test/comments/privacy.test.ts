@@ -12,7 +12,7 @@ import { openDatabase } from '../../src/db/database.js'
 import { migrate } from '../../src/db/migrate.js'
 import { seedIfEmpty } from '../../src/importer/files.js'
 import { loggerOptions } from '../../src/logging.js'
-import { TEST_ADMIN_TOKEN, createTestApp } from '../helpers/app.js'
+import { TEST_ADMIN_TOKEN, checkResponsesAgainstDocument, createTestApp } from '../helpers/app.js'
 import { ADMIN, AUTO, SLUG, admin, commentsUrl, newComment, post, postOk } from './helpers.js'
 import { captureLogs } from '../helpers/logs.js'
 
@@ -29,6 +29,7 @@ t.test('no log line at trace level carries an email, a token or a client address
   const config = loadConfig({ DATABASE_PATH: ':memory:', ADMIN_TOKEN: TEST_ADMIN_TOKEN, COMMENT_RATE_LIMIT_PER_MINUTE: '5' })
   const app = await buildApp({ db, config, logger: { ...(loggerOptions('trace') as object), stream } })
   t.teardown(() => app.close())
+  checkResponsesAgainstDocument(t, app)
 
   const asReader = { remoteAddress: IP, headers: { 'x-forwarded-for': OTHER_IP, 'idempotency-key': 'privacy-key-1' } }
   const payload = newComment({ authorEmail: EMAIL, authorUrl: 'https://reader.example' })
@@ -97,6 +98,7 @@ t.test('a 201 means the comment is committed to the database file', async (t) =>
   seedIfEmpty(new ArticleRepository(db), new Date())
   const app = await buildApp({ db, config: loadConfig({ DATABASE_PATH: path, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...AUTO }), logger: false })
   t.teardown(() => app.close())
+  checkResponsesAgainstDocument(t, app)
 
   const reader = new Database(path, { readonly: true, fileMustExist: true })
   t.teardown(() => reader.close())

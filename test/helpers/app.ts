@@ -1,3 +1,4 @@
+import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import { buildApp, type App } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
@@ -6,6 +7,7 @@ import { openDatabase, type SqliteDatabase } from '../../src/db/database.js'
 import { migrate } from '../../src/db/migrate.js'
 import { parseArticle } from '../../src/importer/parse.js'
 import { seedIfEmpty } from '../../src/importer/files.js'
+import { contractFor, type OpenApiDocument } from './contract.js'
 
 export interface TestApp {
   app: App
@@ -17,7 +19,9 @@ export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef0123456789'
 
 /**
  * The real app on a migrated in-memory database, seeded from seed/ unless `seed: false`, configured
- * from `env` as the server would be; closed after the test.
+ * from `env` as the server would be; closed after the test. Every response `app.inject` returns is
+ * checked against the app's own OpenAPI document (see ./contract.ts): a response that breaks it is
+ * a failed assertion on `t`, named `contract: METHOD url → status (operationId): why`.
  */
 export async function createTestApp(t: Test, options: { seed?: boolean; env?: Record<string, string>; now?: () => Date } = {}): Promise<TestApp> {
   const db = openDatabase(':memory:')
@@ -27,7 +31,33 @@ export async function createTestApp(t: Test, options: { seed?: boolean; env?: Re
   const config = loadConfig({ DATABASE_PATH: ':memory:', ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...options.env })
   const app = await buildApp({ db, config, logger: false, ...(options.now ? { now: options.now } : {}) })
   t.teardown(() => app.close())
+  checkResponsesAgainstDocument(t, app)
   return { app, db, articles }
+}
+
+type Inject = (options: InjectOptions | string) => Promise<LightMyRequestResponse>
+
+/** Wraps `app.inject` (its promise and callback forms) so that each response is checked against `app.swagger()`; createTestApp does it, an app built otherwise can ask for it. */
+export function checkResponsesAgainstDocument(t: Test, app: App): void {
+  const inject = app.inject.bind(app) as unknown as Inject & (() => unknown)
+  const checked: Inject = async (options) => {
+    const response = await inject(options)
+    const { method = 'GET', url = '/' } = typeof options === 'string' ? { url: options } : { method: options.method, url: options.url ?? options.path }
+    const contract = contractFor(app.swagger() as OpenApiDocument)
+    for (const failure of contract.check(String(method), typeof url === 'string' ? url : String(url), response)) t.fail(`contract: ${failure}`)
+    return response
+  }
+  const wrapper = (options?: InjectOptions | string, callback?: (error: Error | null, response?: LightMyRequestResponse) => void) => {
+    if (options === undefined) {
+      t.fail('contract: the chained form app.inject().get(...) is not checked; pass the options to app.inject(options)')
+      return inject()
+    }
+    const result = checked(options)
+    if (!callback) return result
+    result.then((response) => callback(null, response), (error: Error) => callback(error))
+    return undefined
+  }
+  Object.assign(app, { inject: wrapper })
 }
 
 /** Saves an article written as plain text, the way the importer does. */

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -8,6 +9,7 @@ import type { Test } from 'tap'
 /** Spawning the compiled server: `npm test` builds dist/ first (pretest); run `npm run -s build` before running such a file alone. */
 export const PROJECT_DIR = fileURLToPath(new URL('../../', import.meta.url))
 export const SERVER = join(PROJECT_DIR, 'dist', 'server.js')
+export const SEED_SLUG = 'lower-back-pain-deep-tissue-massage'
 // Generous: other work may share the machine's two cores, and a start under coverage is slow.
 const READY_ATTEMPTS = 300
 const READY_PAUSE_MS = 100
@@ -106,4 +108,21 @@ export function logLines(output: string): Record<string, unknown>[] {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as Record<string, unknown>)
+}
+
+export interface LiveServer {
+  url: string
+  output: () => string
+}
+
+/**
+ * `node dist/server.js` on a free port of `host` (loopback unless told) and a fresh database in the
+ * test's directory (so it seeds itself), ready to answer; killed when the test ends.
+ */
+export async function startServer(t: Test, env: Record<string, string> = {}, host = '127.0.0.1'): Promise<LiveServer> {
+  if (!existsSync(SERVER)) throw new Error(`${SERVER} is missing: run \`npm run -s build\` first`)
+  const spawned = await spawnServer(t, join(t.testdir({}), 'content.db'), { LOG_LEVEL: 'warn', HOST: host, ...env })
+  const server = { ...spawned, url: `http://${host}:${spawned.port}` }
+  await waitUntilReady(server)
+  return { url: server.url, output: () => server.stdout() + server.stderr() }
 }

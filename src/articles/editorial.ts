@@ -1,0 +1,275 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { NO_STORE } from '../http/caching.js'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import Type from 'typebox'
+import { authProblemTypes, bearerSecurity, type Access } from '../auth/access.js'
+import { entityTag, requireMatch } from '../http/conditional.js'
+import type { CursorCodec } from '../http/cursor.js'
+import { HttpProblem, invalidParameter, notFound, type ProblemType } from '../http/problem.js'
+import { commonProblems, problemResponses, responseHeaders } from '../http/responses.js'
+import { ref, SlugParams } from '../http/schema.js'
+import { ImportError, parseArticle } from '../importer/parse.js'
+import { slugify } from '../importer/slugify.js'
+import { assignSectionSlugs, numberItems, replaceEntries } from './content.js'
+import { contentOf, type ArticleContent, type ArticleRepository } from './repository.js'
+import { revisionRoutes } from './revisions.js'
+import { Article, ArticleChanges, EntryInput, NewArticle, type ArticleStatus, type Section, type SectionInput } from './schemas.js'
+
+export interface EditorialRoutesOptions {
+  articles: ArticleRepository
+  access: Access
+  cursors: CursorCodec
+  now: () => Date
+}
+
+/** The answer of every article write: the article as it now is, with the ETag that a next `If-Match` names. */
+export const articleResponse = (description: string) => ({ ...ref(Article, { description }), headers: { ETag: responseHeaders.etag } })
+
+export const writeProblems = (...types: ProblemType[]) => problemResponses(...types, ...authProblemTypes, ...commonProblems)
+
+export function sendArticle(reply: FastifyReply, article: Article) {
+  return reply.header('etag', entityTag(article)).send(article)
+}
+
+/** The article with this slug whatever its status, checked against `If-Match`; a 404 or 412 otherwise. */
+export function articleToChange(articles: ArticleRepository, request: FastifyRequest, slug: string): Article {
+  const article = articles.find(slug)
+  if (!article) throw notFound(`There is no article with the slug "${slug}".`)
+  requireMatch(request, entityTag(article))
+  return article
+}
+
+const ImportQuery = Type.Object(
+  { publish: Type.Optional(Type.Boolean({ default: false, description: 'Publish the article at once instead of keeping it a draft.' })) },
+  { additionalProperties: false },
+)
+const EntryList = Type.Array(ref(EntryInput), { maxItems: 200, description: 'The whole list, in order; an empty list removes it.' })
+const ENTRY_HEADINGS = { techniques: 'Techniques', benefits: 'Benefits' } as const
+
+export const editorialRoutes: FastifyPluginAsyncTypebox<EditorialRoutesOptions> = async (app, { articles, access, cursors, now }) => {
+  // Every route here writes content (or shows its history): only for keys with `content:write`, never cached.
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('cache-control', NO_STORE)
+  })
+  app.addHook('onRequest', access.require('content:write'))
+  await app.register(revisionRoutes, { articles, cursors, now })
+
+  /** Creates the article in one transaction with the check that its slug is free. */
+  function create(content: ArticleContent): Article {
+    return articles.transaction(() => {
+      if (articles.find(content.slug)) throw slugTaken(content.slug)
+      articles.create(content, now())
+      return articles.find(content.slug)!
+    })
+  }
+
+  app.post(
+    '/articles',
+    {
+      schema: {
+        operationId: 'createArticle',
+        summary: 'Create an article',
+        description:
+          'Creates an article from the content model. The slug comes from the title unless given; summary, word count, techniques and benefits are derived from the sections. A `draft` unless `status` says otherwise.',
+        tags: ['Editorial'],
+        security: bearerSecurity,
+        body: ref(NewArticle),
+        response: {
+          201: { ...articleResponse('The article as stored.'), headers: { Location: responseHeaders.location, ETag: responseHeaders.etag } },
+          ...writeProblems('conflict'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { body } = request
+      const title = body.title.trim()
+      const slug = body.slug ?? slugify(title)
+      if (!slug) throw invalidParameter('body', 'title', 'has no letters or digits to make a slug from; give a slug')
+      const article = create({ slug, title, ...publication(body, undefined, now()), sections: toSections(body.sections ?? []) })
+      return sendArticle(reply.code(201).header('location', `${request.url.split('?')[0]!.replace(/\/+$/, '')}/${slug}`), article)
+    },
+  )
+
+  app.patch(
+    '/articles/:slug',
+    {
+      schema: {
+        operationId: 'updateArticle',
+        summary: 'Change an article',
+        description:
+          'Changes the given fields and keeps the rest; `sections` replaces the whole body. Publishing, scheduling and unpublishing are changes of `status` (and `publishedAt`). The version it replaces is kept as a revision. With `If-Match`, only the version with that ETag is changed.',
+        tags: ['Editorial'],
+        security: bearerSecurity,
+        params: SlugParams,
+        body: ref(ArticleChanges),
+        response: { 200: articleResponse('The article after the change.'), ...writeProblems('not-found', 'conflict', 'precondition-failed') },
+      },
+    },
+    async (request, reply) => {
+      const changes = request.body
+      const article = articles.transaction(() => {
+        const current = articleToChange(articles, request, request.params.slug)
+        const slug = changes.slug ?? current.slug
+        if (slug !== current.slug && articles.find(slug)) throw slugTaken(slug)
+        articles.update(
+          current.id,
+          {
+            slug,
+            title: changes.title?.trim() ?? current.title,
+            ...publication(changes, current, now()),
+            sections: changes.sections ? toSections(changes.sections) : current.sections,
+          },
+          now(),
+        )
+        return articles.find(slug)!
+      })
+      return sendArticle(reply, article)
+    },
+  )
+
+  app.delete(
+    '/articles/:slug',
+    {
+      schema: {
+        operationId: 'deleteArticle',
+        summary: 'Delete an article',
+        description: 'Deletes the article with its comments and revisions, for good. With `If-Match`, only the version with that ETag is deleted.',
+        tags: ['Editorial'],
+        security: bearerSecurity,
+        params: SlugParams,
+        response: { 204: Type.Null({ description: 'Deleted.' }), ...writeProblems('not-found', 'precondition-failed') },
+      },
+    },
+    async (request, reply) => {
+      articles.transaction(() => articles.remove(articleToChange(articles, request, request.params.slug).id))
+      return reply.code(204).send(null)
+    },
+  )
+
+  for (const kind of ['techniques', 'benefits'] as const) {
+    app.put(
+      `/articles/:slug/${kind}`,
+      {
+        schema: {
+          operationId: kind === 'techniques' ? 'replaceArticleTechniques' : 'replaceArticleBenefits',
+          summary: `Replace an article's ${kind}`,
+          description: `Replaces the article's list of ${kind} at once with the given items, in order; positions and slugs are derived from it. The first ${kind} list in the body takes the items (a section "${ENTRY_HEADINGS[kind]}" is added when there is none), and the catalog follows at once.`,
+          tags: ['Editorial'],
+          security: bearerSecurity,
+          params: SlugParams,
+          body: EntryList,
+          response: { 200: articleResponse('The article after the change.'), ...writeProblems('not-found', 'precondition-failed') },
+        },
+      },
+      async (request, reply) => {
+        request.body.forEach(({ name }, index) => requireSlug(name, `${index}/name`))
+        const article = articles.transaction(() => {
+          const current = articleToChange(articles, request, request.params.slug)
+          const sections = replaceEntries(current.sections, kind, numberItems(request.body), ENTRY_HEADINGS[kind])
+          articles.update(current.id, { ...contentOf(current), sections }, now())
+          return articles.find(current.slug)!
+        })
+        return sendArticle(reply, article)
+      },
+    )
+  }
+
+  app.post(
+    '/imports',
+    {
+      schema: {
+        operationId: 'importArticle',
+        summary: 'Import an article from plain text',
+        description:
+          'Turns a plain-text article (title, introduction, headed sections, numbered `Name: description` lists; page chrome at the end is dropped) into a new draft with the same parser as the seed, or a published article with `publish=true`.',
+        tags: ['Editorial'],
+        security: bearerSecurity,
+        consumes: ['text/plain'],
+        querystring: ImportQuery,
+        body: Type.String({ description: 'The article as plain text, UTF-8.' }),
+        response: {
+          201: { ...articleResponse('The imported article.'), headers: { Location: responseHeaders.location, ETag: responseHeaders.etag } },
+          ...writeProblems('conflict', 'unsupported-media-type', 'unprocessable-content'),
+        },
+      },
+      preValidation: async (request) => {
+        // Fastify also parses JSON, and reads text as UTF-8 whatever charset is named: neither may pass for an article text.
+        const contentType = request.headers['content-type'] ?? ''
+        const charset = /;\s*charset="?([\w-]+)"?/i.exec(contentType)?.[1]
+        if (!/^text\/plain\s*(;|$)/i.test(contentType) || (charset !== undefined && !/^utf-?8$/i.test(charset))) {
+          throw new HttpProblem('unsupported-media-type', 'Send the article as `Content-Type: text/plain; charset=utf-8`.')
+        }
+      },
+    },
+    async (request, reply) => {
+      let parsed
+      try {
+        parsed = parseArticle(request.body)
+      } catch (error) {
+        if (error instanceof ImportError) throw new HttpProblem('unprocessable-content', `The text is not an article: ${error.message}.`)
+        throw error
+      }
+      const at = now().toISOString()
+      const article = create({
+        slug: parsed.slug,
+        title: parsed.title,
+        status: request.query.publish ? 'published' : 'draft',
+        publishedAt: request.query.publish ? at : null,
+        sections: parsed.sections,
+      })
+      return sendArticle(reply.code(201).header('location', `${request.url.split('/imports')[0]}/articles/${parsed.slug}`), article)
+    },
+  )
+}
+
+const slugTaken = (slug: string) => new HttpProblem('conflict', `Another article has the slug "${slug}"; choose another slug.`)
+
+function requireSlug(name: string | undefined, field: string): void {
+  if (name !== undefined && !slugify(name)) throw invalidParameter('body', field, 'has no letters or digits to make a slug from')
+}
+
+function toSections(input: SectionInput[]): Section[] {
+  input.forEach((section, index) =>
+    section.blocks.forEach((block, at) => {
+      if (block.type === 'list') block.items.forEach(({ name }, item) => requireSlug(name, `sections/${index}/blocks/${at}/items/${item}/name`))
+    }),
+  )
+  return assignSectionSlugs(
+    input.map(({ heading, blocks }) => ({
+      ...(heading === undefined ? {} : { heading: heading.trim() }),
+      slug: '',
+      blocks: blocks.map((block) => (block.type === 'paragraph' ? block : { type: block.type, kind: block.kind, items: numberItems(block.items) })),
+    })),
+  )
+}
+
+/**
+ * Where `status` and `publishedAt` leave an article. A scheduled article is stored as published at a
+ * future time; a draft has no publication time. A time alone reschedules or backdates what is not a draft.
+ */
+function publication(
+  requested: { status?: ArticleStatus; publishedAt?: string },
+  current: Pick<Article, 'status' | 'publishedAt'> | undefined,
+  now: Date,
+): Pick<ArticleContent, 'status' | 'publishedAt'> {
+  const at = now.toISOString()
+  const given = requested.publishedAt === undefined ? undefined : canonicalTime(requested.publishedAt)
+  const keep = current?.status ?? 'draft'
+  const status = requested.status ?? (given === undefined || keep === 'draft' ? keep : given > at ? 'scheduled' : 'published')
+  if (status === 'draft') {
+    if (given !== undefined) throw invalidParameter('body', 'publishedAt', 'must be left out for a draft')
+    return { status: 'draft', publishedAt: null }
+  }
+  const publishedAt = given ?? (current?.status === status ? current.publishedAt! : status === 'published' ? at : undefined)
+  if (publishedAt === undefined) throw invalidParameter('body', 'publishedAt', 'is needed to schedule an article')
+  if (status === 'scheduled' && publishedAt <= at) throw invalidParameter('body', 'publishedAt', 'must be in the future to schedule; use status "published" for now')
+  if (status === 'published' && publishedAt > at) throw invalidParameter('body', 'publishedAt', 'is in the future; use status "scheduled"')
+  return { status: 'published', publishedAt }
+}
+
+/** A date-time as the database keeps it (UTC, milliseconds), so that times compare as strings. */
+function canonicalTime(text: string): string {
+  const time = new Date(text)
+  if (Number.isNaN(time.getTime())) throw invalidParameter('body', 'publishedAt', 'is not a date and time that exists')
+  return time.toISOString()
+}

@@ -1,0 +1,60 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import Type, { type Static } from 'typebox'
+
+const LINKSET = 'application/linkset+json'
+const LINKSET_WITH_PROFILE = `${LINKSET}; profile="https://www.rfc-editor.org/info/rfc9727"`
+
+const Target = Type.Object({ href: Type.String({ format: 'uri' }), type: Type.Optional(Type.String()) }, { additionalProperties: false })
+const Linkset = Type.Object(
+  {
+    linkset: Type.Array(
+      Type.Object(
+        {
+          anchor: Type.String({ format: 'uri', description: 'The API the links describe.' }),
+          'service-desc': Type.Array(Target),
+          'service-doc': Type.Array(Target),
+          status: Type.Array(Target),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: 'An RFC 9264 linkset naming this API, its OpenAPI documents, its docs and its readiness.' },
+)
+
+/** RFC 9727: `/.well-known/api-catalog` lets a client find the API and its description from the host alone. */
+export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/.well-known/api-catalog',
+    {
+      schema: {
+        operationId: 'getApiCatalog',
+        summary: 'API catalog',
+        description: 'Where the API, its OpenAPI description and its documentation are (RFC 9727); sent as `application/linkset+json` with the RFC 9727 profile.',
+        tags: ['Operations'],
+        response: { 200: { description: 'The API catalog.', content: { [LINKSET]: { schema: Linkset } } } },
+      },
+    },
+    async (request, reply) => {
+      reply.type(LINKSET_WITH_PROFILE)
+      return apiCatalog(`${request.protocol}://${request.host}`)
+    },
+  )
+}
+
+/** The catalog of the API served at `base`. */
+export function apiCatalog(base: string): Static<typeof Linkset> {
+  return {
+    linkset: [
+          {
+            anchor: `${base}/v1`,
+            'service-desc': [
+              { href: `${base}/openapi.json`, type: 'application/openapi+json' },
+              { href: `${base}/openapi.yaml`, type: 'application/openapi+yaml' },
+            ],
+            'service-doc': [{ href: `${base}/docs`, type: 'text/html' }],
+            status: [{ href: `${base}/readyz`, type: 'application/json' }],
+          },
+        ],
+  }
+}

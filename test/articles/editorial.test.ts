@@ -1,0 +1,615 @@
+import { readFileSync } from 'node:fs'
+import type { LightMyRequestResponse } from 'fastify'
+import t, { type Test } from 'tap'
+import { articleText } from '../helpers/app.js'
+import {
+  HOUR,
+  MINUTE,
+  NO_STORE,
+  SEED_SLUG,
+  T0,
+  articleBody,
+  assertProblem,
+  catalogSlugs,
+  createArticle,
+  editorApp,
+  entry,
+  failingFields,
+  listed,
+  patchArticle,
+  publicSlugs,
+  rowCount,
+  snapshot,
+  type Article,
+  type Editor,
+  type Headers,
+} from './helpers.js'
+
+const FIXTURE = (name: string) => readFileSync(new URL(`../fixtures/articles/${name}.txt`, import.meta.url), 'utf8')
+const TEXT = { 'content-type': 'text/plain; charset=utf-8' }
+const HOT_STONE = articleBody('Hot Stone', { techniques: [entry('Stone Placement'), entry('Gliding Strokes')], benefits: [entry('Better Sleep')] })
+
+async function getWithKey(editor: Editor, slug: string) {
+  return editor.send('GET', `/v1/articles/${slug}`)
+}
+
+function assertEtagOf(t: Test, res: LightMyRequestResponse, message: string) {
+  t.match(res.headers.etag, /^"[\w-]{27}"$/, `${message}: a strong ETag`)
+  return String(res.headers.etag)
+}
+
+t.test('POST /v1/articles creates a draft with everything derived, seen by editors only', async (t) => {
+  const editor = await editorApp(t)
+  const res = await editor.send('POST', '/v1/articles', HOT_STONE)
+  t.equal(res.statusCode, 201)
+  t.equal(res.headers.location, '/v1/articles/hot-stone', 'Location names the new article')
+  t.equal(res.headers['cache-control'], NO_STORE, 'a write answer is never cached')
+  const etag = assertEtagOf(t, res, 'created')
+  const article = res.json() as Article
+  t.match(article, {
+    slug: 'hot-stone',
+    title: 'Hot Stone',
+    summary: 'All about Hot Stone.',
+    status: 'draft',
+    publishedAt: null,
+    updatedAt: T0,
+    commentCount: 0,
+    readingTimeMinutes: 1,
+  })
+  // "All about Hot Stone." 4 + "Techniques Used" 2 + 2 x (name 2 + "What … does." 4) + "Benefits" 1 + 6 + "Conclusion" 1 + "Book a session today." 4
+  t.equal(article.wordCount, 4 + 2 + 12 + 1 + 6 + 1 + 4, 'words counted over headings, paragraphs and items')
+  t.same(article.sections.map((s) => [s.heading, s.slug]), [
+    [undefined, 'introduction'],
+    ['Techniques Used', 'techniques-used'],
+    ['Benefits', 'benefits'],
+    ['Conclusion', 'conclusion'],
+  ])
+  t.same(listed(article, 'techniques'), [
+    [1, 'Stone Placement', 'stone-placement'],
+    [2, 'Gliding Strokes', 'gliding-strokes'],
+  ], 'list items get positions and slugs')
+  t.same(listed(article, 'benefits'), [[1, 'Better Sleep', 'better-sleep']])
+
+  const withKey = await getWithKey(editor, 'hot-stone')
+  t.equal(withKey.statusCode, 200, 'an editor sees the draft')
+  t.equal(withKey.headers.etag, etag, 'the ETag of the answer is the one a GET gives')
+  t.equal(withKey.headers['cache-control'], NO_STORE, 'the editor\'s view is never cached')
+  t.same(withKey.json(), article, 'the GET gives what the POST answered')
+
+  assertProblem(t, await editor.publicGet('/v1/articles/hot-stone'), 404, '/problems/not-found', 'the public does not see a draft')
+  assertProblem(t, await editor.publicGet('/v1/articles/hot-stone/techniques'), 404, '/problems/not-found', 'nor its techniques')
+  t.notOk((await publicSlugs(editor.app)).includes('hot-stone'), 'a draft is not listed')
+  t.notOk((await catalogSlugs(editor.app, 'techniques')).includes('stone-placement'), 'a draft\'s techniques are not in the catalog')
+  assertProblem(t, await editor.publicGet('/v1/techniques/stone-placement'), 404, '/problems/not-found', 'a draft\'s technique has no catalog page')
+  t.equal(rowCount(editor.db, 'article_revisions'), 0, 'creating makes no revision')
+
+  const published = await patchArticle(t, editor, 'hot-stone', { status: 'published' })
+  t.equal(published.status, 'published')
+  t.ok((await catalogSlugs(editor.app, 'techniques')).includes('stone-placement'), 'published: the techniques are in the catalog at once')
+  t.ok((await catalogSlugs(editor.app, 'benefits')).includes('better-sleep'), 'and the benefits')
+  const detail = await editor.publicGet('/v1/techniques/stone-placement')
+  t.equal(detail.statusCode, 200)
+  t.match(detail.json(), { slug: 'stone-placement', name: 'Stone Placement', articleCount: 1, articles: [{ articleSlug: 'hot-stone', position: 1 }] })
+})
+
+t.test('the slug: given, derived from the title, or a 400 when the title has nothing to derive it from', async (t) => {
+  const editor = await editorApp(t)
+  t.equal((await createArticle(t, editor, { title: '  Café Crème & Hot Stones: Part 2 ' })).slug, 'cafe-creme-and-hot-stones-part-2', 'derived: folded, lower case, hyphens')
+  const given = await createArticle(t, editor, { title: 'Whatever The Title', slug: 'my-own-slug' })
+  t.equal(given.slug, 'my-own-slug', 'a given slug is kept')
+  t.equal(given.title, 'Whatever The Title')
+  t.equal((await createArticle(t, editor, { title: '  Trimmed  ' })).title, 'Trimmed', 'the title is trimmed')
+  t.equal((await createArticle(t, editor, { title: '!!!', slug: 'bangs' })).title, '!!!', 'a title without letters is fine with a slug')
+
+  for (const title of ['!!!', '— … —']) {
+    const res = await editor.send('POST', '/v1/articles', { title })
+    assertProblem(t, res, 400, '/problems/validation-failed', `title ${title} without a slug`)
+    t.same(failingFields(res), ['body:title'])
+    t.match(res.json().errors[0].detail, /no letters or digits/, 'says why')
+  }
+  for (const slug of ['Upper-Case', 'two--hyphens', '-lead', 'under_score', '']) {
+    const res = await editor.send('POST', '/v1/articles', { title: 'A Title', slug })
+    assertProblem(t, res, 400, '/problems/validation-failed', `slug ${JSON.stringify(slug)}`)
+    t.same(failingFields(res), ['body:slug'])
+  }
+  t.equal(rowCount(editor.db, 'articles'), 5, 'the seed and the four accepted articles, nothing else')
+})
+
+t.test('a taken slug is a 409 on create, on rename and on import, and nothing is written', async (t) => {
+  const editor = await editorApp(t)
+  await createArticle(t, editor, HOT_STONE)
+  const before = snapshot(editor.db)
+  const attempts: [string, () => Promise<LightMyRequestResponse>][] = [
+    ['create with the slug given', () => editor.send('POST', '/v1/articles', { title: 'Other', slug: SEED_SLUG })],
+    ['create with the slug derived', () => editor.send('POST', '/v1/articles', { title: 'Lower Back Pain: Deep Tissue Massage' })],
+    ['create a draft over a draft', () => editor.send('POST', '/v1/articles', { title: 'Hot Stone' })],
+    ['rename onto another article', () => editor.send('PATCH', '/v1/articles/hot-stone', { slug: SEED_SLUG, title: 'Renamed' })],
+    ['import of a text with that title', () => editor.send('POST', '/v1/imports', readFileSync(new URL('../../seed/lower-back-pain-deep-tissue-massage.txt', import.meta.url), 'utf8'), TEXT)],
+  ]
+  for (const [name, attempt] of attempts) {
+    const res = await attempt()
+    const problem = assertProblem(t, res, 409, '/problems/conflict', name)
+    t.match(problem.detail, /slug/, `${name}: names the slug`)
+  }
+  t.same(snapshot(editor.db), before, 'nothing was written')
+
+  const same = await patchArticle(t, editor, 'hot-stone', { slug: 'hot-stone', title: 'Hot Stone Again' })
+  t.equal(same.slug, 'hot-stone', 'an article may keep its own slug')
+  const renamed = await patchArticle(t, editor, 'hot-stone', { slug: 'hot-stones' })
+  t.equal(renamed.slug, 'hot-stones')
+  t.equal(renamed.title, 'Hot Stone Again', 'a rename keeps the rest')
+  assertProblem(t, await getWithKey(editor, 'hot-stone'), 404, '/problems/not-found', 'the old slug is gone')
+  t.equal((await getWithKey(editor, 'hot-stones')).statusCode, 200, 'the new slug answers')
+  t.equal((await createArticle(t, editor, { title: 'Hot Stone' })).slug, 'hot-stone', 'the old slug is free again')
+})
+
+t.test('POST /v1/articles validates the content model', async (t) => {
+  const editor = await editorApp(t)
+  const before = snapshot(editor.db)
+  const paragraph = (text: unknown) => ({ title: 'Valid Title', sections: [{ blocks: [{ type: 'paragraph', text }] }] })
+  const invalid: [string, unknown, string[]][] = [
+    ['no title', { sections: [] }, ['body:title']],
+    ['an empty title', { title: '' }, ['body:title']],
+    ['a blank title', { title: ' \t ' }, ['body:title']],
+    ['a title that is no string', { title: 42 }, ['body:title']],
+    ['a too long title', { title: 'x'.repeat(151) }, ['body:title']],
+    ['an unknown property', { title: 'Valid Title', author: 'me' }, ['body:author']],
+    ['an unknown status', { title: 'Valid Title', status: 'archived' }, ['body:status']],
+    ['a publishedAt that is no time', { title: 'Valid Title', status: 'published', publishedAt: 'yesterday' }, ['body:publishedAt']],
+    ['sections that are no array', { title: 'Valid Title', sections: { blocks: [] } }, ['body:sections']],
+    ['a blank paragraph', paragraph('   '), ['body:sections/0/blocks/0/text']],
+    ['a blank heading', { title: 'Valid Title', sections: [{ heading: ' ', blocks: [] }] }, ['body:sections/0/heading']],
+    ['a list without items', { title: 'Valid Title', sections: [{ blocks: [{ type: 'list', kind: 'techniques', items: [] }] }] }, ['body:sections/0/blocks/0/items']],
+    ['a list of an unknown kind', { title: 'Valid Title', sections: [{ blocks: [{ type: 'list', kind: 'recipes', items: [{ description: 'x' }] }] }] }, ['body:sections/0/blocks/0/kind']],
+    [
+      'an item name without letters',
+      { title: 'Valid Title', sections: [{ blocks: [{ type: 'list', kind: 'techniques', items: [{ name: '**', description: 'd' }] }] }] },
+      ['body:sections/0/blocks/0/items/0/name'],
+    ],
+    ['a section with a slug of its own', { title: 'Valid Title', sections: [{ slug: 'mine', blocks: [] }] }, ['body:sections/0/slug']],
+  ]
+  for (const [name, body, fields] of invalid) {
+    const res = await editor.send('POST', '/v1/articles', body)
+    assertProblem(t, res, 400, '/problems/validation-failed', name)
+    const failing = failingFields(res)
+    const block = /^body:sections\/\d+\/blocks\/\d+/.exec(fields[0]!)?.[0]
+    if (block) {
+      // A block is one of two shapes: the problem names the field in the shape it nearly is, and the alternatives.
+      t.ok(failing.includes(fields[0]!), `${name}: names ${fields[0]}`)
+      t.ok(failing.every((field) => field.startsWith(block)), `${name}: names nothing outside ${block}`)
+    } else t.same(failing, fields, `${name}: names ${fields.join(', ')}`)
+  }
+  const badBlock = await editor.send('POST', '/v1/articles', { title: 'Valid Title', sections: [{ blocks: [{ type: 'image', src: 'x.png' }] }] })
+  assertProblem(t, badBlock, 400, '/problems/validation-failed', 'a block of an unknown type')
+  t.ok(failingFields(badBlock).every((field) => field.startsWith('body:sections/0/blocks/0')), 'the block is named')
+
+  const notJson = await editor.send('POST', '/v1/articles', '{"title": ', { 'content-type': 'application/json' })
+  t.equal(notJson.statusCode, 400, 'malformed JSON is a 400')
+  t.match(notJson.headers['content-type'], /^application\/problem\+json/)
+  t.same(snapshot(editor.db), before, 'nothing was written')
+})
+
+t.test('PATCH /v1/articles/:slug changes each field and keeps the rest', async (t) => {
+  const editor = await editorApp(t)
+  const created = await createArticle(t, editor, HOT_STONE)
+  editor.clock.advance(MINUTE)
+
+  const retitled = await patchArticle(t, editor, 'hot-stone', { title: '  Hot Stone Therapy ' })
+  t.equal(retitled.title, 'Hot Stone Therapy', 'the title, trimmed')
+  t.equal(retitled.slug, 'hot-stone', 'the slug does not follow the title')
+  t.same(retitled.sections, created.sections, 'the body is kept')
+  t.equal(retitled.updatedAt, editor.clock.iso(), 'updatedAt is the clock\'s')
+
+  const body = articleBody('x', { intro: 'A new introduction here.', techniques: [entry('Kneading')] }).sections
+  const rewritten = await patchArticle(t, editor, 'hot-stone', { sections: body })
+  t.equal(rewritten.title, 'Hot Stone Therapy', 'the title is kept')
+  t.equal(rewritten.summary, 'A new introduction here.', 'the summary follows the body')
+  t.equal(rewritten.wordCount, 4 + 2 + (1 + 3) + 1 + 4, 'the word count follows the body')
+  t.same(listed(rewritten, 'techniques'), [[1, 'Kneading', 'kneading']])
+  t.same(listed(rewritten, 'benefits'), [], 'sections replaces the whole body')
+  const techniques = await editor.send('GET', '/v1/articles/hot-stone')
+  t.same(techniques.json(), rewritten)
+
+  const renamed = await patchArticle(t, editor, 'hot-stone', { slug: 'hot-stone-therapy' })
+  t.equal(renamed.slug, 'hot-stone-therapy')
+  t.equal(renamed.id, created.id, 'the same article')
+
+  const statusOnly = await patchArticle(t, editor, 'hot-stone-therapy', { status: 'published' })
+  t.equal(statusOnly.status, 'published')
+  t.same(statusOnly.sections, rewritten.sections)
+
+  const unknown = [
+    ['an empty change', {}, ['body:body']],
+    ['an unknown field', { author: 'me' }, ['body:author']],
+    ['a blank title', { title: '  ' }, ['body:title']],
+    ['a null title', { title: null }, ['body:title']],
+    ['a bad slug', { slug: 'Not A Slug' }, ['body:slug']],
+  ] as const
+  const before = snapshot(editor.db)
+  for (const [name, changes, fields] of unknown) {
+    const res = await editor.send('PATCH', '/v1/articles/hot-stone-therapy', changes)
+    assertProblem(t, res, 400, '/problems/validation-failed', name)
+    t.same(failingFields(res), fields, `${name}: names ${fields.join(', ')}`)
+  }
+  assertProblem(t, await editor.send('PATCH', '/v1/articles/no-such-article', { title: 'X' }), 404, '/problems/not-found', 'an unknown slug')
+  assertProblem(t, await editor.send('PATCH', '/v1/articles/Bad_Slug', { title: 'X' }), 400, '/problems/validation-failed', 'a malformed slug')
+  t.same(snapshot(editor.db), before, 'nothing was written')
+})
+
+t.test('status: draft → published → draft, with the catalog and the list following', async (t) => {
+  const editor = await editorApp(t)
+  await createArticle(t, editor, HOT_STONE)
+  editor.clock.advance(5 * MINUTE)
+  const publishedAt = editor.clock.iso()
+
+  const published = await editor.send('PATCH', '/v1/articles/hot-stone', { status: 'published' })
+  t.equal(published.statusCode, 200)
+  t.match(published.json(), { status: 'published', publishedAt, updatedAt: publishedAt }, 'publishing sets publishedAt to the clock')
+  const publicView = await editor.publicGet('/v1/articles/hot-stone')
+  t.equal(publicView.statusCode, 200, 'public now')
+  t.equal(publicView.headers.etag, published.headers.etag, 'the public ETag is the one the write answered')
+  t.same((await publicSlugs(editor.app)).slice(0, 2), ['hot-stone', SEED_SLUG], 'listed, newest first')
+  t.ok((await catalogSlugs(editor.app, 'techniques')).includes('gliding-strokes'))
+  t.equal((await editor.publicGet('/v1/articles/hot-stone/techniques')).json().data.length, 2, 'its techniques list is public')
+
+  editor.clock.advance(HOUR)
+  const republished = await patchArticle(t, editor, 'hot-stone', { status: 'published', title: 'Hot Stone, Revised' })
+  t.equal(republished.publishedAt, publishedAt, 'publishing again keeps the first publication time')
+
+  const unpublished = await patchArticle(t, editor, 'hot-stone', { status: 'draft' })
+  t.match(unpublished, { status: 'draft', publishedAt: null }, 'a draft has no publication time')
+  assertProblem(t, await editor.publicGet('/v1/articles/hot-stone'), 404, '/problems/not-found', 'hidden again')
+  t.notOk((await publicSlugs(editor.app)).includes('hot-stone'), 'no longer listed')
+  t.notOk((await catalogSlugs(editor.app, 'techniques')).includes('gliding-strokes'), 'the catalog follows at once')
+  assertProblem(t, await editor.publicGet('/v1/benefits/better-sleep'), 404, '/problems/not-found', 'the benefit page too')
+  t.equal((await getWithKey(editor, 'hot-stone')).json().status, 'draft', 'the editor still sees it')
+})
+
+t.test('status: draft → scheduled → (the clock passes) → published, and other scheduling moves', async (t) => {
+  const editor = await editorApp(t)
+  await createArticle(t, editor, HOT_STONE)
+  const at = editor.clock.in(HOUR)
+  const scheduled = await patchArticle(t, editor, 'hot-stone', { status: 'scheduled', publishedAt: at })
+  t.match(scheduled, { status: 'scheduled', publishedAt: at })
+  assertProblem(t, await editor.publicGet('/v1/articles/hot-stone'), 404, '/problems/not-found', 'scheduled: not public yet')
+  t.equal((await getWithKey(editor, 'hot-stone')).json().status, 'scheduled', 'an editor sees it scheduled')
+
+  const later = editor.clock.in(2 * HOUR)
+  t.match(await patchArticle(t, editor, 'hot-stone', { publishedAt: later }), { status: 'scheduled', publishedAt: later }, 'a time alone reschedules')
+  t.match(await patchArticle(t, editor, 'hot-stone', { status: 'scheduled' }), { status: 'scheduled', publishedAt: later }, 'scheduled again keeps the time')
+
+  editor.clock.advance(2 * HOUR - 1)
+  assertProblem(t, await editor.publicGet('/v1/articles/hot-stone'), 404, '/problems/not-found', 'a millisecond early')
+  editor.clock.advance(1)
+  const due = await editor.publicGet('/v1/articles/hot-stone')
+  t.equal(due.statusCode, 200, 'public when the clock reaches publishedAt')
+  t.match(due.json(), { status: 'published', publishedAt: later })
+
+  editor.clock.advance(HOUR)
+  const now = editor.clock.iso()
+  await createArticle(t, editor, { title: 'Publish Early' })
+  await patchArticle(t, editor, 'publish-early', { status: 'scheduled', publishedAt: editor.clock.in(HOUR) })
+  t.match(await patchArticle(t, editor, 'publish-early', { status: 'published' }), { status: 'published', publishedAt: now }, 'scheduled → published now')
+  await patchArticle(t, editor, 'publish-early', { publishedAt: editor.clock.in(HOUR) })
+  t.equal((await getWithKey(editor, 'publish-early')).json().status, 'scheduled', 'published + a future time alone → scheduled')
+  t.match(await patchArticle(t, editor, 'publish-early', { publishedAt: '2026-02-01T00:00:00.000Z' }), { status: 'published', publishedAt: '2026-02-01T00:00:00.000Z' }, 'scheduled + a past time alone → published then')
+  t.match(await patchArticle(t, editor, 'publish-early', { status: 'scheduled', publishedAt: editor.clock.in(MINUTE) }), { status: 'scheduled' })
+  t.match(await patchArticle(t, editor, 'publish-early', { status: 'draft' }), { status: 'draft', publishedAt: null }, 'scheduled → draft')
+
+  const createdScheduled = await createArticle(t, editor, { title: 'Born Scheduled', status: 'scheduled', publishedAt: editor.clock.in(HOUR) })
+  t.match(createdScheduled, { status: 'scheduled', publishedAt: editor.clock.in(HOUR) }, 'created scheduled')
+  const createdPublished = await createArticle(t, editor, { title: 'Born Published', status: 'published' })
+  t.match(createdPublished, { status: 'published', publishedAt: now }, 'created published: now')
+  t.equal((await editor.publicGet('/v1/articles/born-published')).statusCode, 200)
+})
+
+t.test('published with a backdated publishedAt is canonical UTC and sorts by it', async (t) => {
+  const editor = await editorApp(t)
+  await createArticle(t, editor, HOT_STONE)
+  const backdated = await patchArticle(t, editor, 'hot-stone', { status: 'published', publishedAt: '2026-01-01T02:00:00+02:00' })
+  t.match(backdated, { status: 'published', publishedAt: '2026-01-01T00:00:00.000Z' }, 'stored as UTC with milliseconds')
+  t.same((await publicSlugs(editor.app)).slice(0, 2), [SEED_SLUG, 'hot-stone'], 'older than the seed (2026-01-15): listed after it')
+  const created = await createArticle(t, editor, { title: 'Old News', status: 'published', publishedAt: '2025-06-01T08:00:00Z' })
+  t.equal(created.publishedAt, '2025-06-01T08:00:00.000Z')
+  t.same((await publicSlugs(editor.app)).slice(-1), ['old-news'], 'the oldest last')
+  const moved = await patchArticle(t, editor, 'old-news', { publishedAt: '2026-02-01T00:00:00Z' })
+  t.match(moved, { status: 'published', publishedAt: '2026-02-01T00:00:00.000Z' }, 'a past time alone backdates a published article')
+  t.equal((await publicSlugs(editor.app))[0], 'old-news')
+})
+
+t.test('the publication rules refuse impossible combinations with a 400 on publishedAt', async (t) => {
+  const editor = await editorApp(t)
+  await createArticle(t, editor, { title: 'A Draft' })
+  await createArticle(t, editor, { title: 'Already Out', status: 'published' })
+  const past = '2026-02-01T00:00:00.000Z'
+  const refused: [string, string, string, Record<string, unknown>, RegExp][] = [
+    ['create a draft with a time', 'POST', '/v1/articles', { title: 'New One', publishedAt: past }, /left out for a draft/],
+    ['create an explicit draft with a time', 'POST', '/v1/articles', { title: 'New One', status: 'draft', publishedAt: past }, /left out for a draft/],
+    ['create scheduled without a time', 'POST', '/v1/articles', { title: 'New One', status: 'scheduled' }, /needed to schedule/],
+    ['create scheduled in the past', 'POST', '/v1/articles', { title: 'New One', status: 'scheduled', publishedAt: past }, /future/],
+    ['create scheduled now', 'POST', '/v1/articles', { title: 'New One', status: 'scheduled', publishedAt: T0 }, /future/],
+    ['create published in the future', 'POST', '/v1/articles', { title: 'New One', status: 'published', publishedAt: editor.clock.in(MINUTE) }, /scheduled/],
+    ['a time alone on a draft', 'PATCH', '/v1/articles/a-draft', { publishedAt: past }, /left out for a draft/],
+    ['a future time alone on a draft', 'PATCH', '/v1/articles/a-draft', { publishedAt: editor.clock.in(HOUR) }, /left out for a draft/],
+    ['schedule a draft without a time', 'PATCH', '/v1/articles/a-draft', { status: 'scheduled' }, /needed to schedule/],
+    ['schedule a draft in the past', 'PATCH', '/v1/articles/a-draft', { status: 'scheduled', publishedAt: past }, /future/],
+    ['publish a draft in the future', 'PATCH', '/v1/articles/a-draft', { status: 'published', publishedAt: editor.clock.in(HOUR) }, /scheduled/],
+    ['schedule a published article without a time', 'PATCH', '/v1/articles/already-out', { status: 'scheduled' }, /needed to schedule/],
+    ['unpublish with a time', 'PATCH', '/v1/articles/already-out', { status: 'draft', publishedAt: past }, /left out for a draft/],
+  ]
+  const before = snapshot(editor.db)
+  for (const [name, method, url, body, why] of refused) {
+    const res = await editor.send(method as 'POST' | 'PATCH', url, body)
+    const problem = assertProblem(t, res, 400, '/problems/validation-failed', name)
+    t.same(failingFields(res), ['body:publishedAt'], `${name}: names publishedAt`)
+    t.match(problem.errors?.[0]?.detail, why, `${name}: says why`)
+  }
+  t.same(snapshot(editor.db), before, 'nothing was written')
+})
+
+t.test('DELETE /v1/articles/:slug deletes for good, with comments, revisions and catalog entries', async (t) => {
+  const editor = await editorApp(t)
+  await createArticle(t, editor, { ...HOT_STONE, status: 'published' })
+  const id = (await getWithKey(editor, 'hot-stone')).json().id as number
+  const comment = await editor.app.inject({ method: 'POST', url: '/v1/articles/hot-stone/comments', payload: { authorName: 'Ana', authorEmail: 'ana@example.com', body: 'Lovely and warm.' } })
+  t.equal(comment.statusCode, 201, 'a comment to go with it')
+  await patchArticle(t, editor, 'hot-stone', { title: 'Hot Stone II' })
+  t.equal(rowCount(editor.db, 'comments', 'article_id = ?', id), 1)
+  t.equal(rowCount(editor.db, 'article_revisions', 'article_id = ?', id), 1)
+  t.ok((await catalogSlugs(editor.app, 'techniques')).includes('stone-placement'))
+
+  const res = await editor.send('DELETE', '/v1/articles/hot-stone')
+  t.equal(res.statusCode, 204)
+  t.equal(res.body, '', 'no body')
+  t.equal(res.headers['cache-control'], NO_STORE)
+  assertProblem(t, await getWithKey(editor, 'hot-stone'), 404, '/problems/not-found', 'gone for editors')
+  assertProblem(t, await editor.publicGet('/v1/articles/hot-stone'), 404, '/problems/not-found', 'gone for the public')
+  assertProblem(t, await editor.publicGet('/v1/articles/hot-stone/comments'), 404, '/problems/not-found', 'its comments are gone')
+  t.equal(rowCount(editor.db, 'comments', 'article_id = ?', id), 0, 'comment rows cascade')
+  t.equal(rowCount(editor.db, 'article_revisions', 'article_id = ?', id), 0, 'revision rows cascade')
+  t.equal(rowCount(editor.db, 'article_entries', 'article_id = ?', id), 0, 'entry rows cascade')
+  t.notOk((await catalogSlugs(editor.app, 'techniques')).includes('stone-placement'), 'the catalog follows')
+  t.notOk((await publicSlugs(editor.app)).includes('hot-stone'))
+  assertProblem(t, await editor.send('DELETE', '/v1/articles/hot-stone'), 404, '/problems/not-found', 'a second DELETE')
+  assertProblem(t, await editor.send('DELETE', '/v1/articles/Bad_Slug'), 400, '/problems/validation-failed', 'a malformed slug')
+  t.equal((await editor.publicGet(`/v1/articles/${SEED_SLUG}`)).statusCode, 200, 'other articles stay')
+
+  await createArticle(t, editor, { title: 'Just A Draft' })
+  t.equal((await editor.send('DELETE', '/v1/articles/just-a-draft')).statusCode, 204, 'a draft can be deleted')
+  t.equal(rowCount(editor.db, 'articles'), 1, 'only the seed is left')
+})
+
+t.test('PUT /v1/articles/:slug/techniques and /benefits replace the list, with the catalog following', async (t) => {
+  const editor = await editorApp(t)
+  const seed = (await getWithKey(editor, SEED_SLUG)).json() as Article
+  const items = [
+    { name: 'Hot & Cold Contrast', description: 'Alternating warmth and cold.' },
+    { name: 'Kneading', description: 'Lifting and squeezing.' },
+    { name: 'Deep Pressure', description: 'Firm, sustained pressure.' },
+  ]
+  const res = await editor.send('PUT', `/v1/articles/${SEED_SLUG}/techniques`, items)
+  t.equal(res.statusCode, 200)
+  t.equal(res.headers['cache-control'], NO_STORE)
+  const replaced = res.json() as Article
+  t.same(listed(replaced, 'techniques'), [
+    [1, 'Hot & Cold Contrast', 'hot-and-cold-contrast'],
+    [2, 'Kneading', 'kneading'],
+    [3, 'Deep Pressure', 'deep-pressure'],
+  ], 'positions and slugs are derived')
+  t.same(replaced.sections.map((s) => s.heading), seed.sections.map((s) => s.heading), 'the list stays in its section')
+  t.same(listed(replaced, 'benefits'), listed(seed, 'benefits'), 'the benefits are untouched')
+  t.equal(replaced.title, seed.title)
+  t.not(replaced.wordCount, seed.wordCount, 'the word count follows')
+  t.equal((await editor.publicGet(`/v1/articles/${SEED_SLUG}`)).headers.etag, res.headers.etag, 'the ETag is the one a GET gives')
+
+  const publicList = await editor.publicGet(`/v1/articles/${SEED_SLUG}/techniques`)
+  t.same(publicList.json().data, items.map((item, i) => ({ position: i + 1, name: item.name, slug: listed(replaced, 'techniques')[i]![2], description: item.description })), 'the article\'s list follows at once')
+  const catalog = await catalogSlugs(editor.app, 'techniques')
+  t.ok(catalog.includes('hot-and-cold-contrast') && catalog.includes('kneading'), 'new entries are in the catalog at once')
+  t.notOk(catalog.includes('friction'), 'dropped entries leave the catalog at once')
+  assertProblem(t, await editor.publicGet('/v1/techniques/stripping'), 404, '/problems/not-found', 'a dropped technique\'s page')
+  t.match((await editor.publicGet('/v1/techniques/deep-pressure')).json(), { description: 'Firm, sustained pressure.' }, 'a kept slug has the new wording')
+
+  const reordered = await editor.send('PUT', `/v1/articles/${SEED_SLUG}/techniques`, [items[2], items[0]])
+  t.same(listed(reordered.json(), 'techniques'), [[1, 'Deep Pressure', 'deep-pressure'], [2, 'Hot & Cold Contrast', 'hot-and-cold-contrast']], 'the new order')
+
+  const benefits = await editor.send('PUT', `/v1/articles/${SEED_SLUG}/benefits`, [{ name: 'Better Sleep', description: 'Sleep comes easier.' }])
+  t.equal(benefits.statusCode, 200)
+  t.same(listed(benefits.json(), 'benefits'), [[1, 'Better Sleep', 'better-sleep']])
+  t.same(listed(benefits.json(), 'techniques'), [[1, 'Deep Pressure', 'deep-pressure'], [2, 'Hot & Cold Contrast', 'hot-and-cold-contrast']], 'the techniques are untouched')
+  t.same(await catalogSlugs(editor.app, 'benefits'), ['better-sleep'])
+
+  const emptied = await editor.send('PUT', `/v1/articles/${SEED_SLUG}/techniques`, [])
+  t.equal(emptied.statusCode, 200)
+  const withoutList = emptied.json() as Article
+  t.same(listed(withoutList, 'techniques'), [], 'an empty list removes the list')
+  t.notOk(withoutList.sections.some((s) => s.heading === 'Techniques Used in Deep Tissue Massage'), 'and the section it leaves empty')
+  t.equal(withoutList.sections.length, seed.sections.length - 1)
+  t.same((await editor.publicGet(`/v1/articles/${SEED_SLUG}/techniques`)).json().data, [])
+  t.same(await catalogSlugs(editor.app, 'techniques'), [], 'the catalog is empty')
+
+  const added = await editor.send('PUT', `/v1/articles/${SEED_SLUG}/techniques`, [{ name: 'Stripping', description: 'Along the muscle.' }])
+  const sections = (added.json() as Article).sections
+  t.match(sections.at(-1), { heading: 'Techniques', slug: 'techniques', blocks: [{ type: 'list', kind: 'techniques', items: [{ position: 1, name: 'Stripping', slug: 'stripping' }] }] }, 'without a list, a section "Techniques" is added at the end')
+})
+
+t.test('PUT on an article without such a list adds a section; drafts stay out of the catalog', async (t) => {
+  const editor = await editorApp(t)
+  await createArticle(t, editor, articleBody('Plain', { techniques: [entry('Kneading')] }))
+  const res = await editor.send('PUT', '/v1/articles/plain/benefits', [entry('Calm'), entry('Warmth')])
+  t.equal(res.statusCode, 200)
+  const article = res.json() as Article
+  t.same(article.sections.map((s) => [s.heading, s.slug]), [
+    [undefined, 'introduction'],
+    ['Techniques Used', 'techniques-used'],
+    ['Conclusion', 'conclusion'],
+    ['Benefits', 'benefits'],
+  ])
+  t.same(listed(article, 'benefits'), [[1, 'Calm', 'calm'], [2, 'Warmth', 'warmth']])
+  t.notOk((await catalogSlugs(editor.app, 'benefits')).includes('calm'), 'a draft\'s list is not in the catalog')
+  t.equal((await editor.send('PUT', '/v1/articles/plain/benefits', [])).json().sections.length, 3, 'emptied again: the added section goes')
+
+  await createArticle(t, editor, { title: 'Has Benefits Heading', sections: [{ heading: 'Benefits', blocks: [{ type: 'paragraph', text: 'Many.' }] }] })
+  const numbered = await editor.send('PUT', '/v1/articles/has-benefits-heading/benefits', [entry('Calm')])
+  t.same((numbered.json() as Article).sections.map((s) => s.slug), ['benefits', 'benefits-2'], 'the added section gets a slug of its own')
+})
+
+t.test('PUT refuses blank names, names without letters and other bad lists, writing nothing', async (t) => {
+  const editor = await editorApp(t)
+  const before = snapshot(editor.db)
+  const url = `/v1/articles/${SEED_SLUG}/techniques`
+  const refused: [string, unknown, string[]][] = [
+    ['an empty name', [{ name: '', description: 'x' }], ['body:0/name']],
+    ['a blank name', [{ name: '   ', description: 'x' }], ['body:0/name']],
+    ['a name without letters', [entry('Fine'), { name: '!!', description: 'x' }], ['body:1/name']],
+    ['no name', [{ description: 'x' }], ['body:0/name']],
+    ['a blank description', [{ name: 'Fine', description: ' ' }], ['body:0/description']],
+    ['an unknown field', [{ name: 'Fine', description: 'x', position: 3 }], ['body:0/position']],
+    ['an object instead of a list', { name: 'Fine', description: 'x' }, ['body:body']],
+  ]
+  for (const [name, body, fields] of refused) {
+    const res = await editor.send('PUT', url, body)
+    assertProblem(t, res, 400, '/problems/validation-failed', name)
+    t.same(failingFields(res), fields, `${name}: names ${fields.join(', ')}`)
+  }
+  assertProblem(t, await editor.send('PUT', `/v1/articles/${SEED_SLUG}/benefits`, [{ name: '—', description: 'x' }]), 400, '/problems/validation-failed', 'benefits: a name without letters')
+  assertProblem(t, await editor.send('PUT', '/v1/articles/no-such-article/techniques', [entry('Fine')]), 404, '/problems/not-found', 'an unknown article')
+  t.same(snapshot(editor.db), before, 'nothing was written')
+})
+
+t.test('POST /v1/imports turns plain text into a draft, or a published article with ?publish=true', async (t) => {
+  const editor = await editorApp(t)
+  const res = await editor.send('POST', '/v1/imports', FIXTURE('hot-stone-massage'), TEXT)
+  t.equal(res.statusCode, 201)
+  const slug = 'hot-stone-massage-benefits-techniques-and-what-to-expect'
+  t.equal(res.headers.location, `/v1/articles/${slug}`)
+  t.equal(res.headers['cache-control'], NO_STORE)
+  const draft = res.json() as Article
+  t.match(draft, { slug, title: 'Hot Stone Massage: Benefits, Techniques and What to Expect', status: 'draft', publishedAt: null })
+  t.match(draft.summary, /^Few spa treatments feel as indulgent/)
+  t.same(listed(draft, 'techniques').map((e) => e[1]), ['Stone Placement', 'Gliding Strokes', 'Hot and Cold Contrast', 'Kneading'], 'its techniques, as the seed parser reads them')
+  t.equal(listed(draft, 'benefits').length, 4)
+  t.notMatch(JSON.stringify(draft), /Leave a Reply|Related Posts/, 'the page chrome is dropped')
+  t.equal((await getWithKey(editor, slug)).headers.etag, res.headers.etag, 'the ETag is the one a GET gives')
+  assertProblem(t, await editor.publicGet(`/v1/articles/${slug}`), 404, '/problems/not-found', 'a draft import is not public')
+  t.notOk((await catalogSlugs(editor.app, 'techniques')).includes('stone-placement'))
+
+  editor.clock.advance(MINUTE)
+  const published = await editor.send('POST', '/v1/imports?publish=true', FIXTURE('reflexology'), { 'content-type': 'text/plain' })
+  t.equal(published.statusCode, 201)
+  t.match(published.json(), { slug: 'reflexology-pressure-points-benefits-and-what-to-expect', status: 'published', publishedAt: editor.clock.iso() })
+  const publicView = await editor.publicGet('/v1/articles/reflexology-pressure-points-benefits-and-what-to-expect')
+  t.equal(publicView.statusCode, 200, 'published at once')
+  t.equal((await publicSlugs(editor.app))[0], 'reflexology-pressure-points-benefits-and-what-to-expect', 'listed first')
+  const techniques = listed(published.json(), 'techniques').map((e) => e[2] as string)
+  t.ok(techniques.length > 0)
+  const catalog = await catalogSlugs(editor.app, 'techniques')
+  t.ok(techniques.every((slug) => catalog.includes(slug)), 'its techniques are in the catalog at once')
+
+  const small = await editor.send('POST', '/v1/imports?publish=false', articleText('Tiny Tips', ['Tapping']), TEXT)
+  t.match(small.json(), { slug: 'tiny-tips', status: 'draft' }, 'publish=false: a draft')
+})
+
+t.test('POST /v1/imports refuses what is no article (422), JSON (415), a taken slug (409), bad queries (400)', async (t) => {
+  const editor = await editorApp(t)
+  const before = snapshot(editor.db)
+  const unparseable: [string, string, RegExp][] = [
+    ['a title and nothing else', 'Just A Title', /title but no paragraphs or lists/],
+    ['an empty body', '', /empty/],
+    ['blank lines only', '\n\n  \n', /empty/],
+    ['control characters', 'A Title\u0001\n\nA paragraph that is long enough.', /binary/],
+    ['a first line without letters', '!!!\n\nA paragraph of the article.', /has no title/],
+    ['a title without a letter a slug can take', '指圧マッサージ\n\nA paragraph of the article.', /no letters or digits to make a slug/],
+  ]
+  for (const [name, text, why] of unparseable) {
+    const res = await editor.send('POST', '/v1/imports', text, TEXT)
+    const problem = assertProblem(t, res, 422, '/problems/unprocessable-content', name)
+    t.match(problem.detail, why, `${name}: says why`)
+    t.match(problem.detail, /^The text is not an article: /)
+  }
+  const asJson = await editor.send('POST', '/v1/imports', { text: articleText('Json Article') })
+  assertProblem(t, asJson, 415, '/problems/unsupported-media-type', 'a JSON body')
+  const jsonString = await editor.send('POST', '/v1/imports', JSON.stringify(articleText('Json Article')), { 'content-type': 'application/json' })
+  assertProblem(t, jsonString, 415, '/problems/unsupported-media-type', 'a JSON string')
+  assertProblem(t, await editor.send('POST', '/v1/imports', articleText('Html Article'), { 'content-type': 'text/html' }), 415, '/problems/unsupported-media-type', 'text/html')
+  assertProblem(t, await editor.send('POST', '/v1/imports', 'x', { 'content-type': 'text/plainish' }), 415, '/problems/unsupported-media-type', 'text/plainish')
+
+  const taken = await editor.send('POST', '/v1/imports', articleText('Lower Back Pain Deep Tissue Massage'), TEXT)
+  assertProblem(t, taken, 409, '/problems/conflict', 'a taken slug')
+  for (const query of ['publish=maybe', 'draft=true']) {
+    const res = await editor.send('POST', `/v1/imports?${query}`, articleText('Query Article'), TEXT)
+    assertProblem(t, res, 400, '/problems/validation-failed', query)
+    t.equal(res.json().errors[0].in, 'query')
+  }
+  t.same(snapshot(editor.db), before, 'nothing was written')
+})
+
+/**
+ * The conditional writes: each returns a request that changes the fresh article `slug` (made by
+ * `prepare`) when given the headers, and the status it succeeds with.
+ */
+const conditionalWrites: { name: string; success: number; prepare?: (t: Test, editor: Editor, slug: string) => Promise<void>; write: (editor: Editor, slug: string, headers: Headers) => Promise<LightMyRequestResponse> }[] = [
+  { name: 'PATCH', success: 200, write: (editor, slug, headers) => editor.send('PATCH', `/v1/articles/${slug}`, { title: 'Changed Title' }, headers) },
+  { name: 'DELETE', success: 204, write: (editor, slug, headers) => editor.send('DELETE', `/v1/articles/${slug}`, undefined, headers) },
+  { name: 'PUT techniques', success: 200, write: (editor, slug, headers) => editor.send('PUT', `/v1/articles/${slug}/techniques`, [entry('Cupping')], headers) },
+  { name: 'PUT benefits', success: 200, write: (editor, slug, headers) => editor.send('PUT', `/v1/articles/${slug}/benefits`, [entry('Calm')], headers) },
+  {
+    name: 'restore',
+    success: 200,
+    write: async (editor, slug, headers) => {
+      const revisions = (await editor.send('GET', `/v1/articles/${slug}/revisions`)).json().data as { id: number }[]
+      return editor.send('POST', `/v1/articles/${slug}/revisions/${revisions.at(-1)!.id}/restore`, undefined, headers)
+    },
+  },
+]
+
+t.test('If-Match: a stale tag is a 412 that writes nothing; a matching tag, *, or none lets the write through', async (t) => {
+  const editor = await editorApp(t)
+  let serial = 0
+  /** A fresh article whose current ETag is returned, with one revision behind it and a stale ETag of that revision. */
+  async function fresh(t: Test) {
+    const slug = `conditional-${++serial}`
+    await createArticle(t, editor, { ...articleBody(`Conditional ${serial}`, { techniques: [entry('Kneading')] }), slug })
+    const stale = String((await getWithKey(editor, slug)).headers.etag)
+    editor.clock.advance(MINUTE)
+    const current = String((await editor.send('PATCH', `/v1/articles/${slug}`, { title: `Conditional ${serial} Revised` })).headers.etag)
+    t.not(stale, current, 'a change gives a new ETag')
+    return { slug, stale, current }
+  }
+  for (const write of conditionalWrites) {
+    t.test(write.name, async (t) => {
+      const { slug, stale, current } = await fresh(t)
+      const before = snapshot(editor.db)
+      for (const ifMatch of [stale, `W/${current}`, '"nonsense"', current.slice(1, -1), `${stale}, "other"`]) {
+        const res = await write.write(editor, slug, { 'if-match': ifMatch })
+        const problem = assertProblem(t, res, 412, '/problems/precondition-failed', `If-Match: ${ifMatch}`)
+        t.equal(res.headers.etag, current, `${ifMatch}: the 412 carries the current ETag`)
+        t.match(problem.detail, current, 'and says it')
+        t.equal(res.headers['cache-control'], NO_STORE)
+      }
+      t.same(snapshot(editor.db), before, 'nothing was written')
+
+      for (const [label, ifMatch] of [['the matching tag', (tag: string) => tag], ['*', () => '*'], ['a list with the tag', (tag: string) => `"other", ${tag}`], ['no If-Match', undefined]] as const) {
+        const target = await fresh(t)
+        const unwritten = JSON.stringify(snapshot(editor.db))
+        const res = await write.write(editor, target.slug, ifMatch ? { 'if-match': ifMatch(target.current) } : {})
+        t.equal(res.statusCode, write.success, `${label}: ${write.success} (${res.body.slice(0, 200)})`)
+        t.not(JSON.stringify(snapshot(editor.db)), unwritten, `${label}: written`)
+        if (write.success === 200) t.equal((await getWithKey(editor, target.slug)).headers.etag, res.headers.etag, `${label}: the new ETag is the one a GET gives`)
+        else assertProblem(t, await getWithKey(editor, target.slug), 404, '/problems/not-found', `${label}: deleted`)
+      }
+    })
+  }
+  t.test('If-Match is checked after the slug: an unknown article is a 404', async (t) => {
+    assertProblem(t, await editor.send('PATCH', '/v1/articles/no-such-article', { title: 'X' }, { 'if-match': '"x"' }), 404, '/problems/not-found')
+  })
+})
+
+// The router ignores a trailing slash, so the Location must not be built by appending to the request path as it came.
+t.test('POST /v1/articles/ (with a trailing slash) answers a Location that leads to the article', async (t) => {
+  const editor = await editorApp(t)
+  const res = await editor.send('POST', '/v1/articles/', { title: 'Trailing Slash' })
+  t.equal(res.statusCode, 201, 'the router takes the trailing slash')
+  t.equal(res.headers.location, '/v1/articles/trailing-slash', 'Location names the article')
+  t.equal((await editor.send('GET', String(res.headers.location))).statusCode, 200, 'and a GET of the Location finds it')
+})
