@@ -101,7 +101,7 @@ export function markdown(results: Results): string {
     `Run ${results.startedAt} → ${results.finishedAt}${settings.short ? ' (**short mode**: one short round per scenario, for checking the harness, not for decisions)' : ''}.`,
     '',
     `- Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; load average at the end ${machine.loadAverageAtEnd} (other work was running on this machine: figures taken under contention).`,
-    `- Tool: **${settings.tool}** (\`${settings.toolCommand}\`), ${settings.connections} connections, ${settings.rounds} alternating app/raw round(s) of ${settings.seconds} s per scenario.`,
+    `- Tool: **${settings.tool}** (\`${settings.toolCommand}\`), ${settings.connections} connections, ${settings.rounds} alternating app/raw round(s) of ${settings.seconds} s per scenario after an unmeasured ${settings.warmupSeconds} s warm-up of the app.`,
     '- App: `node dist/server.js`, `NODE_ENV=production LOG_LEVEL=warn`, loopback, on a temp copy of a freshly seeded database; `COMMENT_RATE_LIMIT_PER_MINUTE=999999`.',
     '- Raw: a bare `node:http` server in its own process answering each request with the bytes (status, headers, body) the app sent for it.',
     '',
@@ -138,13 +138,14 @@ export function markdown(results: Results): string {
       table(['Mode', 'rows/s', 'commits (fsyncs)/s'], main.storage.rows.map((r) => [r.mode, int(r.rowsPerSecond), int(r.commitsPerSecond)])),
       '',
     )
-    if (main.loadProfile) {
+    for (const { scenario, path, profile } of main.loadProfiles) {
+      if (!profile) continue
       out.push(
-        `### CPU profile of the app under load (article by slug, ${settings.seconds} s, \`node --cpu-prof\`; ${main.loadProfile.windowed ? 'samples during the load only' : 'whole process, start included'}; self time ${fixed(main.loadProfile.totalMs)} ms)`,
+        `### CPU profile of the app under load: ${scenario} (\`${path}\`, ${settings.seconds} s, \`node --cpu-prof\`; ${profile.windowed ? 'samples during the load only' : 'whole process, start included'}; self time ${fixed(profile.totalMs)} ms)`,
         '',
-        table(['Where', 'ms', '%'], main.loadProfile.byCategory.map((c) => [c.category, fixed(c.ms), fixed(c.percent)])),
+        table(['Where', 'ms', '%'], profile.byCategory.map((c) => [c.category, fixed(c.ms), fixed(c.percent)])),
         '',
-        table(['Function', 'ms', '%'], main.loadProfile.topFunctions.map((f) => [`\`${f.fn}\``, fixed(f.ms), fixed(f.percent)])),
+        table(['Function', 'ms', '%'], profile.topFunctions.map((f) => [`\`${f.fn}\``, fixed(f.ms), fixed(f.percent)])),
         '',
       )
     }

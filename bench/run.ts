@@ -56,6 +56,7 @@ export const settings = {
   scaleComments: short ? 100_000 : 1_000_000,
   scaleSeconds: Number(args.duration ?? (short ? 2 : 10)),
   coldStartRuns: short ? 3 : 7,
+  warmupSeconds: short ? 1 : 3,
 }
 
 const RUN_ID = randomBytes(4).toString('hex')
@@ -198,6 +199,9 @@ async function runMain() {
 
   for (const scenario of scenarios.filter((s) => s.status === 'measured')) {
     const candidate = candidates.find((c) => c.name === scenario.name)!
+    // Unmeasured warm-up of the app (JIT, lazily compiled code, page cache), as a running server would be.
+    const warmup: LoadRequest = candidate.request.uniqueComment ? { ...candidate.request, uniqueComment: { prefix: `${RUN_ID}-warmup` } } : candidate.request
+    await load(servers.app.url, warmup, { seconds: settings.warmupSeconds, connections: settings.connections, scratchDir: scratch })
     for (let round = 1; round <= settings.rounds; round++) {
       for (const kind of ['app', 'raw'] as const) {
         const request: LoadRequest = candidate.request.uniqueComment ? { ...candidate.request, uniqueComment: { prefix: `${RUN_ID}-${kind}-${round}` } } : candidate.request
@@ -237,9 +241,12 @@ async function runMain() {
   const startup = await startupBreakdown(coldDb, slug)
   log('storage ceiling: commits per second on this filesystem')
   const storage = storageCeiling(scratch, short ? 1 : 3)
-  log('CPU profile of the app under load (article by slug)')
-  const loadProfile = await profileUnderLoad(copyDatabase(base, 'profile.db'), `/v1/articles/${slug}`)
-  return { slug, etag, scenarios, durability, memory, coldStart: { runsMs: cold, medianMs: median(cold) }, startup, loadProfile, storage }
+  const loadProfiles: { scenario: string; path: string; profile: ProfileSummary | undefined }[] = []
+  for (const [scenario, path] of [['article by slug', `/v1/articles/${slug}`], ['article list', '/v1/articles']] as const) {
+    log(`CPU profile of the app under load (${scenario})`)
+    loadProfiles.push({ scenario, path, profile: await profileUnderLoad(copyDatabase(base, `profile-${loadProfiles.length}.db`), path) })
+  }
+  return { slug, etag, scenarios, durability, memory, coldStart: { runsMs: cold, medianMs: median(cold) }, startup, loadProfiles, storage }
 }
 
 export interface Durability {
@@ -290,7 +297,7 @@ async function startupBreakdown(databasePath: string, slug: string): Promise<Sta
 }
 
 async function profileUnderLoad(databasePath: string, path: string): Promise<ProfileSummary | undefined> {
-  const dir = join(scratch, 'load-profile')
+  const dir = join(scratch, `load-profile-${process.hrtime.bigint()}`)
   const app = await startApp({ databasePath, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] })
   const from = Number(process.hrtime.bigint() / 1000n)
   await load(app.url, { method: 'GET', path }, { seconds: settings.seconds, connections: settings.connections, scratchDir: scratch })
