@@ -168,16 +168,16 @@ export function markdown(results: Results): string {
     out.push(table(['Articles / comments', 'Request', 'req/s', 'p50 ms', 'p99 ms', 'errors (status / socket)'], rows), '')
     for (const level of results.scale) {
       out.push(
-        `- ${int(level.articles)} articles: database ${level.generatedSeconds === 'cached' ? 'from the cache' : `generated in ${fixed(level.generatedSeconds)} s`}; hot article \`${level.hotSlug}\` with ${int(level.hotComments)} approved comments; app peak RSS ${fixed(level.peakRssMb)} MB${level.coldStartMs !== undefined ? `; cold start ${int(level.coldStartMs)} ms (median of 3)` : ''}.`,
+        `- ${int(level.articles)} articles: database ${level.generatedSeconds === 'cached' ? 'from the cache' : `generated in ${fixed(level.generatedSeconds)} s`}; hot article \`${level.hotSlug}\` with ${int(level.hotComments)} approved comments; one unloaded \`GET /v1/techniques\` ${level.catalogFirstPageMs === undefined ? 'unavailable' : `${int(level.catalogFirstPageMs)} ms`}; app peak RSS ${fixed(level.peakRssMb)} MB${level.coldStartMs !== undefined ? `; cold start ${int(level.coldStartMs)} ms (median of 3)` : ''}.`,
       )
     }
     out.push('')
   }
   out.push('### Targets', '', table(['Target', 'Goal', 'Measured', 'Gap', 'Met'], targets(results).map((t) => [t.target, t.goal, t.measured, t.gap, t.met])), '')
   if (results.plans.length) {
-    out.push(`### Query plans of the hot queries (EXPLAIN QUERY PLAN on ${results.plansDatabase}; in-process median of 200 runs)`, '')
+    out.push(`### Query plans of the hot queries (EXPLAIN QUERY PLAN on ${results.plansDatabase}; in-process median of up to 200 runs or ~1 s)`, '')
     for (const plan of results.plans) {
-      out.push(`**${plan.name}** (${fixed(plan.medianMicros)} µs)`, '', '```sql', plan.sql, '```', '', '```text', plan.plan, '```', '')
+      out.push(`**${plan.name}** (${plan.medianMicros >= 10_000 ? `${fixed(plan.medianMicros / 1000)} ms` : `${fixed(plan.medianMicros)} µs`}, median of ${plan.runs})`, '', '```sql', plan.sql, '```', '', '```text', plan.plan, '```', '')
     }
   }
   return out.join('\n')

@@ -318,6 +318,8 @@ export interface ScaleLevel {
   measurements: ScaleMeasurement[]
   coldStartMs?: number
   peakRssMb?: number
+  /** One unloaded `GET /v1/techniques` (first page of the catalog), ms. */
+  catalogFirstPageMs?: number | undefined
 }
 
 export interface ScaleMeasurement {
@@ -400,6 +402,11 @@ async function runScale() {
         const result = await load(app.url, { method: 'GET', path }, { seconds: settings.scaleSeconds, connections: settings.connections, scratchDir: scratch })
         level.measurements.push({ name, page, path, status: 'measured', result })
       }
+      // The catalog aggregates over every article: one unloaded request, timed, rather than 50 connections of it.
+      log(`scale ${articles} articles: one unloaded GET /v1/techniques`)
+      const before = performance.now()
+      const catalog = await fetchRaw(`${app.url}/v1/techniques`)
+      level.catalogFirstPageMs = catalog.status === 200 ? performance.now() - before : undefined
       const memory = memoryOf(app.pid)
       if (memory) level.peakRssMb = memory.peakRssMb
       levels.push(level)

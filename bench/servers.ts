@@ -65,7 +65,16 @@ export async function waitFor200(url: string, child: ChildProcess, timeoutMs = 3
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`)
 }
 
+/** Every process the harness started and has not stopped: killed if the harness exits early. */
+const children = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL')
+})
+process.once('SIGINT', () => process.exit(130))
+
 function started(child: ChildProcess, url: string): Running {
+  children.add(child)
+  child.once('close', () => children.delete(child))
   let stderr = ''
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
   child.stdout?.resume()
