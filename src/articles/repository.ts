@@ -67,7 +67,8 @@ export class ArticleRepository {
     )
     this.deleteEntries = db.prepare<[number]>('DELETE FROM article_entries WHERE article_id = ?')
     this.insertEntry = db.prepare('INSERT INTO article_entries (article_id, kind, position, slug, name, description) VALUES (?, ?, ?, ?, ?, ?)')
-    this.countArticles = db.prepare<[], { count: number }>('SELECT count(*) AS count FROM articles')
+    // 0 or 1: whether there is any article. A full count(*) scans an index of every article at each start (~50 ms at 100,000).
+    this.countArticles = db.prepare<[], { count: number }>('SELECT count(*) AS count FROM (SELECT 1 FROM articles LIMIT 1)')
   }
 
   /** Published articles, newest first; `limit + 1` rows are asked for by the pagination. */
