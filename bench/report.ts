@@ -132,6 +132,14 @@ export function markdown(results: Results): string {
         '',
       )
     }
+    if (main.serialization) {
+      out.push(
+        `### Data work per article request (in-process, no HTTP; \`${main.serialization.slug}\`, ${int(main.serialization.bodyBytes)}-byte body; mean of 20,000 runs)`,
+        '',
+        table(['Step', 'µs'], main.serialization.rows.map((r) => [r.step, fixed(r.micros)])),
+        '',
+      )
+    }
     out.push(
       `### Storage ceiling for writes (no HTTP; better-sqlite3 opened as the app opens it, comment-sized rows, in ${main.storage.directory})`,
       '',

@@ -17,6 +17,7 @@ import { load, TOOL, type LoadRequest, type LoadResult } from './load.js'
 import { hotQueryPlans, median, type QueryPlan } from './plans.js'
 import { summarizeProfile, type ProfileSummary } from './profile.js'
 import { writeReports } from './report.js'
+import { serializationCost } from './serialization.js'
 import { storageCeiling } from './storage.js'
 import { coldStarts, fetchRaw, memoryOf, PROJECT_DIR, SERVER, startApp, startRaw, type Running } from './servers.js'
 
@@ -239,6 +240,10 @@ async function runMain() {
   const cold = await coldStarts(coldDb, `/v1/articles/${slug}`, settings.coldStartRuns)
   log('cold start breakdown (startup probe)')
   const startup = await startupBreakdown(coldDb, slug)
+  log('serialization cost of the article (in-process)')
+  const baseDb = new Database(base, { readonly: true })
+  const serialization = serializationCost(baseDb, slug)
+  baseDb.close()
   log('storage ceiling: commits per second on this filesystem')
   const storage = storageCeiling(scratch, short ? 1 : 3)
   const loadProfiles: { scenario: string; path: string; profile: ProfileSummary | undefined }[] = []
@@ -246,7 +251,7 @@ async function runMain() {
     log(`CPU profile of the app under load (${scenario})`)
     loadProfiles.push({ scenario, path, profile: await profileUnderLoad(copyDatabase(base, `profile-${loadProfiles.length}.db`), path) })
   }
-  return { slug, etag, scenarios, durability, memory, coldStart: { runsMs: cold, medianMs: median(cold) }, startup, loadProfiles, storage }
+  return { slug, etag, scenarios, durability, memory, coldStart: { runsMs: cold, medianMs: median(cold) }, startup, loadProfiles, storage, serialization }
 }
 
 export interface Durability {
