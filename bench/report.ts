@@ -116,7 +116,7 @@ export function markdown(results: Results): string {
     )
     for (const s of main.scenarios) if (s.note) out.push(`- ${s.name}: ${s.note}.`)
     out.push(
-      `- Peak RSS (VmHWM after the load): app ${fixed(main.memory.app?.peakRssMb)} MB, raw ${fixed(main.memory.raw?.peakRssMb)} MB.`,
+      `- Peak RSS (VmHWM after the load): app ${fixed(main.memory.app?.peakRssMb)} MB (RSS ${fixed(main.memory.appIdleRssMb)} MB when started, before any load), raw ${fixed(main.memory.raw?.peakRssMb)} MB.`,
       `- Cold start (spawn of \`node dist/server.js\` → first 200 of \`GET /v1/articles/${main.slug}\`, existing database): median **${int(main.coldStart.medianMs)} ms** of ${main.coldStart.runsMs.length} (${main.coldStart.runsMs.map((ms) => int(ms)).join(', ')}).`,
       '',
       `### Where cold start goes (\`bench/startup-probe.mjs\`, median of ${main.startup.runs} runs)`,
@@ -159,7 +159,7 @@ export function markdown(results: Results): string {
     }
   }
   if (results.scale) {
-    out.push(`### Scale curve (${settings.tool}, ${settings.connections} connections, ${settings.scaleSeconds} s per row; pages of 20)`, '')
+    out.push(`### Scale curve (${settings.tool}, ${settings.connections} connections, ${settings.scaleSeconds} s per row after a ${settings.warmupSeconds} s warm-up; pages of 20)`, '')
     const rows: string[][] = []
     for (const level of results.scale) {
       for (const m of level.measurements) {

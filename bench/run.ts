@@ -149,6 +149,7 @@ async function runMain() {
   const base = await baseDatabase()
   const appDb = copyDatabase(base, 'app.db')
   const app = await startApp({ databasePath: appDb, extraEnv: { COMMENT_RATE_LIMIT_PER_MINUTE: '999999' } })
+  const idleRssMb = memoryOf(app.pid)?.rssMb
   const host = { host: new URL(app.url).host }
   const list = await fetchRaw(`${app.url}/v1/articles?limit=1`)
   const slug = (JSON.parse(list.body.toString()) as { data: { slug: string }[] }).data[0]?.slug
@@ -231,7 +232,7 @@ async function runMain() {
     comment.note = `${stored} comments stored for ${durability.acknowledged} 201s counted by ${comment.app.tool} (requests still in flight when ${comment.app.tool} stopped may be stored too); openDatabase sets synchronous=${durability.synchronous}`
   }
 
-  const memory = { app: memoryOf(app.pid), raw: memoryOf(raw.pid) }
+  const memory = { app: memoryOf(app.pid), raw: memoryOf(raw.pid), appIdleRssMb: idleRssMb }
   await raw.stop()
   await app.stop()
 
@@ -404,6 +405,7 @@ async function runScale() {
           continue
         }
         log(`scale ${articles} articles: ${name}${page ? ` (page ${page})` : ''}`)
+        await load(app.url, { method: 'GET', path }, { seconds: settings.warmupSeconds, connections: settings.connections, scratchDir: scratch })
         const result = await load(app.url, { method: 'GET', path }, { seconds: settings.scaleSeconds, connections: settings.connections, scratchDir: scratch })
         level.measurements.push({ name, page, path, status: 'measured', result })
       }
