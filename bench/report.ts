@@ -111,6 +111,7 @@ export function markdown(results: Results): string {
     out.push(
       '### App vs raw ceiling',
       '',
+      ...(main.fromRunOf ? [`(From the run of ${main.fromRunOf}: this run was \`--scale\` only.)`, ''] : []),
       table(['Scenario', 'Request', 'Tool', 'App req/s', 'App p50 / p99 ms', 'App errors (status / socket)', 'Raw req/s', 'Raw p50 / p99 ms', 'Raw errors', 'App / raw'], scenarioRows(main.scenarios)),
       '',
     )

@@ -441,7 +441,10 @@ async function main() {
   if (!existsSync(SERVER)) throw new Error('dist/server.js is missing: run `npm run -s build` first (npm run bench does)')
   const startedAt = new Date()
   log(`tool: ${TOOL}; ${settings.connections} connections; ${settings.rounds} round(s) of ${settings.seconds} s; scratch ${scratch}`)
-  const main = settings.runMain ? await runMain() : undefined
+  // `--scale` alone keeps the app-vs-raw part of the previous run, said to be from then.
+  const resultsFile = join(PROJECT_DIR, 'bench', 'results.json')
+  const previous = !settings.runMain && existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Partial<Results>) : undefined
+  const main = settings.runMain ? await runMain() : previous?.main ? { ...previous.main, fromRunOf: previous.mainFromRunOf ?? previous.startedAt } : undefined
   const scale = settings.runScale ? await runScale() : undefined
   let plans = scale?.plans ?? []
   if (plans.length === 0 && main) {
@@ -457,6 +460,7 @@ async function main() {
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, loadAverageAtEnd: loadAverage },
     settings: { ...settings, tool: TOOL, toolCommand: TOOL === 'wrk' ? `wrk -t1 -c${settings.connections} -d${settings.seconds}s --latency -s <script.lua>` : 'autocannon (programmatic)' },
     main,
+    mainFromRunOf: main && 'fromRunOf' in main ? main.fromRunOf : undefined,
     scale: scale?.levels,
     plans,
     plansDatabase: scale ? `synthetic, ${settings.scaleLevels.at(-1)} articles / ${settings.scaleComments} comments` : 'the seeded database',
@@ -470,7 +474,8 @@ export type Results = {
   finishedAt: string
   machine: { cpu: string; cores: number; node: string; loadAverageAtEnd: string }
   settings: typeof settings & { tool: string; toolCommand: string }
-  main: Awaited<ReturnType<typeof runMain>> | undefined
+  main: (Awaited<ReturnType<typeof runMain>> & { fromRunOf?: string | undefined }) | undefined
+  mainFromRunOf: string | undefined
   scale: ScaleLevel[] | undefined
   plans: QueryPlan[]
   plansDatabase: string
