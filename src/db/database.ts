@@ -11,11 +11,13 @@ export function openDatabase(path: string): SqliteDatabase {
   const inMemory = path === ':memory:'
   if (!inMemory) mkdirSync(dirname(path), { recursive: true })
   const db = new Database(path)
+  // First: switching to WAL (and reading the header at all) waits for another process's lock
+  // instead of failing at once with SQLITE_BUSY.
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
   if (!inMemory) db.pragma('journal_mode = WAL')
   // FULL: a committed write is on disk before the client hears of it, even across a power cut.
   db.pragma('synchronous = FULL')
   db.pragma('foreign_keys = ON')
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
   return db
 }
 

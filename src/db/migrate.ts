@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import type { SqliteDatabase } from './database.js'
+import { writeTransaction, type SqliteDatabase } from './database.js'
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url))
 
@@ -43,12 +43,12 @@ export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
 }
 
 function ensureLedger(db: SqliteDatabase): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+  writeTransaction(db, () => db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,
     checksum   TEXT NOT NULL,
     applied_at TEXT NOT NULL
-  ) STRICT`)
+  ) STRICT`))
 }
 
 export interface LedgerRow {
@@ -85,11 +85,15 @@ export function migrate(db: SqliteDatabase, migrations: Migration[] = readMigrat
     throw new MigrationError(`refusing to use this database: ${status.conflicts.join('; ')}. Is it newer than this code?`)
   }
   const record = db.prepare('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)')
-  for (const migration of status.pending) {
-    db.transaction(() => {
+  const isApplied = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?')
+  // Two processes starting on one new file both see the same pending list: each migration takes the
+  // write lock first (IMMEDIATE) and is skipped when the other process applied it meanwhile.
+  return status.pending.filter((migration) =>
+    writeTransaction(db, () => {
+      if (isApplied.get(migration.version)) return false
       db.exec(migration.sql)
       record.run(migration.version, migration.name, migration.checksum, new Date().toISOString())
-    })()
-  }
-  return status.pending
+      return true
+    }),
+  )
 }

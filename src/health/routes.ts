@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import type { SqliteDatabase } from '../db/database.js'
 import { compareLedger, READ_LEDGER, type LedgerRow, type Migration } from '../db/migrate.js'
+import type { StorageMonitor } from '../db/storage.js'
 import { NO_STORE } from '../http/caching.js'
 import { HttpProblem } from '../http/problem.js'
 import { problemResponses } from '../http/responses.js'
@@ -9,11 +10,12 @@ import { problemResponses } from '../http/responses.js'
 export interface HealthRoutesOptions {
   db: SqliteDatabase
   migrations: Migration[]
+  storage: StorageMonitor
 }
 
 const Status = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false, description: 'The service is up (and, for readiness, ready).' })
 
-export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, { db, migrations }) => {
+export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, { db, migrations, storage }) => {
   const ledger = db.prepare<[], LedgerRow>(READ_LEDGER)
   // A probe must see the state of now, not a cache's copy.
   app.addHook('onRequest', async (_request, reply) => {
@@ -39,7 +41,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
       schema: {
         operationId: 'getReadiness',
         summary: 'Readiness',
-        description: 'Answers 200 when the database answers and its schema is the one this code expects; 503 with the reason otherwise.',
+        description:
+          'Answers 200 when the database answers, its schema is the one this code expects and it can take writes; 503 with the reason otherwise (reads may still work). It writes nothing.',
         tags: ['Operations'],
         response: { 200: Status, ...problemResponses('service-unavailable') },
       },
@@ -50,6 +53,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
         const status = compareLedger(ledger.all(), migrations)
         if (status.conflicts.length > 0) reason = status.conflicts.join('; ')
         else if (status.pending.length > 0) reason = `${status.pending.length} migration(s) not applied`
+        else reason = storage.writeProblem()
       } catch (error) {
         reason = `the database does not answer: ${(error as Error).message}`
       }

@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { storageFault, type StorageFault } from '../db/storage.js'
 import { HttpProblem, problemBody, problemTypes, validationFailed, type ProblemBody, type ProblemType } from './problem.js'
 import { validationIssues } from './validation.js'
 
@@ -9,9 +12,20 @@ const PROBLEM_TYPE_BY_STATUS = new Map<number, ProblemType>(
     .map(([type, { status }]) => [status, type]),
 )
 
-/** Every error leaves as an RFC 9457 problem; a server fault is logged and told nothing about. */
-export function useProblemResponses(app: FastifyInstance): void {
+/**
+ * Every error leaves as an RFC 9457 problem; a server fault is logged and told nothing about. A
+ * storage fault (full disk, read-only or busy database, I/O error) is the service's state, not a bug:
+ * a 503 with `Retry-After`, reported to `onStorageFault` so that readiness can say why.
+ */
+export function useProblemResponses(app: FastifyInstance, onStorageFault: (fault: StorageFault) => void = () => {}): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    const fault = storageFault(error)
+    if (fault) {
+      onStorageFault(fault)
+      // The code only: SQLite's message may name the file.
+      request.log.warn({ code: fault.code }, 'storage unavailable')
+      return sendProblem(request, reply, storageUnavailable(fault))
+    }
     const problem = toProblem(error)
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed')
     return sendProblem(request, reply, problem)
@@ -28,6 +42,12 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
   return reply.code(body.status).type('application/problem+json').send(body)
 }
 
+export function storageUnavailable(fault: StorageFault): HttpProblem {
+  return new HttpProblem('service-unavailable', `The database cannot take this request now: ${fault.reason}. Retry in ${fault.retryAfterSeconds} s; /readyz says when it is ready.`, undefined, {
+    'retry-after': String(fault.retryAfterSeconds),
+  })
+}
+
 function toProblem(error: FastifyError): HttpProblem | ProblemBody {
   if (error instanceof HttpProblem) return error
   if (error.validation) {
@@ -38,4 +58,28 @@ function toProblem(error: FastifyError): HttpProblem | ProblemBody {
   const type = PROBLEM_TYPE_BY_STATUS.get(status)
   if (type) return new HttpProblem(type, error.message)
   return { type: 'about:blank', title: STATUS_CODES[status] ?? 'Client Error', status, detail: error.message }
+}
+
+/**
+ * A problem written straight to a socket, for what Node's HTTP parser refuses before Fastify sees a
+ * request (headers over the size limit, a malformed request line) and for CONNECT, which Node hands
+ * to no route: the client gets a problem like any other instead of a bare JSON or a dropped connection.
+ */
+export function writeRawProblem(socket: Duplex, problem: HttpProblem): void {
+  if (socket.destroyed) return
+  if (socket.writable) {
+    const body = JSON.stringify(problemBody(problem, randomUUID()))
+    socket.write(
+      `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    )
+  }
+  socket.destroy()
+}
+
+/** Fastify's `clientErrorHandler`: the same answers as Fastify's own, as problems. */
+export function clientErrorProblem(error: Error & { code?: string }): HttpProblem {
+  if (error.code === 'HPE_HEADER_OVERFLOW') return new HttpProblem('request-header-fields-too-large', 'The request headers are larger than this server accepts (16 KiB).')
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return new HttpProblem('request-timeout', 'The request was not received in time.')
+  return new HttpProblem('bad-request', 'The request cannot be parsed as HTTP/1.1.')
 }

@@ -1,3 +1,4 @@
+import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 
@@ -30,6 +31,15 @@ export interface ReceivedResponse {
   statusCode: number
   headers: Record<string, string | string[] | number | undefined>
   body: string
+  /** The bytes as sent; needed to read a compressed body. */
+  rawPayload?: Buffer
+}
+
+/** The body as text, decoded from its content coding (br, gzip) when it has one. */
+function decodedBody(response: ReceivedResponse): string {
+  const coding = response.headers['content-encoding']
+  if (!response.rawPayload || (coding !== 'br' && coding !== 'gzip')) return response.body
+  return (coding === 'br' ? brotliDecompressSync : gunzipSync)(response.rawPayload).toString('utf8')
 }
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'])
@@ -122,7 +132,7 @@ export class Contract {
     }
     const schema = content[contentType]!.schema
     if (method === 'HEAD' || schema === undefined) return failures
-    const body = parseBody(contentType, response.body)
+    const body = parseBody(contentType, decodedBody(response))
     if (body instanceof Error) {
       fail(`the ${contentType} body does not parse: ${body.message}`)
       return failures
@@ -137,7 +147,7 @@ export class Contract {
     const contentType = mediaType(response.headers['content-type'])
     if (contentType !== 'application/problem+json') return [`${where} (not an operation of the document): an error must be application/problem+json, not ${contentType ?? '(none)'}`]
     const validate = this.#compile({ $ref: '#/components/schemas/Problem' })
-    const body = parseBody(contentType, response.body)
+    const body = parseBody(contentType, decodedBody(response))
     if (body instanceof Error || !validate(body)) return [`${where} (not an operation of the document): the problem does not match Problem: ${body instanceof Error ? body.message : this.#ajv.errorsText(validate.errors, { dataVar: 'body' })}`]
     return []
   }

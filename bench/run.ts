@@ -1,0 +1,488 @@
+/**
+ * `npm run bench`: the app against a raw node:http ceiling, cold start, peak RSS, and (full run or
+ * `--scale`) the latency curve on synthetic databases. See BENCHMARKS.md and the README.
+ */
+import { spawn } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import Database from 'better-sqlite3'
+import { ArticleRepository } from '../src/articles/repository.js'
+import { openDatabase } from '../src/db/database.js'
+import { migrate } from '../src/db/migrate.js'
+import { seedIfEmpty } from '../src/importer/files.js'
+import { load, TOOL, type LoadRequest, type LoadResult } from './load.js'
+import { hotQueryPlans, median, type QueryPlan } from './plans.js'
+import { summarizeProfile, type ProfileSummary } from './profile.js'
+import { writeReports } from './report.js'
+import { serializationCost } from './serialization.js'
+import { storageCeiling } from './storage.js'
+import { coldStarts, fetchRaw, memoryOf, PROJECT_DIR, SERVER, startApp, startRaw, type Running } from './servers.js'
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string' },
+    connections: { type: 'string' },
+    rounds: { type: 'string' },
+    short: { type: 'boolean' },
+    scale: { type: 'boolean' },
+    'skip-scale': { type: 'boolean' },
+    database: { type: 'string' },
+    help: { type: 'boolean' },
+  },
+})
+if (args.help) {
+  console.log(`usage: npm run bench -- [--short] [--scale | --skip-scale] [--duration S] [--connections N] [--rounds N] [--database path]
+  --short        whole run under a minute: 1 round of 2 s per scenario, no scale curve (with --scale: small scale levels)
+  --scale        only the scale curve (1, 10,000, 100,000 articles with 1,000,000 comments)
+  --skip-scale   the full run without the scale curve
+  --duration S   seconds per round (default 10; 2 with --short)
+  --connections  concurrent connections (default 50)
+  --rounds N     alternating app/raw rounds per scenario (default 3; 1 with --short)
+  --database     copy this database for the run instead of a freshly seeded one`)
+  process.exit(0)
+}
+
+const short = Boolean(args.short)
+export const settings = {
+  short,
+  seconds: Number(args.duration ?? (short ? 2 : 10)),
+  connections: Number(args.connections ?? 50),
+  rounds: Number(args.rounds ?? (short ? 1 : 3)),
+  runMain: !args.scale,
+  runScale: Boolean(args.scale) || (!short && !args['skip-scale']),
+  scaleLevels: short ? [1, 1_000, 10_000] : [1, 10_000, 100_000],
+  scaleComments: short ? 100_000 : 1_000_000,
+  scaleSeconds: Number(args.duration ?? (short ? 2 : 10)),
+  coldStartRuns: short ? 3 : 7,
+  warmupSeconds: short ? 1 : 3,
+}
+
+const RUN_ID = randomBytes(4).toString('hex')
+const scratch = mkdtempSync(join(tmpdir(), 'spa-bench-'))
+const log = (text: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}`)
+
+export type ServerKind = 'app' | 'raw'
+
+export interface ScenarioResult {
+  name: string
+  method: 'GET' | 'POST'
+  path: string
+  headers?: Record<string, string>
+  status: 'measured' | 'unavailable'
+  reason?: string
+  rounds: { server: ServerKind; result: LoadResult }[]
+  app?: Aggregate
+  raw?: Aggregate
+  ratio?: number
+  note?: string
+}
+
+export interface Aggregate {
+  tool: string
+  requestsPerSecond: number
+  p50Ms: number
+  p99Ms: number
+  statusErrors: number
+  socketErrors: number
+  requests: number
+}
+
+function aggregate(results: LoadResult[]): Aggregate | undefined {
+  if (results.length === 0) return undefined
+  return {
+    tool: results[0]!.tool,
+    requestsPerSecond: results.reduce((sum, r) => sum + r.requestsPerSecond, 0) / results.length,
+    p50Ms: median(results.map((r) => r.p50Ms)),
+    p99Ms: median(results.map((r) => r.p99Ms)),
+    statusErrors: results.reduce((sum, r) => sum + r.statusErrors, 0),
+    socketErrors: results.reduce((sum, r) => sum + r.socketErrors, 0),
+    requests: results.reduce((sum, r) => sum + r.requests, 0),
+  }
+}
+
+interface Candidate {
+  name: string
+  request: LoadRequest
+  /** Decides, from the app's answer to one request, whether the scenario exists in this build. */
+  check: (status: number, headers: Record<string, unknown>) => string | undefined
+}
+
+const missingRoute = (status: number) => (status === 404 ? 'unavailable in this build: the route answers 404' : undefined)
+const expect = (wanted: number) => (status: number) => (status === wanted ? undefined : `unexpected status ${status} (wanted ${wanted})`)
+
+/** A fresh database: migrated and seeded by a first start of the real server, or a copy of `--database`. */
+async function baseDatabase(): Promise<string> {
+  const path = join(scratch, 'base.db')
+  if (args.database) {
+    copyFileSync(args.database, path)
+    return path
+  }
+  // What a first start does: migrate, import seed/ (the server's own functions, in this process).
+  const db = openDatabase(path)
+  migrate(db)
+  seedIfEmpty(new ArticleRepository(db), new Date())
+  db.close()
+  return path
+}
+
+function copyDatabase(from: string, name: string): string {
+  const to = join(scratch, name)
+  for (const suffix of ['', '-wal', '-shm']) if (existsSync(from + suffix)) copyFileSync(from + suffix, to + suffix)
+  return to
+}
+
+const HEADERS_NODE_SETS = new Set(['connection', 'keep-alive', 'transfer-encoding'])
+
+interface RawAnswer {
+  method: string
+  url: string
+  ifNoneMatch?: string
+  status: number
+  headers: string[]
+  body: string
+}
+
+async function runMain() {
+  const base = await baseDatabase()
+  const appDb = copyDatabase(base, 'app.db')
+  const app = await startApp({ databasePath: appDb, extraEnv: { COMMENT_RATE_LIMIT_PER_MINUTE: '999999' } })
+  const idleRssMb = memoryOf(app.pid)?.rssMb
+  const host = { host: new URL(app.url).host }
+  const list = await fetchRaw(`${app.url}/v1/articles?limit=1`)
+  const slug = (JSON.parse(list.body.toString()) as { data: { slug: string }[] }).data[0]?.slug
+  if (!slug) throw new Error('the database has no published article')
+  const article = await fetchRaw(`${app.url}/v1/articles/${slug}`, { headers: host })
+  const etag = typeof article.headers.etag === 'string' ? article.headers.etag : undefined
+
+  const candidates: Candidate[] = [
+    { name: 'article by slug', request: { method: 'GET', path: `/v1/articles/${slug}` }, check: expect(200) },
+    { name: 'article list', request: { method: 'GET', path: '/v1/articles' }, check: expect(200) },
+    {
+      name: '304 revalidation',
+      request: { method: 'GET', path: `/v1/articles/${slug}`, headers: { 'If-None-Match': etag ?? '"none"' } },
+      check: (status) => (etag === undefined ? 'unavailable in this build: the app sends no ETag' : status === 304 ? undefined : `unavailable in this build: a matching If-None-Match got ${status}, not 304`),
+    },
+    { name: 'search', request: { method: 'GET', path: '/v1/search?q=massage' }, check: (status) => missingRoute(status) ?? expect(200)(status) },
+    {
+      name: 'comment creation',
+      request: { method: 'POST', path: `/v1/articles/${slug}/comments`, uniqueComment: { prefix: `${RUN_ID}-probe` } },
+      check: expect(201),
+    },
+    { name: 'sync', request: { method: 'GET', path: '/v1/sync' }, check: (status) => missingRoute(status) ?? expect(200)(status) },
+  ]
+
+  // Capture the app's exact answers for the raw server.
+  const answers: RawAnswer[] = []
+  const scenarios: ScenarioResult[] = []
+  for (const candidate of candidates) {
+    const { request } = candidate
+    const body = request.uniqueComment ? commentBody(`${RUN_ID}-capture`) : undefined
+    const headers = { ...host, ...(request.headers ?? {}), ...(body ? { 'content-type': 'application/json' } : {}) }
+    const answer = await fetchRaw(`${app.url}${request.path}`, { method: request.method, headers, ...(body ? { body } : {}) })
+    const problem = candidate.check(answer.status, answer.headers)
+    const scenario: ScenarioResult = { name: candidate.name, method: request.method, path: request.path, status: problem ? 'unavailable' : 'measured', rounds: [] }
+    if (request.headers) scenario.headers = request.headers
+    if (problem) scenario.reason = problem
+    scenarios.push(scenario)
+    if (problem) continue
+    const rawHeaders: string[] = []
+    for (let i = 0; i < answer.rawHeaders.length; i += 2) {
+      if (!HEADERS_NODE_SETS.has(answer.rawHeaders[i]!.toLowerCase())) rawHeaders.push(answer.rawHeaders[i]!, answer.rawHeaders[i + 1]!)
+    }
+    answers.push({ method: request.method, url: request.path, ...(request.headers?.['If-None-Match'] ? { ifNoneMatch: request.headers['If-None-Match'] } : {}), status: answer.status, headers: rawHeaders, body: answer.body.toString('base64') })
+  }
+  const answersFile = join(scratch, 'answers.json')
+  writeFileSync(answersFile, JSON.stringify(answers))
+  const raw = await startRaw(answersFile)
+  const servers: Record<ServerKind, Running> = { app, raw }
+
+  for (const scenario of scenarios.filter((s) => s.status === 'measured')) {
+    const candidate = candidates.find((c) => c.name === scenario.name)!
+    // Unmeasured warm-up of the app (JIT, lazily compiled code, page cache), as a running server would be.
+    const warmup: LoadRequest = candidate.request.uniqueComment ? { ...candidate.request, uniqueComment: { prefix: `${RUN_ID}-warmup` } } : candidate.request
+    await load(servers.app.url, warmup, { seconds: settings.warmupSeconds, connections: settings.connections, scratchDir: scratch })
+    for (let round = 1; round <= settings.rounds; round++) {
+      for (const kind of ['app', 'raw'] as const) {
+        const request: LoadRequest = candidate.request.uniqueComment ? { ...candidate.request, uniqueComment: { prefix: `${RUN_ID}-${kind}-${round}` } } : candidate.request
+        log(`${scenario.name}: ${kind}, round ${round}/${settings.rounds} (${settings.seconds} s, ${settings.connections} connections)`)
+        const result = await load(servers[kind].url, request, { seconds: settings.seconds, connections: settings.connections, scratchDir: scratch })
+        scenario.rounds.push({ server: kind, result })
+      }
+    }
+    const app = aggregate(scenario.rounds.filter((r) => r.server === 'app').map((r) => r.result))
+    const raw = aggregate(scenario.rounds.filter((r) => r.server === 'raw').map((r) => r.result))
+    if (app) scenario.app = app
+    if (raw) scenario.raw = raw
+    if (app && raw) scenario.ratio = app.requestsPerSecond / raw.requestsPerSecond
+  }
+
+  const comment = scenarios.find((s) => s.name === 'comment creation')
+  let durability: Durability | undefined
+  if (comment?.app) {
+    const db = new Database(appDb, { readonly: true })
+    const stored = (db.prepare('SELECT count(*) AS n FROM comments WHERE author_email LIKE ?').get(`bench-${RUN_ID}-app-%`) as { n: number }).n
+    db.close()
+    const check = openDatabase(join(scratch, 'pragma-check.db'))
+    const synchronous = check.pragma('synchronous', { simple: true }) as number
+    check.close()
+    durability = { acknowledged: comment.app.requests - comment.app.statusErrors, stored, synchronous: ['OFF', 'NORMAL', 'FULL', 'EXTRA'][synchronous] ?? String(synchronous) }
+    comment.note = `${stored} comments stored for ${durability.acknowledged} 201s counted by ${comment.app.tool} (requests still in flight when ${comment.app.tool} stopped may be stored too); openDatabase sets synchronous=${durability.synchronous}`
+  }
+
+  const memory = { app: memoryOf(app.pid), raw: memoryOf(raw.pid), appIdleRssMb: idleRssMb }
+  await raw.stop()
+  await app.stop()
+
+  log(`cold start: ${settings.coldStartRuns} starts on an existing database`)
+  const coldDb = copyDatabase(base, 'cold.db')
+  const cold = await coldStarts(coldDb, `/v1/articles/${slug}`, settings.coldStartRuns)
+  log('cold start breakdown (startup probe)')
+  const startup = await startupBreakdown(coldDb, slug)
+  log('serialization cost of the article (in-process)')
+  const baseDb = new Database(base, { readonly: true })
+  const serialization = serializationCost(baseDb, slug)
+  baseDb.close()
+  log('storage ceiling: commits per second on this filesystem')
+  const storage = storageCeiling(scratch, short ? 1 : 3)
+  const loadProfiles: { scenario: string; path: string; profile: ProfileSummary | undefined }[] = []
+  for (const [scenario, path] of [['article by slug', `/v1/articles/${slug}`], ['article list', '/v1/articles']] as const) {
+    log(`CPU profile of the app under load (${scenario})`)
+    loadProfiles.push({ scenario, path, profile: await profileUnderLoad(copyDatabase(base, `profile-${loadProfiles.length}.db`), path) })
+  }
+  return { slug, etag, scenarios, durability, memory, coldStart: { runsMs: cold, medianMs: median(cold) }, startup, loadProfiles, storage, serialization }
+}
+
+export interface Durability {
+  acknowledged: number
+  stored: number
+  synchronous: string
+}
+
+function commentBody(prefix: string): string {
+  return `{"authorName":"Bench Reader","authorEmail":"bench-${prefix}@example.com","body":"Benchmark capture ${prefix}."}`
+}
+
+function runNode(args: string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: PROJECT_DIR, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk))
+    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`node ${args.join(' ')} exited ${code}: ${err}`))))
+  })
+}
+
+export interface StartupBreakdown {
+  runs: number
+  phases: { name: string; medianMs: number }[]
+  totalMedianMs: number
+  profile: ProfileSummary | undefined
+}
+
+async function startupBreakdown(databasePath: string, slug: string): Promise<StartupBreakdown> {
+  const runs: { phases: { name: string; ms: number }[]; totalMs: number }[] = []
+  const probe = join(PROJECT_DIR, 'bench', 'startup-probe.mjs')
+  const env = { DATABASE_PATH: databasePath, NODE_ENV: 'production' }
+  for (let i = 0; i < (short ? 1 : 5); i++) {
+    const out = await runNode([probe, slug], env)
+    runs.push(JSON.parse(out.split('\n').find((line) => line.startsWith('STARTUP_JSON '))!.slice(13)))
+  }
+  const profileDir = join(scratch, 'startup-profile')
+  await runNode(['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-interval=200', probe, slug], env)
+  const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'))
+  return {
+    runs: runs.length,
+    phases: runs[0]!.phases.map((phase, index) => ({ name: phase.name, medianMs: median(runs.map((run) => run.phases[index]!.ms)) })),
+    totalMedianMs: median(runs.map((run) => run.totalMs)),
+    profile: file ? summarizeProfile(join(profileDir, file)) : undefined,
+  }
+}
+
+async function profileUnderLoad(databasePath: string, path: string): Promise<ProfileSummary | undefined> {
+  const dir = join(scratch, `load-profile-${process.hrtime.bigint()}`)
+  const app = await startApp({ databasePath, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] })
+  const from = Number(process.hrtime.bigint() / 1000n)
+  await load(app.url, { method: 'GET', path }, { seconds: settings.seconds, connections: settings.connections, scratchDir: scratch })
+  const to = Number(process.hrtime.bigint() / 1000n)
+  await app.stop()
+  const file = existsSync(dir) ? readdirSync(dir).find((name) => name.endsWith('.cpuprofile')) : undefined
+  return file ? summarizeProfile(join(dir, file), 20, { from, to }) : undefined
+}
+
+// ---------------------------------------------------------------- scale curve
+
+export interface ScaleLevel {
+  articles: number
+  comments: number
+  generatedSeconds: number | 'cached'
+  hotSlug: string
+  hotComments: number
+  measurements: ScaleMeasurement[]
+  coldStartMs?: number
+  peakRssMb?: number
+  /** One unloaded `GET /v1/techniques` (first page of the catalog), ms. */
+  catalogFirstPageMs?: number | undefined
+}
+
+export interface ScaleMeasurement {
+  name: string
+  page: number | undefined
+  path: string
+  status: 'measured' | 'unavailable'
+  reason?: string
+  result?: LoadResult
+}
+
+function cacheKey(): string {
+  const hash = createHash('sha256')
+  hash.update(readFileSync(join(PROJECT_DIR, 'dist', 'synthetic', 'generate.js')))
+  for (const file of readdirSync(join(PROJECT_DIR, 'migrations')).sort()) hash.update(readFileSync(join(PROJECT_DIR, 'migrations', file)))
+  return hash.digest('hex').slice(0, 12)
+}
+
+async function syntheticDatabase(articles: number, comments: number): Promise<{ path: string; seconds: number | 'cached' }> {
+  const dir = join(tmpdir(), 'spa-content-bench-cache')
+  mkdirSync(dir, { recursive: true })
+  const path = join(dir, `synthetic-a${articles}-c${comments}-${cacheKey()}.db`)
+  if (existsSync(path)) return { path, seconds: 'cached' }
+  const building = `${path}.${RUN_ID}.building`
+  log(`seed:synthetic --articles ${articles} --comments ${comments} (cached in ${dir})`)
+  const started = performance.now()
+  await runNode([join(PROJECT_DIR, 'dist', 'synthetic', 'main.js'), '--articles', String(articles), '--comments', String(comments), '--database', building], {})
+  const seconds = (performance.now() - started) / 1000
+  renameSync(building, path)
+  return { path, seconds }
+}
+
+const DEEP_PAGE = 1000
+
+/** Follows `meta.nextCursor` from `firstPath` to page `DEEP_PAGE` (or the last page); the path of that page and its number. */
+async function walk(baseUrl: string, firstPath: string): Promise<{ path: string; page: number; lastCursor: string | undefined }> {
+  let path = firstPath
+  let page = 1
+  let lastCursor: string | undefined
+  while (page < DEEP_PAGE) {
+    const answer = await fetchRaw(`${baseUrl}${path}`)
+    const next = (JSON.parse(answer.body.toString()) as { meta?: { nextCursor: string | null } }).meta?.nextCursor
+    if (!next) break
+    lastCursor = next
+    path = `${firstPath}${firstPath.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(next)}`
+    page++
+  }
+  return { path, page, lastCursor }
+}
+
+const position = (cursor: string | undefined): unknown => (cursor ? JSON.parse(Buffer.from(cursor.split('.')[0]!, 'base64url').toString()) : undefined)
+
+async function runScale() {
+  const levels: ScaleLevel[] = []
+  let plans: QueryPlan[] = []
+  for (const articles of settings.scaleLevels) {
+    const { path: databasePath, seconds } = await syntheticDatabase(articles, settings.scaleComments)
+    const app = await startApp({ databasePath })
+    try {
+      const first = JSON.parse((await fetchRaw(`${app.url}/v1/articles?limit=1`)).body.toString()) as { data: { slug: string; commentCount: number; id: number }[] }
+      const hot = first.data[0]!
+      log(`scale ${articles} articles: walking cursors to page ${DEEP_PAGE}`)
+      const articleWalk = await walk(app.url, '/v1/articles')
+      const commentWalk = await walk(app.url, `/v1/articles/${hot.slug}/comments`)
+      const level: ScaleLevel = { articles, comments: settings.scaleComments, generatedSeconds: seconds, hotSlug: hot.slug, hotComments: hot.commentCount, measurements: [] }
+      const targets: [string, number | undefined, string][] = [
+        ['articles: first page', 1, '/v1/articles'],
+        ['articles: deep page', articleWalk.page, articleWalk.path],
+        ['search', undefined, '/v1/search?q=massage'],
+        ['comments: first page', 1, `/v1/articles/${hot.slug}/comments`],
+        ['comments: deep page', commentWalk.page, commentWalk.path],
+      ]
+      for (const [name, page, path] of targets) {
+        const probe = await fetchRaw(`${app.url}${path}`)
+        if (probe.status !== 200) {
+          level.measurements.push({ name, page, path, status: 'unavailable', reason: probe.status === 404 ? 'unavailable in this build: the route answers 404' : `status ${probe.status}` })
+          continue
+        }
+        log(`scale ${articles} articles: ${name}${page ? ` (page ${page})` : ''}`)
+        await load(app.url, { method: 'GET', path }, { seconds: settings.warmupSeconds, connections: settings.connections, scratchDir: scratch })
+        const result = await load(app.url, { method: 'GET', path }, { seconds: settings.scaleSeconds, connections: settings.connections, scratchDir: scratch })
+        level.measurements.push({ name, page, path, status: 'measured', result })
+      }
+      // The catalog aggregates over every article: one unloaded request, timed, rather than 50 connections of it.
+      log(`scale ${articles} articles: one unloaded GET /v1/techniques`)
+      const before = performance.now()
+      const catalog = await fetchRaw(`${app.url}/v1/techniques`)
+      level.catalogFirstPageMs = catalog.status === 200 ? performance.now() - before : undefined
+      const memory = memoryOf(app.pid)
+      if (memory) level.peakRssMb = memory.peakRssMb
+      levels.push(level)
+      if (articles === settings.scaleLevels.at(-1)) {
+        const db = new Database(databasePath, { readonly: true })
+        const deep = position(articleWalk.lastCursor) as { publishedAt: string; id: number } | undefined
+        plans = hotQueryPlans(db, { slug: hot.slug, articleId: hot.id, deepArticle: deep, deepCommentId: Number(position(commentWalk.lastCursor) ?? 0) })
+        db.close()
+      }
+    } finally {
+      await app.stop()
+    }
+    if (articles === settings.scaleLevels.at(-1)) {
+      log(`cold start on the ${articles}-article database`)
+      const runs = await coldStarts(databasePath, `/v1/articles/${levels.at(-1)!.hotSlug}`, 3)
+      levels.at(-1)!.coldStartMs = median(runs)
+    }
+  }
+  return { levels, plans }
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  if (!existsSync(SERVER)) throw new Error('dist/server.js is missing: run `npm run -s build` first (npm run bench does)')
+  const startedAt = new Date()
+  log(`tool: ${TOOL}; ${settings.connections} connections; ${settings.rounds} round(s) of ${settings.seconds} s; scratch ${scratch}`)
+  // `--scale` alone keeps the app-vs-raw part of the previous run, said to be from then.
+  const resultsFile = join(PROJECT_DIR, 'bench', 'results.json')
+  const previous = !settings.runMain && existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Partial<Results>) : undefined
+  const main = settings.runMain ? await runMain() : previous?.main ? { ...previous.main, fromRunOf: previous.mainFromRunOf ?? previous.startedAt } : undefined
+  const scale = settings.runScale ? await runScale() : undefined
+  let plans = scale?.plans ?? []
+  if (plans.length === 0 && main) {
+    const db = new Database(join(scratch, 'base.db'), { readonly: true })
+    const id = (db.prepare('SELECT id FROM articles WHERE slug = ?').get(main.slug) as { id: number }).id
+    plans = hotQueryPlans(db, { slug: main.slug, articleId: id, deepArticle: undefined, deepCommentId: 0 })
+    db.close()
+  }
+  const loadAverage = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+  const results = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, loadAverageAtEnd: loadAverage },
+    settings: { ...settings, tool: TOOL, toolCommand: TOOL === 'wrk' ? `wrk -t1 -c${settings.connections} -d${settings.seconds}s --latency -s <script.lua>` : 'autocannon (programmatic)' },
+    main,
+    mainFromRunOf: main && 'fromRunOf' in main ? main.fromRunOf : undefined,
+    scale: scale?.levels,
+    plans,
+    plansDatabase: scale ? `synthetic, ${settings.scaleLevels.at(-1)} articles / ${settings.scaleComments} comments` : 'the seeded database',
+  }
+  writeReports(results)
+  rmSync(scratch, { recursive: true, force: true })
+}
+
+export type Results = {
+  startedAt: string
+  finishedAt: string
+  machine: { cpu: string; cores: number; node: string; loadAverageAtEnd: string }
+  settings: typeof settings & { tool: string; toolCommand: string }
+  main: (Awaited<ReturnType<typeof runMain>> & { fromRunOf?: string | undefined }) | undefined
+  mainFromRunOf: string | undefined
+  scale: ScaleLevel[] | undefined
+  plans: QueryPlan[]
+  plansDatabase: string
+}
+
+main().catch((error: Error) => {
+  console.error(error.stack ?? error.message)
+  console.error(`scratch files kept in ${scratch}`)
+  process.exit(1)
+})

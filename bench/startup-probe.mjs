@@ -1,0 +1,40 @@
+// Where cold start goes: does what dist/server.js does, step by step, timing each step from process
+// start (performance.timeOrigin), and prints one JSON line. Run with plain node (no loader) so that
+// module loading is measured as production has it.
+// usage: DATABASE_PATH=<existing db> node [--cpu-prof] bench/startup-probe.mjs <slug>
+const phases = []
+let last = 0
+const mark = (name) => {
+  const now = performance.now()
+  phases.push({ name, ms: now - last })
+  last = now
+}
+mark('node bootstrap (before user code)')
+const { loadConfig } = await import('../dist/config.js')
+const { openDatabase } = await import('../dist/db/database.js')
+const { migrate } = await import('../dist/db/migrate.js')
+const { ArticleRepository } = await import('../dist/articles/repository.js')
+const { seedIfEmpty } = await import('../dist/importer/files.js')
+mark('import: config, db, migrate, importer (typebox, better-sqlite3)')
+const { buildApp } = await import('../dist/app.js')
+mark('import: app.js (fastify, plugins, swagger, routes, schemas)')
+const config = loadConfig({ ...process.env, LOG_LEVEL: 'warn' })
+const db = openDatabase(config.databasePath)
+mark('open database (pragmas)')
+migrate(db)
+mark('migrations check (read files, sha256, ledger)')
+seedIfEmpty(new ArticleRepository(db), new Date())
+mark('seed check (is the articles table empty?)')
+const app = await buildApp({ db, config })
+mark('buildApp: plugins, routes, schema compile (ajv + serializers)')
+await app.ready()
+mark('app.ready()')
+await app.listen({ port: 0, host: '127.0.0.1' })
+mark('listen')
+const slug = process.argv[2]
+const first = await app.inject(`/v1/articles/${slug}`)
+mark(`first request (inject, ${first.statusCode})`)
+const docs = await app.inject('/openapi.json')
+mark(`first /openapi.json (swagger document, ${docs.statusCode})`)
+console.log(`STARTUP_JSON ${JSON.stringify({ phases, totalMs: performance.now() })}`)
+await app.close()

@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { openDatabase } from '../db/database.js'
+import { generateSynthetic } from './generate.js'
+
+const USAGE = `usage: npm run seed:synthetic -- --articles N --comments M --database <path> [--seed S]`
+
+export interface SyntheticCliIo {
+  stdout: (text: string) => void
+  stderr: (text: string) => void
+}
+
+const COUNT = /^\d{1,9}$/
+
+/** `npm run seed:synthetic`: fills a new (or empty) database with the synthetic dataset; returns the exit code. */
+export function runSyntheticCli(argv: string[], io: SyntheticCliIo): number {
+  let values
+  try {
+    values = parseArgs({
+      args: argv,
+      options: { articles: { type: 'string' }, comments: { type: 'string' }, database: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' } },
+    }).values
+  } catch (error) {
+    io.stderr(`${(error as Error).message}\n${USAGE}`)
+    return 2
+  }
+  if (values.help) {
+    io.stdout(USAGE)
+    return 0
+  }
+  const problems: string[] = []
+  for (const name of ['articles', 'comments', 'seed'] as const) {
+    const value = values[name]
+    if (value !== undefined && !COUNT.test(value)) problems.push(`--${name} must be a whole number`)
+  }
+  if (!values.database) problems.push('--database is required')
+  const articles = Number(values.articles ?? 1000)
+  if (articles < 1) problems.push('--articles must be at least 1')
+  if (problems.length > 0) {
+    io.stderr(`${problems.join('\n')}\n${USAGE}`)
+    return 2
+  }
+  const path = values.database!
+  const started = performance.now()
+  const db = openDatabase(path)
+  try {
+    // A throw-away bulk load: the data is only trusted once the command has finished (exit code 0).
+    db.pragma('synchronous = OFF')
+    db.pragma('cache_size = -131072')
+    const result = generateSynthetic(db, { articles, comments: Number(values.comments ?? 0), seed: Number(values.seed ?? 1) })
+    db.pragma('synchronous = FULL')
+    db.pragma('wal_checkpoint(TRUNCATE)')
+    const seconds = ((performance.now() - started) / 1000).toFixed(1)
+    io.stdout(
+      `${existsSync(path) ? path : 'database'}: ${result.articles} articles (${result.published} published), ${result.comments} comments ` +
+        `(${result.approved} approved, ${result.replies} approved replies; ${result.hotArticleComments} on ${result.hotArticleSlug}) in ${seconds} s`,
+    )
+    return 0
+  } catch (error) {
+    io.stderr(`seed:synthetic failed: ${(error as Error).message}`)
+    return 1
+  } finally {
+    db.close()
+  }
+}
