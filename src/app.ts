@@ -39,6 +39,7 @@ import { clientErrorProblem, sendProblem, useProblemResponses, writeRawProblem }
 import { IdempotencyStore } from './http/idempotency.js'
 import { PageMeta } from './http/pagination.js'
 import { HttpProblem, Problem, ValidationIssue } from './http/problem.js'
+import { problemResponses } from './http/responses.js'
 import { useValidators } from './http/validation.js'
 import { loggerOptions } from './logging.js'
 import { SearchRepository } from './search/repository.js'
@@ -64,6 +65,7 @@ const EXPOSED_HEADERS = ['ETag', 'Link', 'Location', 'Retry-After', 'RateLimit-L
 // Smaller answers fit in a packet or two anyway; compressing them costs more CPU than it saves time.
 const COMPRESS_ABOVE_BYTES = 1024
 const NO_QUERY = Type.Object({}, { additionalProperties: false })
+const BODY_PROBLEMS = problemResponses('payload-too-large', 'unsupported-media-type')
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...viewComponents, ...catalogComponents, ...commentComponents, ...searchComponents, ...feedComponents, ...syncComponents]
@@ -97,6 +99,8 @@ export async function buildApp(options: AppOptions) {
   // An API route that declares no query parameters takes none: an unknown one is a 400, as on lists.
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/v1/') && route.schema && !route.schema.querystring) route.schema.querystring = NO_QUERY
+    // Any route that reads a body can be sent one too large or of a type it does not read.
+    if (route.schema?.body && route.schema.response) route.schema.response = { ...BODY_PROBLEMS, ...(route.schema.response as object) }
   })
   useValidators(app, sharedSchemas)
   useStrictJsonBodies(app)

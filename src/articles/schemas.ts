@@ -84,8 +84,9 @@ export const ArticleEntry = Type.Object(
   { $id: 'ArticleEntry', additionalProperties: false, description: 'A technique or benefit as one article lists it.' },
 )
 
-/** Text that must say something: blank strings are refused like empty ones. */
-const Written = (maxLength: number, options: { description?: string; examples?: string[] } = {}) => Type.String({ minLength: 1, maxLength, pattern: '\\S', ...options })
+/** Text that must say something (blank strings are refused like empty ones) and holds no control characters but line breaks and tabs. */
+const Written = (maxLength: number, options: { description?: string; examples?: string[] } = {}) =>
+  Type.String({ minLength: 1, maxLength, pattern: '^(?=[\\s\\S]*\\S)[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$', ...options })
 
 export const ItemInput = Type.Object(
   {

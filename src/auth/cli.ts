@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.js'
 import { openDatabase } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
+import type { CliIo } from '../importer/cli.js'
 import { ApiKeyRepository, SCOPES, type ApiKey, type Scope } from './keys.js'
 
 const USAGE = `usage: npm run keys -- create --name <name> --scope <scope> [--scope <scope> ...]
@@ -9,15 +10,8 @@ const USAGE = `usage: npm run keys -- create --name <name> --scope <scope> [--sc
        npm run keys -- revoke <id>
 scopes: ${SCOPES.join(', ')}`
 
-export interface KeysCliIo {
-  env: Record<string, string | undefined>
-  stdout: (text: string) => void
-  stderr: (text: string) => void
-  now: () => Date
-}
-
 /** Makes, lists and revokes API keys in the database a server uses; returns the exit code. */
-export function runKeysCli(argv: string[], io: KeysCliIo): number {
+export function runKeysCli(argv: string[], io: CliIo): number {
   let command
   try {
     command = parseCommand(argv)

@@ -37,6 +37,7 @@ const problemHeaders: Partial<Record<ProblemType, Record<string, HeaderSchema>>>
   unauthorized: { 'WWW-Authenticate': responseHeaders.wwwAuthenticate },
   'precondition-failed': { ETag: responseHeaders.etag },
   'too-many-requests': { 'Retry-After': responseHeaders.retryAfter, ...rateLimitHeaders },
+  'service-unavailable': { 'Retry-After': responseHeaders.retryAfter },
 }
 
 interface ProblemResponse {
@@ -67,5 +68,5 @@ export function withHeaders<R extends { headers?: Record<string, HeaderSchema> }
   return Object.fromEntries(Object.entries(responses).map(([status, response]) => [status, { ...response, headers: { ...response.headers, ...headers } }]))
 }
 
-/** Every route can be sent a malformed request and can fail; these apply to all of them. */
-export const commonProblems: ProblemType[] = ['validation-failed', 'internal-error']
+/** Every route can be sent a malformed request, can fail, and can find the database unable to answer. */
+export const commonProblems: ProblemType[] = ['validation-failed', 'internal-error', 'service-unavailable']

@@ -12,6 +12,7 @@ type Schema = Record<string, unknown>
 interface Parameter {
   name: string
   in: 'path' | 'query' | 'header'
+  required?: boolean
   schema?: Schema
 }
 
@@ -21,6 +22,8 @@ export interface Operation {
   template: string
   /** The template with every path parameter filled with a real value. */
   path: string
+  /** The query parameters the route requires, filled from their schemas (`q=x`); empty when it requires none. */
+  requiredQuery: string
   operationId: string
   pathParams: string[]
   queryParams: string[]
@@ -62,18 +65,24 @@ export async function operationsOf(app: App, real: RealValues): Promise<Operatio
         method: method.toUpperCase(),
         template,
         path,
+        requiredQuery: new URLSearchParams(
+          (op.parameters ?? []).filter((p) => p.in === 'query' && p.required).map((p): [string, string] => [p.name, String(exampleOf(p.schema ?? {}, document.components?.schemas ?? {}))]),
+        ).toString(),
         operationId: op.operationId ?? `${method} ${template}`,
         pathParams,
         queryParams: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
         headerParams: (op.parameters ?? []).filter((p) => p.in === 'header'),
         body: content ? exampleOf(content.schema ?? {}, document.components?.schemas ?? {}) : undefined,
-        secured: (op.security ?? []).length > 0,
-        credentials: (op.security ?? []).length > 0 ? credentials : {},
+        secured: keyRequired(op.security),
+        credentials: keyRequired(op.security) ? credentials : {},
       })
     }
   }
   return operations
 }
+
+/** Whether an operation needs a key; `{}` among its requirements makes the key optional (public, with more for a key). */
+const keyRequired = (security: unknown[] = []) => security.length > 0 && !security.some((requirement) => Object.keys(requirement as object).length === 0)
 
 /** Fills each path parameter: enums take their first value; ids and slugs the first real value a GET answers 2xx to. */
 async function fillPath(app: App, template: string, parameters: Parameter[], real: RealValues, getHeaders: Record<string, string> | undefined): Promise<string> {
@@ -108,7 +117,7 @@ export function exampleOf(schema: Schema, components: Record<string, Schema>): u
     const required = (schema.required ?? []) as string[]
     return Object.fromEntries(required.map((name) => [name, exampleOf(properties[name] ?? {}, components)]))
   }
-  if (type === 'array') return []
+  if (type === 'array') return schema.items ? [exampleOf(schema.items as Schema, components)] : []
   if (type === 'integer' || type === 'number') return typeof schema.minimum === 'number' ? schema.minimum : 1
   if (type === 'boolean') return true
   if (schema.format === 'email') return 'reader@example.com'
@@ -118,5 +127,5 @@ export function exampleOf(schema: Schema, components: Record<string, Schema>): u
 
 /** An inject request with the operation's credentials merged into the given headers. */
 export function requestFor(op: Operation, overrides: Partial<InjectOptions> & { headers?: Record<string, string> }): InjectOptions {
-  return { method: op.method as InjectOptions['method'], url: op.path, ...overrides, headers: { ...op.credentials, ...overrides.headers } }
+  return { method: op.method as InjectOptions['method'], url: op.requiredQuery ? `${op.path}?${op.requiredQuery}` : op.path, ...overrides, headers: { ...op.credentials, ...overrides.headers } }
 }

@@ -118,7 +118,11 @@ t.test('a corpus of hostile requests across every route: 4xx problems, nothing w
   // Real ids to aim at: an approved comment and a reply.
   const parent = (await post(app, newComment())).json() as { id: number }
   await post(app, newComment({ parentId: parent.id }))
-  const operations = await operationsOf(app, { slugs: [SLUG, 'friction', 'pain-relief'], ids: [parent.id] })
+  // And an earlier version of the article, for the revision routes.
+  const editor = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` }
+  await app.inject({ method: 'PATCH', url: `/v1/articles/${SLUG}`, headers: editor, payload: { title: 'Lower Back Pain Deep Tissue Massage, Revised' } })
+  const revision = (await app.inject({ url: `/v1/articles/${SLUG}/revisions`, headers: editor })).json().data[0] as { id: number }
+  const operations = await operationsOf(app, { slugs: [SLUG, 'friction', 'pain-relief'], ids: [parent.id, revision.id] })
   t.ok(operations.length >= 15, `${operations.length} operations in the document`)
 
   for (const op of operations.filter((o) => o.method === 'GET')) {
@@ -158,6 +162,8 @@ t.test('a corpus of hostile requests across every route: 4xx problems, nothing w
     if (op.body !== undefined) {
       const limit = op.template.endsWith('/comments') ? COMMENT_BODY_LIMIT : GLOBAL_BODY_LIMIT
       for (const body of hostileBodies(op.template.endsWith('/comments') ? newComment() : op.body, limit)) {
+        // An array is what a list-replacing route takes: not hostile there.
+        if (body.name === 'an array' && Array.isArray(op.body)) continue
         const headers: Record<string, string> = body.type === '' ? {} : { 'content-type': body.type ?? 'application/json' }
         add(op, `body ${body.name}`, { payload: body.payload, headers })
       }

@@ -107,7 +107,8 @@ t.test('I/O and open errors from SQLite are 503 problems too; other SQLite error
   const { app } = await createTestApp(t)
   const errors: Record<string, string> = { ioerr: 'SQLITE_IOERR_WRITE', cantopen: 'SQLITE_CANTOPEN', readonly: 'SQLITE_READONLY_DBMOVED', constraint: 'SQLITE_CONSTRAINT_UNIQUE' }
   for (const [name, code] of Object.entries(errors)) {
-    app.post(`/probe/${name}`, async () => {
+    // Hidden: a probe of the error handler, not an operation of the API.
+    app.post(`/probe/${name}`, { schema: { hide: true } }, async () => {
       throw new Database.SqliteError(`${code} at /srv/data/content.db`, code)
     })
   }
