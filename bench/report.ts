@@ -37,6 +37,8 @@ function targets(results: Results): Target[] {
     for (const m of largest.measurements) {
       const label = `${m.name}${m.page ? ` (page ${m.page})` : ''} at ${int(largest.articles)} articles / ${int(largest.comments)} comments, p99`
       if (!m.result) rows.push({ target: label, goal: '< 20 ms', measured: m.reason ?? 'not measured', gap: '–', met: 'n/a' })
+      // No request finished in the run: there is no p99 to meet the target with.
+      else if (m.result.requestsPerSecond === 0) rows.push({ target: label, goal: '< 20 ms', measured: 'no request finished in the run', gap: 'every request slower than the run', met: 'no' })
       else rows.push({ target: label, goal: '< 20 ms', measured: `${fixed(m.result.p99Ms, 2)} ms`, gap: m.result.p99Ms < 20 ? 'met' : `${fixed(m.result.p99Ms - 20)} ms over`, met: m.result.p99Ms < 20 ? 'yes' : 'no' })
     }
   }
@@ -100,7 +102,7 @@ export function markdown(results: Results): string {
   out.push(
     `Run ${results.startedAt} → ${results.finishedAt}${settings.short ? ' (**short mode**: one short round per scenario, for checking the harness, not for decisions)' : ''}.`,
     '',
-    `- Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; load average at the end ${machine.loadAverageAtEnd} (other work was running on this machine: figures taken under contention).`,
+    `- Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; load average at the end ${machine.loadAverageAtEnd} (the benchmark keeps about one core busy itself; a figure above the core count means other work shared the machine).`,
     `- Tool: **${settings.tool}** (\`${settings.toolCommand}\`), ${settings.connections} connections, ${settings.rounds} alternating app/raw round(s) of ${settings.seconds} s per scenario after an unmeasured ${settings.warmupSeconds} s warm-up of the app.`,
     '- App: `node dist/server.js`, `NODE_ENV=production LOG_LEVEL=warn`, loopback, on a temp copy of a freshly seeded database; `COMMENT_RATE_LIMIT_PER_MINUTE=999999`.',
     '- Raw: a bare `node:http` server in its own process answering each request with the bytes (status, headers, body) the app sent for it.',

@@ -93,8 +93,10 @@ export type SaveOutcome = 'created' | 'updated' | 'unchanged'
 const SUMMARY_COLUMNS = 'id, slug, title, summary, status, published_at, updated_at, word_count, reading_time_minutes, comment_count'
 /** What `toArticle` reads, for queries of whole articles elsewhere (search, feeds, sync). */
 export const ARTICLE_COLUMNS = `${SUMMARY_COLUMNS}, sections`
-// Public means published, at a time that has come: `@now` is the app's clock.
-export const PUBLIC = "status = 'published' AND published_at <= @now"
+// Public means published, at a time that has come: `@now` is the app's clock. The unary `+` keeps the
+// planner from using the time bound as the index range: a page's cursor is the range that must seek, or
+// the 1,000th page of 100,000 articles walks 20,000 index entries (~1 ms a query instead of ~20 µs).
+export const PUBLIC = "status = 'published' AND +published_at <= @now"
 const REVISION_COLUMNS = 'id, version, slug, title, status, published_at, saved_at, replaced_at'
 
 export class ArticleRepository {
