@@ -6,7 +6,7 @@ import { authProblemTypes, bearerSecurity, type Access } from '../auth/access.js
 import { entityTag, requireMatch } from '../http/conditional.js'
 import type { CursorCodec } from '../http/cursor.js'
 import { HttpProblem, invalidParameter, notFound, type ProblemType } from '../http/problem.js'
-import { commonProblems, problemResponses, responseHeaders } from '../http/responses.js'
+import { commonProblems, locationUnder, problemResponses, responseHeaders } from '../http/responses.js'
 import { ref, SlugParams } from '../http/schema.js'
 import { ImportError, parseArticle } from '../importer/parse.js'
 import { slugify } from '../importer/slugify.js'
@@ -86,7 +86,7 @@ export const editorialRoutes: FastifyPluginAsyncTypebox<EditorialRoutesOptions> 
       const slug = body.slug ?? slugify(title)
       if (!slug) throw invalidParameter('body', 'title', 'has no letters or digits to make a slug from; give a slug')
       const article = create({ slug, title, ...publication(body, undefined, now()), sections: toSections(body.sections ?? []) })
-      return sendArticle(reply.code(201).header('location', `${request.url.split('?')[0]!.replace(/\/+$/, '')}/${slug}`), article)
+      return sendArticle(reply.code(201).header('location', locationUnder(request.url, slug)), article)
     },
   )
 

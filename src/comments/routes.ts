@@ -8,7 +8,7 @@ import type { CursorCodec } from '../http/cursor.js'
 import { IDEMPOTENCY_KEY, type IdempotencyStore, type StoredAnswer } from '../http/idempotency.js'
 import { ListQuery, Page, respondWithPage, type Listing } from '../http/pagination.js'
 import { HttpProblem, notFound, validationFailed } from '../http/problem.js'
-import { commonProblems, problemResponses, rateLimitHeaders, responseHeaders, withHeaders } from '../http/responses.js'
+import { commonProblems, locationUnder, problemResponses, rateLimitHeaders, responseHeaders, withHeaders } from '../http/responses.js'
 import { Id, ref, SlugParam, SlugParams } from '../http/schema.js'
 import type { CommentRepository } from './repository.js'
 import { CreatedComment, HONEYPOT_FIELD, NewComment, PublicComment, type CommentStatus } from './schemas.js'
@@ -85,7 +85,7 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
         const { articleSlug: _slug, authorEmail: _email, updatedAt: _updated, ...created } = comment
         return {
           statusCode: 201,
-          headers: { location: `${request.url.split('?')[0]!.replace(/\/+$/, '')}/${comment.id}` },
+          headers: { location: locationUnder(request.url, comment.id) },
           // A caught bot is told what a person would be told.
           body: plainReply.serializeInput({ ...created, status: visibleStatus }, '201') as string,
         }

@@ -70,3 +70,6 @@ export function withHeaders<R extends { headers?: Record<string, HeaderSchema> }
 
 /** Every route can be sent a malformed request, can fail, and can find the database unable to answer. */
 export const commonProblems: ProblemType[] = ['validation-failed', 'internal-error', 'service-unavailable']
+
+/** The `Location` of a resource created under the request's path: the path without its query or a trailing slash, plus the new segment. */
+export const locationUnder = (requestUrl: string, segment: string | number) => `${requestUrl.split('?')[0]!.replace(/\/+$/, '')}/${segment}`

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { PROJECT_DIR, SEED_SLUG, startServer } from '../helpers/server.js'
 
 const run = promisify(execFile)
@@ -30,12 +30,15 @@ t.test('the client and its example type-check', async (t) => {
   t.equal(result.code, 0, 'tsc exits 0')
 })
 
-t.test('the example reads the seeded article\'s techniques from a live server', async (t) => {
+/** Runs a client example with tsx against a live server of its own. */
+async function runExample(t: Test, file: string) {
   const server = await startServer(t)
-  const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'client/example.ts'], {
-    cwd: PROJECT_DIR,
-    env: { ...process.env, SPA_API_URL: server.url },
-  })
+  const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', file], { cwd: PROJECT_DIR, env: { ...process.env, SPA_API_URL: server.url } })
+  return { server, stdout, stderr }
+}
+
+t.test('the example reads the seeded article\'s techniques from a live server', async (t) => {
+  const { server, stdout, stderr } = await runExample(t, 'client/example.ts')
   t.equal(stderr, '')
   const [heading, ...lines] = stdout.trimEnd().split('\n')
   t.equal(heading, 'Lower Back Pain Deep Tissue Massage (6 min read)')
@@ -45,11 +48,7 @@ t.test('the example reads the seeded article\'s techniques from a live server', 
 })
 
 t.test('the revalidation example gets a 304 for the ETag it was given', async (t) => {
-  const server = await startServer(t)
-  const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'client/revalidate.ts'], {
-    cwd: PROJECT_DIR,
-    env: { ...process.env, SPA_API_URL: server.url },
-  })
+  const { stdout, stderr } = await runExample(t, 'client/revalidate.ts')
   t.equal(stderr, '')
   t.equal(stdout, '200 then 304: Lower Back Pain Deep Tissue Massage, 0 comments (public, max-age=60, stale-while-revalidate=300)\n')
 })
