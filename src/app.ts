@@ -33,6 +33,7 @@ import { feedRoutes } from './feeds/routes.js'
 import { feedComponents } from './feeds/schemas.js'
 import { healthRoutes } from './health/routes.js'
 import { useHttpCaching } from './http/caching.js'
+import { serializersOnFirstUse } from './http/compile-on-first-use.js'
 import { CursorCodec } from './http/cursor.js'
 import { useStrictJsonBodies } from './http/body.js'
 import { clientErrorProblem, sendProblem, useProblemResponses, writeRawProblem } from './http/errors.js'
@@ -92,6 +93,7 @@ export async function buildApp(options: AppOptions) {
     clientErrorHandler: (error, socket) => writeRawProblem(socket, clientErrorProblem(error)),
     // Requests that arrive while the server shuts down get a problem from the hook below, not Fastify's plain JSON.
     return503OnClosing: false,
+    schemaController: serializersOnFirstUse,
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.server.on('connect', (_request, socket) => writeRawProblem(socket, new HttpProblem('not-found', 'This server is not a proxy: nothing answers CONNECT.')))
 

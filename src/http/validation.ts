@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifySchemaValidationError } from 'fastify'
 import { Ajv, type Options, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import type { TSchema } from 'typebox'
+import { compiledOnFirstCall } from './compile-on-first-use.js'
 import type { ValidationIssueBody } from './problem.js'
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
@@ -26,7 +27,7 @@ export function useValidators(app: FastifyInstance, sharedSchemas: TSchema[]): v
     textAjv.addSchema(schema)
     bodyAjv.addSchema(schema)
   }
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv.compile(schema) : finiteOnly(textAjv.compile(schema))))
+  app.setValidatorCompiler(({ schema, httpPart }) => compiledOnFirstCall(() => (httpPart === 'body' ? bodyAjv.compile(schema) : finiteOnly(textAjv.compile(schema)))))
 }
 
 /**
