@@ -5,11 +5,11 @@ import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 
 const [file, port] = process.argv.slice(2)
-/** @type {{ method: string, url: string, ifNoneMatch?: string, status: number, headers: string[], body: string }[]} */
+/** @type {{ method: string, url: string, ifNoneMatch?: string, acceptEncoding?: string, status: number, headers: string[], body: string }[]} */
 const answers = JSON.parse(readFileSync(file, 'utf8'))
 const table = new Map()
 for (const answer of answers) {
-  table.set(`${answer.method} ${answer.url} ${answer.ifNoneMatch ?? ''}`, { ...answer, body: Buffer.from(answer.body, 'base64') })
+  table.set(`${answer.method} ${answer.url} ${answer.ifNoneMatch ?? ''} ${answer.acceptEncoding ?? ''}`, { ...answer, body: Buffer.from(answer.body, 'base64') })
 }
 
 function send(res, answer) {
@@ -20,7 +20,8 @@ function send(res, answer) {
 
 const server = createServer((req, res) => {
   const inm = req.headers['if-none-match'] ?? ''
-  const answer = table.get(`${req.method} ${req.url} ${inm}`) ?? table.get(`${req.method} ${req.url} `)
+  const encoding = req.headers['accept-encoding'] ?? ''
+  const answer = table.get(`${req.method} ${req.url} ${inm} ${encoding}`) ?? table.get(`${req.method} ${req.url}  ${encoding}`) ?? table.get(`${req.method} ${req.url}  `)
   if (!answer) {
     res.writeHead(404).end()
     return

@@ -1,6 +1,8 @@
 /**
- * `npm run bench`: the app against a raw node:http ceiling, cold start, peak RSS, and (full run or
- * `--scale`) the latency curve on synthetic databases. See BENCHMARKS.md and the README.
+ * `npm run bench`: the app against a raw node:http ceiling (every public read of issue 12's table, the
+ * compressed article, 304, comment POSTs, request logs at LOG_LEVEL=info), cold start against a bare
+ * node:http process, RSS at start and peak, what each request hook costs, and the latency of search, catalogs
+ * and deep pages on a synthetic database of 20,000 articles / 200,000 comments. See BENCHMARKS.md and the README.
  */
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
@@ -16,10 +18,11 @@ import { seedIfEmpty } from '../src/importer/files.js'
 import { load, TOOL, type LoadRequest, type LoadResult } from './load.js'
 import { hotQueryPlans, median, type QueryPlan } from './plans.js'
 import { summarizeProfile, type ProfileSummary } from './profile.js'
+import type { Aggregate, Durability, ExtraRow, HookCost, HookCosts, MainResults, Results, ScaleLevel, ScenarioResult, ServerKind, Settings, StartupBreakdown } from './results.js'
 import { writeReports } from './report.js'
 import { serializationCost } from './serialization.js'
 import { storageCeiling } from './storage.js'
-import { coldStarts, fetchRaw, memoryOf, PROJECT_DIR, SERVER, startApp, startRaw, type Running } from './servers.js'
+import { coldStartPairs, fetchRaw, memoryOf, PROJECT_DIR, SERVER, startApp, startRaw, type Running } from './servers.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -29,66 +32,52 @@ const { values: args } = parseArgs({
     short: { type: 'boolean' },
     scale: { type: 'boolean' },
     'skip-scale': { type: 'boolean' },
+    'scale-levels': { type: 'string' },
+    only: { type: 'string' },
     database: { type: 'string' },
     help: { type: 'boolean' },
   },
 })
 if (args.help) {
-  console.log(`usage: npm run bench -- [--short] [--scale | --skip-scale] [--duration S] [--connections N] [--rounds N] [--database path]
-  --short        whole run under a minute: 1 round of 2 s per scenario, no scale curve (with --scale: small scale levels)
-  --scale        only the scale curve (1, 10,000, 100,000 articles with 1,000,000 comments)
-  --skip-scale   the full run without the scale curve
-  --duration S   seconds per round (default 10; 2 with --short)
+  console.log(`usage: npm run bench -- [--short] [--only names] [--scale | --skip-scale] [--scale-levels N,N] [--duration S] [--connections N] [--rounds N] [--database path]
+  --short        a quick check of the harness: 1 round of 2 s per scenario, scale curve at 1,000 articles / 10,000 comments
+  --only names   only these app-vs-raw scenarios (comma-separated, by the start of their names, e.g. --only article,304);
+                 cold start, profiles and hook costs still run; add --skip-scale to leave out the synthetic database
+  --scale        only the synthetic-database rows (search, catalog, deep pages; keeps the rest of the previous run)
+  --skip-scale   everything but the synthetic-database rows
+  --scale-levels article counts of the synthetic databases (default 20000, with 10 comments per article; e.g. 20000,100000)
+  --duration S   seconds per round (default 8; 2 with --short)
   --connections  concurrent connections (default 50)
   --rounds N     alternating app/raw rounds per scenario (default 3; 1 with --short)
+The default run takes about 12 minutes (a first run also generates the synthetic database, about 1 minute, then cached).
   --database     copy this database for the run instead of a freshly seeded one`)
   process.exit(0)
 }
 
 const short = Boolean(args.short)
-export const settings = {
+const scaleLevels = args['scale-levels'] ? args['scale-levels'].split(',').map(Number) : short ? [1_000] : [20_000]
+const settings: Settings = {
   short,
-  seconds: Number(args.duration ?? (short ? 2 : 10)),
+  seconds: Number(args.duration ?? (short ? 2 : 8)),
   connections: Number(args.connections ?? 50),
   rounds: Number(args.rounds ?? (short ? 1 : 3)),
   runMain: !args.scale,
-  runScale: Boolean(args.scale) || (!short && !args['skip-scale']),
-  scaleLevels: short ? [1, 1_000, 10_000] : [1, 10_000, 100_000],
-  scaleComments: short ? 100_000 : 1_000_000,
-  scaleSeconds: Number(args.duration ?? (short ? 2 : 10)),
+  runScale: Boolean(args.scale) || !args['skip-scale'],
+  scaleLevels,
+  // Issue 12's dataset: 20,000 articles with 200,000 comments; the largest level sets the comment count.
+  scaleComments: Math.max(...scaleLevels) * 10,
+  scaleSeconds: Number(args.duration ?? (short ? 2 : 8)),
   coldStartRuns: short ? 3 : 7,
   warmupSeconds: short ? 1 : 3,
+  only: args.only?.split(',').map((name) => name.trim().toLowerCase()),
 }
 
 const RUN_ID = randomBytes(4).toString('hex')
 const scratch = mkdtempSync(join(tmpdir(), 'spa-bench-'))
 const log = (text: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}`)
 
-export type ServerKind = 'app' | 'raw'
 
-export interface ScenarioResult {
-  name: string
-  method: 'GET' | 'POST'
-  path: string
-  headers?: Record<string, string>
-  status: 'measured' | 'unavailable'
-  reason?: string
-  rounds: { server: ServerKind; result: LoadResult }[]
-  app?: Aggregate
-  raw?: Aggregate
-  ratio?: number
-  note?: string
-}
 
-export interface Aggregate {
-  tool: string
-  requestsPerSecond: number
-  p50Ms: number
-  p99Ms: number
-  statusErrors: number
-  socketErrors: number
-  requests: number
-}
 
 function aggregate(results: LoadResult[]): Aggregate | undefined {
   if (results.length === 0) return undefined
@@ -106,6 +95,8 @@ function aggregate(results: LoadResult[]): Aggregate | undefined {
 interface Candidate {
   name: string
   request: LoadRequest
+  /** The app process that answers: the benchmark's (LOG_LEVEL=warn) or one that logs every request (LOG_LEVEL=info). */
+  app?: 'info-log'
   /** Decides, from the app's answer to one request, whether the scenario exists in this build. */
   check: (status: number, headers: Record<string, unknown>) => string | undefined
 }
@@ -140,15 +131,25 @@ interface RawAnswer {
   method: string
   url: string
   ifNoneMatch?: string
+  acceptEncoding?: string
   status: number
   headers: string[]
   body: string
 }
 
-async function runMain() {
+/**
+ * Benchmarks of other concerns that report rows of their own (e.g. an event-loop stall test): each gets the
+ * running app's database and a scratch folder and returns rows for the targets table.
+ */
+const EXTRA_BENCHMARKS: { name: string; run: (context: { databasePath: string; slug: string; scratchDir: string }) => Promise<ExtraRow[]> }[] = []
+
+const COMPRESSED = { 'Accept-Encoding': 'gzip, deflate, br' }
+
+async function runMain(): Promise<MainResults> {
   const base = await baseDatabase()
   const appDb = copyDatabase(base, 'app.db')
   const app = await startApp({ databasePath: appDb, extraEnv: { COMMENT_RATE_LIMIT_PER_MINUTE: '999999' } })
+  const infoApp = await startApp({ databasePath: appDb, extraEnv: { LOG_LEVEL: 'info' } })
   const idleRssMb = memoryOf(app.pid)?.rssMb
   const host = { host: new URL(app.url).host }
   const list = await fetchRaw(`${app.url}/v1/articles?limit=1`)
@@ -159,7 +160,14 @@ async function runMain() {
 
   const candidates: Candidate[] = [
     { name: 'article by slug', request: { method: 'GET', path: `/v1/articles/${slug}` }, check: expect(200) },
+    {
+      name: 'article by slug, compressed',
+      request: { method: 'GET', path: `/v1/articles/${slug}`, headers: COMPRESSED },
+      check: (status, headers) => expect(200)(status) ?? (headers['content-encoding'] ? undefined : 'unavailable in this build: no compressed answer'),
+    },
+    { name: 'article by slug, LOG_LEVEL=info', request: { method: 'GET', path: `/v1/articles/${slug}` }, check: expect(200), app: 'info-log' },
     { name: 'article list', request: { method: 'GET', path: '/v1/articles' }, check: expect(200) },
+    { name: 'techniques', request: { method: 'GET', path: '/v1/techniques' }, check: expect(200) },
     {
       name: '304 revalidation',
       request: { method: 'GET', path: `/v1/articles/${slug}`, headers: { 'If-None-Match': etag ?? '"none"' } },
@@ -177,7 +185,8 @@ async function runMain() {
   // Capture the app's exact answers for the raw server.
   const answers: RawAnswer[] = []
   const scenarios: ScenarioResult[] = []
-  for (const candidate of candidates) {
+  const wanted = (name: string) => !settings.only || settings.only.some((prefix) => name.toLowerCase().startsWith(prefix))
+  for (const candidate of candidates.filter((c) => wanted(c.name))) {
     const { request } = candidate
     const body = request.uniqueComment ? commentBody(`${RUN_ID}-capture`) : undefined
     const headers = { ...host, ...(request.headers ?? {}), ...(body ? { 'content-type': 'application/json' } : {}) }
@@ -192,7 +201,16 @@ async function runMain() {
     for (let i = 0; i < answer.rawHeaders.length; i += 2) {
       if (!HEADERS_NODE_SETS.has(answer.rawHeaders[i]!.toLowerCase())) rawHeaders.push(answer.rawHeaders[i]!, answer.rawHeaders[i + 1]!)
     }
-    answers.push({ method: request.method, url: request.path, ...(request.headers?.['If-None-Match'] ? { ifNoneMatch: request.headers['If-None-Match'] } : {}), status: answer.status, headers: rawHeaders, body: answer.body.toString('base64') })
+    if (candidate.app === 'info-log') continue // the same bytes as the article's, already captured
+    answers.push({
+      method: request.method,
+      url: request.path,
+      ...(request.headers?.['If-None-Match'] ? { ifNoneMatch: request.headers['If-None-Match'] } : {}),
+      ...(request.headers?.['Accept-Encoding'] ? { acceptEncoding: request.headers['Accept-Encoding'] } : {}),
+      status: answer.status,
+      headers: rawHeaders,
+      body: answer.body.toString('base64'),
+    })
   }
   const answersFile = join(scratch, 'answers.json')
   writeFileSync(answersFile, JSON.stringify(answers))
@@ -203,12 +221,13 @@ async function runMain() {
     const candidate = candidates.find((c) => c.name === scenario.name)!
     // Unmeasured warm-up of the app (JIT, lazily compiled code, page cache), as a running server would be.
     const warmup: LoadRequest = candidate.request.uniqueComment ? { ...candidate.request, uniqueComment: { prefix: `${RUN_ID}-warmup` } } : candidate.request
-    await load(servers.app.url, warmup, { seconds: settings.warmupSeconds, connections: settings.connections, scratchDir: scratch })
+    const appUrl = candidate.app === 'info-log' ? infoApp.url : servers.app.url
+    await load(appUrl, warmup, { seconds: settings.warmupSeconds, connections: settings.connections, scratchDir: scratch })
     for (let round = 1; round <= settings.rounds; round++) {
       for (const kind of ['app', 'raw'] as const) {
         const request: LoadRequest = candidate.request.uniqueComment ? { ...candidate.request, uniqueComment: { prefix: `${RUN_ID}-${kind}-${round}` } } : candidate.request
         log(`${scenario.name}: ${kind}, round ${round}/${settings.rounds} (${settings.seconds} s, ${settings.connections} connections)`)
-        const result = await load(servers[kind].url, request, { seconds: settings.seconds, connections: settings.connections, scratchDir: scratch })
+        const result = await load(kind === 'app' ? appUrl : servers.raw.url, request, { seconds: settings.seconds, connections: settings.connections, scratchDir: scratch })
         scenario.rounds.push({ server: kind, result })
       }
     }
@@ -234,11 +253,17 @@ async function runMain() {
 
   const memory = { app: memoryOf(app.pid), raw: memoryOf(raw.pid), appIdleRssMb: idleRssMb }
   await raw.stop()
+  await infoApp.stop()
+  const extraRows: ExtraRow[] = []
+  for (const extra of EXTRA_BENCHMARKS) {
+    log(`${extra.name}`)
+    extraRows.push(...(await extra.run({ databasePath: appDb, slug, scratchDir: scratch })))
+  }
   await app.stop()
 
-  log(`cold start: ${settings.coldStartRuns} starts on an existing database`)
+  log(`cold start: ${settings.coldStartRuns} starts of the app and of a bare node:http process, alternating, on an existing database`)
   const coldDb = copyDatabase(base, 'cold.db')
-  const cold = await coldStarts(coldDb, `/v1/articles/${slug}`, settings.coldStartRuns)
+  const coldStart = await coldStartPairs(coldDb, `/v1/articles/${slug}`, settings.coldStartRuns)
   log('cold start breakdown (startup probe)')
   const startup = await startupBreakdown(coldDb, slug)
   log('serialization cost of the article (in-process)')
@@ -252,14 +277,11 @@ async function runMain() {
     log(`CPU profile of the app under load (${scenario})`)
     loadProfiles.push({ scenario, path, profile: await profileUnderLoad(copyDatabase(base, `profile-${loadProfiles.length}.db`), path) })
   }
-  return { slug, etag, scenarios, durability, memory, coldStart: { runsMs: cold, medianMs: median(cold) }, startup, loadProfiles, storage, serialization }
+  log('hook costs under load of the cached article')
+  const hookCosts = await measureHookCosts(copyDatabase(base, 'hooks.db'), `/v1/articles/${slug}`)
+  return { slug, etag, scenarios, durability, memory, coldStart, startup, loadProfiles, hookCosts, storage, serialization, extraRows }
 }
 
-export interface Durability {
-  acknowledged: number
-  stored: number
-  synchronous: string
-}
 
 function commentBody(prefix: string): string {
   return `{"authorName":"Bench Reader","authorEmail":"bench-${prefix}@example.com","body":"Benchmark capture ${prefix}."}`
@@ -276,12 +298,6 @@ function runNode(args: string[], env: Record<string, string>): Promise<string> {
   })
 }
 
-export interface StartupBreakdown {
-  runs: number
-  phases: { name: string; medianMs: number }[]
-  totalMedianMs: number
-  profile: ProfileSummary | undefined
-}
 
 async function startupBreakdown(databasePath: string, slug: string): Promise<StartupBreakdown> {
   const runs: { phases: { name: string; ms: number }[]; totalMs: number }[] = []
@@ -313,29 +329,38 @@ async function profileUnderLoad(databasePath: string, path: string): Promise<Pro
   return file ? summarizeProfile(join(dir, file), 20, { from, to }) : undefined
 }
 
+/** Each request hook's synchronous time per call while wrk loads `path` (bench/hook-server.mjs). */
+async function measureHookCosts(databasePath: string, path: string): Promise<HookCosts> {
+  const app = await startApp({ databasePath, script: join(PROJECT_DIR, 'bench', 'hook-server.mjs') })
+  try {
+    await load(app.url, { method: 'GET', path }, { seconds: settings.warmupSeconds, connections: settings.connections, scratchDir: scratch })
+    app.child.kill('SIGUSR2')
+    const before = await hookLine(app)
+    const result = await load(app.url, { method: 'GET', path }, { seconds: settings.seconds, connections: settings.connections, scratchDir: scratch })
+    app.child.kill('SIGUSR2')
+    const after = await hookLine(app, before.line)
+    const hooks: HookCost[] = after.times.map((entry, index) => {
+      const calls = entry.calls - before.times[index]!.calls
+      return { hook: entry.hook, plugin: entry.plugin, name: entry.name, calls, microsPerCall: calls ? (entry.ns - before.times[index]!.ns) / calls / 1000 : 0 }
+    })
+    return { path, requestsPerSecond: result.requestsPerSecond, hooks: hooks.filter((hook) => hook.calls > 0) }
+  } finally {
+    await app.stop()
+  }
+}
+
+async function hookLine(app: Running, previous?: string): Promise<{ line: string; times: { hook: string; plugin: string; name: string; calls: number; ns: number }[] }> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const line = app.stdout().split('\n').findLast((text) => text.startsWith('HOOKS_JSON '))
+    if (line && line !== previous) return { line, times: JSON.parse(line.slice('HOOKS_JSON '.length)) }
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error(`the hook server printed no timings:\n${app.stderr()}`)
+}
+
 // ---------------------------------------------------------------- scale curve
 
-export interface ScaleLevel {
-  articles: number
-  comments: number
-  generatedSeconds: number | 'cached'
-  hotSlug: string
-  hotComments: number
-  measurements: ScaleMeasurement[]
-  coldStartMs?: number
-  peakRssMb?: number
-  /** One unloaded `GET /v1/techniques` (first page of the catalog), ms. */
-  catalogFirstPageMs?: number | undefined
-}
 
-export interface ScaleMeasurement {
-  name: string
-  page: number | undefined
-  path: string
-  status: 'measured' | 'unavailable'
-  reason?: string
-  result?: LoadResult
-}
 
 function cacheKey(): string {
   const hash = createHash('sha256')
@@ -395,6 +420,7 @@ async function runScale() {
         ['articles: first page', 1, '/v1/articles'],
         ['articles: deep page', articleWalk.page, articleWalk.path],
         ['search', undefined, '/v1/search?q=massage'],
+        ['techniques: first page', 1, '/v1/techniques'],
         ['comments: first page', 1, `/v1/articles/${hot.slug}/comments`],
         ['comments: deep page', commentWalk.page, commentWalk.path],
       ]
@@ -409,11 +435,6 @@ async function runScale() {
         const result = await load(app.url, { method: 'GET', path }, { seconds: settings.scaleSeconds, connections: settings.connections, scratchDir: scratch })
         level.measurements.push({ name, page, path, status: 'measured', result })
       }
-      // The catalog aggregates over every article: one unloaded request, timed, rather than 50 connections of it.
-      log(`scale ${articles} articles: one unloaded GET /v1/techniques`)
-      const before = performance.now()
-      const catalog = await fetchRaw(`${app.url}/v1/techniques`)
-      level.catalogFirstPageMs = catalog.status === 200 ? performance.now() - before : undefined
       const memory = memoryOf(app.pid)
       if (memory) level.peakRssMb = memory.peakRssMb
       levels.push(level)
@@ -428,8 +449,7 @@ async function runScale() {
     }
     if (articles === settings.scaleLevels.at(-1)) {
       log(`cold start on the ${articles}-article database`)
-      const runs = await coldStarts(databasePath, `/v1/articles/${levels.at(-1)!.hotSlug}`, 3)
-      levels.at(-1)!.coldStartMs = median(runs)
+      levels.at(-1)!.coldStartMs = (await coldStartPairs(databasePath, `/v1/articles/${levels.at(-1)!.hotSlug}`, 3)).appMedianMs
     }
   }
   return { levels, plans }
@@ -444,7 +464,7 @@ async function main() {
   // `--scale` alone keeps the app-vs-raw part of the previous run, said to be from then.
   const resultsFile = join(PROJECT_DIR, 'bench', 'results.json')
   const previous = !settings.runMain && existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Partial<Results>) : undefined
-  const main = settings.runMain ? await runMain() : previous?.main ? { ...previous.main, fromRunOf: previous.mainFromRunOf ?? previous.startedAt } : undefined
+  const main: MainResults | undefined = settings.runMain ? await runMain() : previous?.main ? { ...previous.main, fromRunOf: previous.mainFromRunOf ?? previous.startedAt } : undefined
   const scale = settings.runScale ? await runScale() : undefined
   let plans = scale?.plans ?? []
   if (plans.length === 0 && main) {
@@ -454,13 +474,13 @@ async function main() {
     db.close()
   }
   const loadAverage = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
-  const results = {
+  const results: Results = {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, loadAverageAtEnd: loadAverage },
     settings: { ...settings, tool: TOOL, toolCommand: TOOL === 'wrk' ? `wrk -t1 -c${settings.connections} -d${settings.seconds}s --latency -s <script.lua>` : 'autocannon (programmatic)' },
     main,
-    mainFromRunOf: main && 'fromRunOf' in main ? main.fromRunOf : undefined,
+    mainFromRunOf: main?.fromRunOf,
     scale: scale?.levels,
     plans,
     plansDatabase: scale ? `synthetic, ${settings.scaleLevels.at(-1)} articles / ${settings.scaleComments} comments` : 'the seeded database',
@@ -469,17 +489,6 @@ async function main() {
   rmSync(scratch, { recursive: true, force: true })
 }
 
-export type Results = {
-  startedAt: string
-  finishedAt: string
-  machine: { cpu: string; cores: number; node: string; loadAverageAtEnd: string }
-  settings: typeof settings & { tool: string; toolCommand: string }
-  main: (Awaited<ReturnType<typeof runMain>> & { fromRunOf?: string | undefined }) | undefined
-  mainFromRunOf: string | undefined
-  scale: ScaleLevel[] | undefined
-  plans: QueryPlan[]
-  plansDatabase: string
-}
 
 main().catch((error: Error) => {
   console.error(error.stack ?? error.message)

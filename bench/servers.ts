@@ -5,16 +5,20 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { median } from './plans.js'
+import type { ColdStart } from './results.js'
 
 export const PROJECT_DIR = fileURLToPath(new URL('../', import.meta.url))
 export const SERVER = join(PROJECT_DIR, 'dist', 'server.js')
 const RAW_SERVER = join(PROJECT_DIR, 'bench', 'raw-server.mjs')
+const COLD_START = join(PROJECT_DIR, 'bench', 'cold-start.mjs')
 
 export interface Running {
   child: ChildProcess
   pid: number
   url: string
   stop: () => Promise<void>
+  stdout: () => string
   stderr: () => string
 }
 
@@ -76,13 +80,16 @@ function started(child: ChildProcess, url: string): Running {
   children.add(child)
   child.once('close', () => children.delete(child))
   let stderr = ''
+  let stdout = ''
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  child.stdout?.resume()
+  // Kept only while short: an app at LOG_LEVEL=info writes a line per request.
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout = (stdout + chunk).slice(-65_536)))
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()))
   return {
     child,
     pid: child.pid!,
     url,
+    stdout: () => stdout,
     stderr: () => stderr,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
@@ -99,6 +106,8 @@ export interface AppEnv {
   databasePath: string
   extraEnv?: Record<string, string>
   nodeArgs?: string[]
+  /** What to run instead of dist/server.js (e.g. bench/hook-server.mjs). */
+  script?: string
 }
 
 /** Spawns the built app (`node dist/server.js`) the way production runs it. */
@@ -114,7 +123,7 @@ export function spawnApp(port: number, options: AppEnv): Running {
   }
   delete env.ADMIN_TOKEN
   delete env.CORS_ORIGINS
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), SERVER], { cwd: PROJECT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script ?? SERVER], { cwd: PROJECT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] })
   return started(child, `http://127.0.0.1:${port}`)
 }
 
@@ -153,19 +162,26 @@ export function memoryOf(pid: number): { peakRssMb: number; rssMb: number } | un
   }
 }
 
-/** Spawns the app on `databasePath` `times` times; each time, ms from spawn() to the first 200 of `path`. */
-export async function coldStarts(databasePath: string, path: string, times: number): Promise<number[]> {
-  const results: number[] = []
+/** One cold start by bench/cold-start.mjs (which times it from its own spawn of the server to the first 200). */
+function coldStart(kind: 'app' | 'bare', databasePath: string, path: string): Promise<{ ms: number; rssMb: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [COLD_START, kind, databasePath, kind === 'app' ? path : '/'], { cwd: PROJECT_DIR, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))
+    child.stderr.resume()
+    child.once('close', (code) => (code === 0 ? resolve(JSON.parse(out) as { ms: number; rssMb: number }) : reject(new Error(`cold start of ${kind} exited ${code}`))))
+  })
+}
+
+/** `times` cold starts of the app on `databasePath` (to the first 200 of `path`) and of a bare node:http process, alternating. */
+export async function coldStartPairs(databasePath: string, path: string, times: number): Promise<ColdStart> {
+  const app: { ms: number; rssMb: number }[] = []
+  const bare: number[] = []
   for (let i = 0; i < times; i++) {
-    const port = await freePort()
-    const before = performance.now()
-    const app = spawnApp(port, { databasePath })
-    try {
-      const first = await waitFor200(`${app.url}${path}`, app.child, 30_000, 2)
-      results.push(first - before)
-    } finally {
-      await app.stop()
-    }
+    app.push(await coldStart('app', databasePath, path))
+    bare.push((await coldStart('bare', databasePath, path)).ms)
   }
-  return results
+  const appMedianMs = median(app.map((run) => run.ms))
+  const bareMedianMs = median(bare)
+  return { appRunsMs: app.map((run) => run.ms), bareRunsMs: bare, appMedianMs, bareMedianMs, ratio: appMedianMs / bareMedianMs, appRssAtStartMb: median(app.map((run) => run.rssMb)) }
 }

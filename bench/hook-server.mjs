@@ -1,0 +1,24 @@
+// The server as dist/server.js starts it (the same buildApp, config, migrations and seed), from the unbundled
+// build, with Fastify's request hooks timed (bench/timed-fastify.mjs). On SIGUSR2 it prints one line,
+// `HOOKS_JSON [...]`, with each hook's calls and total nanoseconds. Bench use only.
+import { register } from 'node:module'
+
+register('./hook-loader.mjs', import.meta.url)
+const { hookTimes } = await import('./timed-fastify.mjs')
+const { buildApp } = await import('../dist/app.js')
+const { ArticleRepository } = await import('../dist/articles/repository.js')
+const { loadConfig } = await import('../dist/config.js')
+const { openDatabase } = await import('../dist/db/database.js')
+const { migrate } = await import('../dist/db/migrate.js')
+const { seedIfEmpty } = await import('../dist/importer/files.js')
+
+const config = loadConfig()
+const db = openDatabase(config.databasePath)
+migrate(db)
+seedIfEmpty(new ArticleRepository(db), new Date())
+const app = await buildApp({ db, config })
+await app.listen({ port: config.port, host: config.host })
+process.on('SIGUSR2', () => {
+  console.log(`HOOKS_JSON ${JSON.stringify(hookTimes.map((entry) => ({ ...entry, ns: Number(entry.ns) })))}`)
+})
+process.on('SIGTERM', () => void app.close().then(() => process.exit(0)))
