@@ -151,7 +151,7 @@ export function markdown(results: Results): string {
       out.push(
         `### What each request hook costs (\`${main.hookCosts.path}\` under ${settings.tool} load, ${int(main.hookCosts.requestsPerSecond)} req/s: ${fixed(perRequest)} µs per request in all)`,
         '',
-        'Synchronous time per call of every hook added with `addHook` (the app\'s and its plugins\'), from `bench/hook-server.mjs`: the same `buildApp`, unbundled, each hook wrapped in a timer (about 0.1 µs of the figure is the timer). Hooks given in a route\'s options are not counted here.',
+        'Synchronous time per call of every request hook, from `bench/hook-server.mjs`: the same `buildApp`, unbundled, each hook wrapped in a timer (about 0.1 µs of the figure is the timer): those added with `addHook` (the app\'s and its plugins\') and those in a route\'s options ("on GET …", e.g. added by @fastify/compress from its onRoute hook). A callback hook counts its own work only, not what runs inside its `done()`. Work a hook starts off the main thread (zlib streams) is not counted.',
         '',
         table(
           ['Hook', 'Added by', 'Function', 'Calls', 'µs per call', '% of a request'],
