@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs'
 import zlib from 'node:zlib'
 import compress from '@fastify/compress'
 import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
@@ -32,13 +31,15 @@ import { FeedRepository } from './feeds/repository.js'
 import { feedRoutes } from './feeds/routes.js'
 import { feedComponents } from './feeds/schemas.js'
 import { healthRoutes } from './health/routes.js'
-import { useHttpCaching } from './http/caching.js'
+import { publicCaching, useHttpCaching } from './http/caching.js'
 import { CursorCodec } from './http/cursor.js'
 import { useStrictJsonBodies } from './http/body.js'
 import { clientErrorProblem, sendProblem, useProblemResponses, writeRawProblem } from './http/errors.js'
+import { DataGeneration } from './http/freshness.js'
 import { IdempotencyStore } from './http/idempotency.js'
 import { PageMeta } from './http/pagination.js'
 import { HttpProblem, Problem, ValidationIssue } from './http/problem.js'
+import { COMPRESS_ABOVE_BYTES, usePreparedAnswers } from './http/prepared.js'
 import { problemResponses } from './http/responses.js'
 import { useValidators } from './http/validation.js'
 import { loggerOptions } from './logging.js'
@@ -62,8 +63,6 @@ export interface AppOptions {
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 const EXPOSED_HEADERS = ['ETag', 'Link', 'Location', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'X-Request-Id']
-// Smaller answers fit in a packet or two anyway; compressing them costs more CPU than it saves time.
-const COMPRESS_ABOVE_BYTES = 1024
 const NO_QUERY = Type.Object({}, { additionalProperties: false })
 const BODY_PROBLEMS = problemResponses('payload-too-large', 'unsupported-media-type')
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -128,9 +127,10 @@ export async function buildApp(options: AppOptions) {
     db.close()
   })
 
-  useHttpCaching(app, { maxAge: config.cacheMaxAge, staleWhileRevalidate: config.cacheStaleWhileRevalidate })
+  const caching = { maxAge: config.cacheMaxAge, staleWhileRevalidate: config.cacheStaleWhileRevalidate }
+  useHttpCaching(app, caching)
+  usePreparedAnswers(app, { generation: new DataGeneration(db, now), maxBytes: config.responseCacheBytes, cacheControl: publicCaching(caching), cors: config.corsOrigins.length > 0 })
   await app.register(compress, { global: true, threshold: COMPRESS_ABOVE_BYTES, encodings: ['br', 'gzip'], brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } } })
-  await app.register(helmet, { global: true })
   await app.register(cors, {
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
@@ -152,7 +152,7 @@ export async function buildApp(options: AppOptions) {
   const comments = new CommentRepository(db)
   await app.register(healthRoutes, { db, migrations: readMigrations(), storage })
   await app.register(docsRoutes)
-  await app.register(discoveryRoutes)
+  await app.register(discoveryRoutes, { publicUrl: config.publicUrl })
   await app.register(
     async (v1) => {
       await v1.register(articleRoutes, { articles, access, cursors })
