@@ -49,25 +49,25 @@ export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = as
     },
     async (request, reply) =>
       reply.sendPrepared(() => {
-      const { filter, include, pickFields } = listView(request.query)
-      const listing: Listing<typeof ListPosition> = { scope: `articles?${JSON.stringify(filter)}`, position: ListPosition }
-      return respondWithPage(request, reply, cursors, listing, {
-        fetch: (after, limit) => {
-          const listed = articles.listPublished(filter, after, limit, { sections: include.includes('sections') })
-          const entries = include.includes('techniques') || include.includes('benefits') ? articles.entriesOf(listed.map(({ article }) => article.id)) : undefined
-          return listed.map(({ article, position, sections }) => {
-            const lists = entries?.get(article.id)
-            const extras = {
-              ...(sections && { sections }),
-              ...(lists && include.includes('techniques') && { techniques: lists.techniques }),
-              ...(lists && include.includes('benefits') && { benefits: lists.benefits }),
-            }
-            return { position, item: pickFields({ ...article, ...extras }) }
-          })
-        },
-        positionOf: (row) => row.position,
-        toItem: (row) => row.item,
-      })
+        const { filter, include, pickFields } = listView(request.query)
+        const listing: Listing<typeof ListPosition> = { scope: `articles?${JSON.stringify(filter)}`, position: ListPosition }
+        return respondWithPage(request, reply, cursors, listing, {
+          fetch: (after, limit) => {
+            const listed = articles.listPublished(filter, after, limit, { sections: include.includes('sections') })
+            const entries = include.includes('techniques') || include.includes('benefits') ? articles.entriesOf(listed.map(({ article }) => article.id)) : undefined
+            return listed.map(({ article, position, sections }) => {
+              const lists = entries?.get(article.id)
+              const extras = {
+                ...(sections && { sections }),
+                ...(lists && include.includes('techniques') && { techniques: lists.techniques }),
+                ...(lists && include.includes('benefits') && { benefits: lists.benefits }),
+              }
+              return { position, item: pickFields({ ...article, ...extras }) }
+            })
+          },
+          positionOf: (row) => row.position,
+          toItem: (row) => row.item,
+        })
       }),
   )
 

@@ -35,13 +35,13 @@ export const searchRoutes: FastifyPluginAsyncTypebox<SearchRoutesOptions> = asyn
     },
     async (request, reply) =>
       reply.sendPrepared(() => {
-      const match = matchExpression(request.query.q)
-      if (match === '') throw invalidParameter('query', 'q', 'has nothing to search for: it needs a letter or digit')
-      return respondWithPage(request, reply, cursors, searchListing(match), {
-        fetch: (after, limit) => search.find(match, after, limit),
-        positionOf: (row) => ({ score: row.score, id: row.id }),
-        toItem: toSearchHit,
-      })
+        const match = matchExpression(request.query.q)
+        if (match === '') throw invalidParameter('query', 'q', 'has nothing to search for: it needs a letter or digit')
+        return respondWithPage(request, reply, cursors, searchListing(match), {
+          fetch: (after, limit) => search.find(match, after, limit),
+          positionOf: (row) => ({ score: row.score, id: row.id }),
+          toItem: toSearchHit,
+        })
       }),
   )
 }

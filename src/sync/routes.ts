@@ -37,18 +37,18 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
     },
     async (request, reply) =>
       reply.sendPrepared(() => {
-      const { token } = request.query
-      const since = token === undefined ? null : cursors.decode(TOKEN_SCOPE, token, SyncPoint)
-      if (since === undefined) throw invalidParameter('query', 'token', 'is not a sync token that this server issued')
-      // The sync's moment is fixed on its first page and carried by the cursors after it.
-      let position: SyncPosition | undefined
-      const page = respondWithPage(request, reply, cursors, syncListing, {
-        fetch: (after, limit) => sync.changes((position = after ?? { since, until: sync.point(), after: 0 }), limit),
-        positionOf: (row) => ({ ...position!, after: row.id }),
-        toItem: (row) => row.change,
-      })
-      const nextSyncToken = page.meta.nextCursor === null ? cursors.encode(TOKEN_SCOPE, position!.until) : null
-      return { data: page.data, meta: { ...page.meta, nextSyncToken } }
+        const { token } = request.query
+        const since = token === undefined ? null : cursors.decode(TOKEN_SCOPE, token, SyncPoint)
+        if (since === undefined) throw invalidParameter('query', 'token', 'is not a sync token that this server issued')
+        // The sync's moment is fixed on its first page and carried by the cursors after it.
+        let position: SyncPosition | undefined
+        const page = respondWithPage(request, reply, cursors, syncListing, {
+          fetch: (after, limit) => sync.changes((position = after ?? { since, until: sync.point(), after: 0 }), limit),
+          positionOf: (row) => ({ ...position!, after: row.id }),
+          toItem: (row) => row.change,
+        })
+        const nextSyncToken = page.meta.nextCursor === null ? cursors.encode(TOKEN_SCOPE, position!.until) : null
+        return { data: page.data, meta: { ...page.meta, nextSyncToken } }
       }),
   )
 }
