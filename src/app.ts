@@ -109,19 +109,22 @@ export async function buildApp(options: AppOptions) {
   app.addHook('preClose', async () => {
     closing = true
   })
-  app.addHook('onRequest', async (request, reply) => {
+  // The hooks every request runs take a callback, not a promise: on a prepared answer that difference shows.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
     // Requests in flight finish; one whose headers arrive after shutdown began is turned away (Fastify adds `Connection: close`).
-    if (closing) throw new HttpProblem('service-unavailable', 'The server is shutting down; retry the request.', undefined, { 'retry-after': '1' })
+    done(closing ? new HttpProblem('service-unavailable', 'The server is shutting down; retry the request.', undefined, { 'retry-after': '1' }) : undefined)
   })
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     // A request that was in flight when shutdown began must not leave its connection kept alive: an idle
     // kept-alive connection holds the server open until its timeout, past the shutdown grace period.
     if (closing) reply.header('connection', 'close')
+    done(null, payload)
   })
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     // A write that succeeded committed: storage works again (readiness stops reporting an old failure).
     if (WRITE_METHODS.has(request.method) && reply.statusCode < 300) storage.succeeded()
+    done()
   })
   app.addHook('onClose', async () => {
     db.close()
@@ -131,13 +134,16 @@ export async function buildApp(options: AppOptions) {
   useHttpCaching(app, caching)
   usePreparedAnswers(app, { generation: new DataGeneration(db, now), maxBytes: config.responseCacheBytes, cacheControl: publicCaching(caching), cors: config.corsOrigins.length > 0 })
   await app.register(compress, { global: true, threshold: COMPRESS_ABOVE_BYTES, encodings: ['br', 'gzip'], brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } } })
-  await app.register(cors, {
-    origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
-    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'X-Request-Id'],
-    exposedHeaders: EXPOSED_HEADERS,
-    maxAge: 600,
-  })
+  // Without allowed origins no request does any CORS work (a preflight finds no route: a 404 problem, as with `origin: false`).
+  if (config.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: config.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'X-Request-Id'],
+      exposedHeaders: EXPOSED_HEADERS,
+      maxAge: 600,
+    })
+  }
   await app.register(rateLimit, {
     global: false,
     enableDraftSpec: true,
