@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import Type from 'typebox'
 import { baseUrl, linkDependencies } from '../http/base-url.js'
 import { httpDate } from '../http/caching.js'
 import { PREPARED_ROUTE } from '../http/prepared.js'
 import { commonProblems, problemResponses } from '../http/responses.js'
 import { ref } from '../http/schema.js'
-import { buildFeed, toAtom, toJsonFeed } from './formats.js'
+import { buildFeed, toAtom, toJsonFeed, type Feed } from './formats.js'
 import type { FeedRepository } from './repository.js'
 import { FEED_SIZE, JsonFeed } from './schemas.js'
 
@@ -20,8 +20,14 @@ export interface FeedRoutesOptions {
 const ABOUT = `The ${FEED_SIZE} newest public articles, newest first, each with its summary and its body as HTML. Links are absolute: under \`PUBLIC_URL\` when the server sets it, else under the scheme and host of the request (which must then have a well-formed \`Host\`). \`Last-Modified\` is the latest change of an entry.`
 
 export const feedRoutes: FastifyPluginAsyncTypebox<FeedRoutesOptions> = async (app, { feeds, publicUrl, now }) => {
-  const feedFor = (request: FastifyRequest) => buildFeed(feeds.latest(FEED_SIZE), baseUrl(request, publicUrl), now())
   const dependsOn = linkDependencies(publicUrl)
+  /** The handler that sends the feed in one format, prepared. */
+  const sendFeed = (type: string, format: (feed: Feed) => unknown) => async (request: FastifyRequest, reply: FastifyReply) =>
+    reply.sendPrepared(() => {
+      const feed = buildFeed(feeds.latest(FEED_SIZE), baseUrl(request, publicUrl), now())
+      reply.type(type).header('last-modified', httpDate(feed.updated))
+      return format(feed)
+    }, dependsOn)
   const headers = { 'Last-Modified': { type: 'string', description: 'The latest change of an entry (an HTTP-date); `If-Modified-Since` compares with it.' } }
 
   app.get(
@@ -39,12 +45,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<FeedRoutesOptions> = async (a
         },
       },
     },
-    async (request, reply) =>
-      reply.sendPrepared(() => {
-        const feed = feedFor(request)
-        reply.type('application/feed+json; charset=utf-8').header('last-modified', httpDate(feed.updated))
-        return toJsonFeed(feed)
-      }, dependsOn),
+    sendFeed('application/feed+json; charset=utf-8', toJsonFeed),
   )
 
   app.get(
@@ -62,11 +63,6 @@ export const feedRoutes: FastifyPluginAsyncTypebox<FeedRoutesOptions> = async (a
         },
       },
     },
-    async (request, reply) =>
-      reply.sendPrepared(() => {
-        const feed = feedFor(request)
-        reply.type('application/atom+xml; charset=utf-8').header('last-modified', httpDate(feed.updated))
-        return toAtom(feed)
-      }, dependsOn),
+    sendFeed('application/atom+xml; charset=utf-8', toAtom),
   )
 }
