@@ -73,7 +73,7 @@ export interface paths {
         };
         /**
          * API catalog
-         * @description Where the API, its OpenAPI description and its documentation are (RFC 9727); sent as `application/linkset+json` with the RFC 9727 profile.
+         * @description Where the API, its OpenAPI description and its documentation are (RFC 9727); sent as `application/linkset+json` with the RFC 9727 profile. Links are absolute: under `PUBLIC_URL` when the server sets it, else under the scheme and host of the request (which must then have a well-formed `Host`).
          */
         get: operations["getApiCatalog"];
         put?: never;
@@ -461,7 +461,7 @@ export interface paths {
         };
         /**
          * The newest articles as a JSON Feed
-         * @description The 50 newest public articles, newest first, each with its summary and its body as HTML. Links are absolute: under `PUBLIC_URL` when the server sets it, else under the scheme and host of the request. `Last-Modified` is the latest change of an entry. Format: JSON Feed 1.1.
+         * @description The 50 newest public articles, newest first, each with its summary and its body as HTML. Links are absolute: under `PUBLIC_URL` when the server sets it, else under the scheme and host of the request (which must then have a well-formed `Host`). `Last-Modified` is the latest change of an entry. Format: JSON Feed 1.1.
          */
         get: operations["getJsonFeed"];
         put?: never;
@@ -481,7 +481,7 @@ export interface paths {
         };
         /**
          * The newest articles as an Atom feed
-         * @description The 50 newest public articles, newest first, each with its summary and its body as HTML. Links are absolute: under `PUBLIC_URL` when the server sets it, else under the scheme and host of the request. `Last-Modified` is the latest change of an entry. Format: Atom 1.0 (RFC 4287), the body in `content type="html"`.
+         * @description The 50 newest public articles, newest first, each with its summary and its body as HTML. Links are absolute: under `PUBLIC_URL` when the server sets it, else under the scheme and host of the request (which must then have a well-formed `Host`). `Last-Modified` is the latest change of an entry. Format: Atom 1.0 (RFC 4287), the body in `content type="html"`.
          */
         get: operations["getAtomFeed"];
         put?: never;
@@ -1547,6 +1547,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is malformed: its syntax, encoding or framing cannot be read. */
+            400: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: query limit.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b",
+                     *       "errors": [
+                     *         {
+                     *           "in": "query",
+                     *           "name": "limit",
+                     *           "detail": "must be <= 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -8811,7 +8844,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
+            /** @description The request is malformed: its syntax, encoding or framing cannot be read. Or: One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
                     /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
@@ -8981,7 +9014,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
+            /** @description The request is malformed: its syntax, encoding or framing cannot be read. Or: One or more parameters or body fields are invalid; `errors` lists each one. */
             400: {
                 headers: {
                     /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs'
 import zlib from 'node:zlib'
 import compress from '@fastify/compress'
 import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
@@ -32,14 +31,16 @@ import { FeedRepository } from './feeds/repository.js'
 import { feedRoutes } from './feeds/routes.js'
 import { feedComponents } from './feeds/schemas.js'
 import { healthRoutes } from './health/routes.js'
-import { useHttpCaching } from './http/caching.js'
+import { publicCaching, useHttpCaching } from './http/caching.js'
 import { serializersOnFirstUse } from './http/compile-on-first-use.js'
 import { CursorCodec } from './http/cursor.js'
 import { useStrictJsonBodies } from './http/body.js'
 import { clientErrorProblem, sendProblem, useProblemResponses, writeRawProblem } from './http/errors.js'
+import { DataGeneration } from './http/freshness.js'
 import { IdempotencyStore } from './http/idempotency.js'
 import { PageMeta } from './http/pagination.js'
 import { HttpProblem, Problem, ValidationIssue } from './http/problem.js'
+import { COMPRESS_ABOVE_BYTES, usePreparedAnswers } from './http/prepared.js'
 import { problemResponses } from './http/responses.js'
 import { useValidators } from './http/validation.js'
 import { loggerOptions } from './logging.js'
@@ -63,8 +64,6 @@ export interface AppOptions {
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 const EXPOSED_HEADERS = ['ETag', 'Link', 'Location', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'X-Request-Id']
-// Smaller answers fit in a packet or two anyway; compressing them costs more CPU than it saves time.
-const COMPRESS_ABOVE_BYTES = 1024
 const NO_QUERY = Type.Object({}, { additionalProperties: false })
 const BODY_PROBLEMS = problemResponses('payload-too-large', 'unsupported-media-type')
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -112,34 +111,41 @@ export async function buildApp(options: AppOptions) {
   app.addHook('preClose', async () => {
     closing = true
   })
-  app.addHook('onRequest', async (request, reply) => {
+  // The hooks every request runs take a callback, not a promise: on a prepared answer that difference shows.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
     // Requests in flight finish; one whose headers arrive after shutdown began is turned away (Fastify adds `Connection: close`).
-    if (closing) throw new HttpProblem('service-unavailable', 'The server is shutting down; retry the request.', undefined, { 'retry-after': '1' })
+    done(closing ? new HttpProblem('service-unavailable', 'The server is shutting down; retry the request.', undefined, { 'retry-after': '1' }) : undefined)
   })
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     // A request that was in flight when shutdown began must not leave its connection kept alive: an idle
     // kept-alive connection holds the server open until its timeout, past the shutdown grace period.
     if (closing) reply.header('connection', 'close')
+    done(null, payload)
   })
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     // A write that succeeded committed: storage works again (readiness stops reporting an old failure).
     if (WRITE_METHODS.has(request.method) && reply.statusCode < 300) storage.succeeded()
+    done()
   })
   app.addHook('onClose', async () => {
     db.close()
   })
 
-  useHttpCaching(app, { maxAge: config.cacheMaxAge, staleWhileRevalidate: config.cacheStaleWhileRevalidate })
+  const caching = { maxAge: config.cacheMaxAge, staleWhileRevalidate: config.cacheStaleWhileRevalidate }
+  useHttpCaching(app, caching)
+  usePreparedAnswers(app, { generation: new DataGeneration(db, now), maxBytes: config.responseCacheBytes, cacheControl: publicCaching(caching), cors: config.corsOrigins.length > 0 })
   await app.register(compress, { global: true, threshold: COMPRESS_ABOVE_BYTES, encodings: ['br', 'gzip'], brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } } })
-  await app.register(helmet, { global: true })
-  await app.register(cors, {
-    origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
-    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'X-Request-Id'],
-    exposedHeaders: EXPOSED_HEADERS,
-    maxAge: 600,
-  })
+  // Without allowed origins no request does any CORS work (a preflight finds no route: a 404 problem, as with `origin: false`).
+  if (config.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: config.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'X-Request-Id'],
+      exposedHeaders: EXPOSED_HEADERS,
+      maxAge: 600,
+    })
+  }
   await app.register(rateLimit, {
     global: false,
     enableDraftSpec: true,
@@ -154,7 +160,7 @@ export async function buildApp(options: AppOptions) {
   const comments = new CommentRepository(db)
   await app.register(healthRoutes, { db, migrations: readMigrations(), storage })
   await app.register(docsRoutes)
-  await app.register(discoveryRoutes)
+  await app.register(discoveryRoutes, { publicUrl: config.publicUrl })
   await app.register(
     async (v1) => {
       await v1.register(articleRoutes, { articles, access, cursors })

@@ -2,6 +2,8 @@ import { resolve } from 'node:path'
 import Type, { type Static } from 'typebox'
 import { Value } from 'typebox/value'
 
+// Enough for every article of a large site in all three codings; small next to the server's own RSS.
+const DEFAULT_RESPONSE_CACHE_BYTES = 32 * 1024 * 1024
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 /** Environment variables the service reads; every one is listed in the README. */
@@ -18,6 +20,7 @@ const Environment = Type.Object({
   CACHE_MAX_AGE: Type.Optional(Type.String({ pattern: '^\\d{1,7}$' })),
   CACHE_STALE_WHILE_REVALIDATE: Type.Optional(Type.String({ pattern: '^\\d{1,7}$' })),
   PUBLIC_URL: Type.Optional(Type.String()),
+  RESPONSE_CACHE_BYTES: Type.Optional(Type.String({ pattern: '^\\d{1,10}$' })),
 })
 
 export interface Config {
@@ -39,6 +42,8 @@ export interface Config {
   cacheStaleWhileRevalidate: number
   /** The URL clients reach the server at, without a trailing slash, for absolute links (feeds); unset: the request's own. */
   publicUrl: string | undefined
+  /** Bytes the prepared public answers (every coding of each) may take in memory; 0 prepares nothing ahead. */
+  responseCacheBytes: number
   /** Settings that work but are unwise; the server logs them at start-up. */
   warnings: string[]
 }
@@ -82,6 +87,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cacheMaxAge: Number(values.CACHE_MAX_AGE ?? 60),
     cacheStaleWhileRevalidate: Number(values.CACHE_STALE_WHILE_REVALIDATE ?? 300),
     publicUrl: values.PUBLIC_URL,
+    responseCacheBytes: Number(values.RESPONSE_CACHE_BYTES ?? DEFAULT_RESPONSE_CACHE_BYTES),
     warnings,
   }
 }

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { httpDate, NO_STORE } from '../http/caching.js'
+import { httpDate } from '../http/caching.js'
 import { entityTag } from '../http/conditional.js'
 import { bearerSecurity, hasScope, type Access } from '../auth/access.js'
 import Type from 'typebox'
 import type { CursorCodec } from '../http/cursor.js'
 import { ListQuery, Page, respondWithPage, type Listing } from '../http/pagination.js'
+import { PREPARED_ROUTE } from '../http/prepared.js'
 import { notFound } from '../http/problem.js'
 import { commonProblems, problemResponses, responseHeaders } from '../http/responses.js'
 import { ref, SlugParams, Timestamp } from '../http/schema.js'
@@ -35,6 +36,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = as
   app.get(
     '/articles',
     {
+      ...PREPARED_ROUTE,
       schema: {
         operationId: 'listArticles',
         summary: 'List published articles',
@@ -45,32 +47,34 @@ export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = as
         response: { 200: Page(ref(ArticleListItem), 'A page of published articles.'), ...problemResponses(...commonProblems) },
       },
     },
-    async (request, reply) => {
-      const { filter, include, pickFields } = listView(request.query)
-      const listing: Listing<typeof ListPosition> = { scope: `articles?${JSON.stringify(filter)}`, position: ListPosition }
-      return respondWithPage(request, reply, cursors, listing, {
-        fetch: (after, limit) => {
-          const listed = articles.listPublished(filter, after, limit, { sections: include.includes('sections') })
-          const entries = include.includes('techniques') || include.includes('benefits') ? articles.entriesOf(listed.map(({ article }) => article.id)) : undefined
-          return listed.map(({ article, position, sections }) => {
-            const lists = entries?.get(article.id)
-            const extras = {
-              ...(sections && { sections }),
-              ...(lists && include.includes('techniques') && { techniques: lists.techniques }),
-              ...(lists && include.includes('benefits') && { benefits: lists.benefits }),
-            }
-            return { position, item: pickFields({ ...article, ...extras }) }
-          })
-        },
-        positionOf: (row) => row.position,
-        toItem: (row) => row.item,
-      })
-    },
+    async (request, reply) =>
+      reply.sendPrepared(() => {
+        const { filter, include, pickFields } = listView(request.query)
+        const listing: Listing<typeof ListPosition> = { scope: `articles?${JSON.stringify(filter)}`, position: ListPosition }
+        return respondWithPage(request, reply, cursors, listing, {
+          fetch: (after, limit) => {
+            const listed = articles.listPublished(filter, after, limit, { sections: include.includes('sections') })
+            const entries = include.includes('techniques') || include.includes('benefits') ? articles.entriesOf(listed.map(({ article }) => article.id)) : undefined
+            return listed.map(({ article, position, sections }) => {
+              const lists = entries?.get(article.id)
+              const extras = {
+                ...(sections && { sections }),
+                ...(lists && include.includes('techniques') && { techniques: lists.techniques }),
+                ...(lists && include.includes('benefits') && { benefits: lists.benefits }),
+              }
+              return { position, item: pickFields({ ...article, ...extras }) }
+            })
+          },
+          positionOf: (row) => row.position,
+          toItem: (row) => row.item,
+        })
+      }),
   )
 
   app.get(
     '/articles/:slug',
     {
+      ...PREPARED_ROUTE,
       schema: {
         operationId: 'getArticle',
         summary: 'Get an article',
@@ -86,21 +90,23 @@ export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = as
         },
       },
     },
-    async (request, reply) => {
-      const caller = access.identify(request)
-      if (caller) reply.header('cache-control', NO_STORE)
-      const { slug } = request.params
-      const article = hasScope(caller, 'content:write') ? articles.find(slug) : articles.findPublished(slug)
-      if (!article) throw articleNotFound(slug)
-      const view = articleView(article, request.query)
-      return reply.header('etag', entityTag(view)).header('last-modified', httpDate(articles.lastModified(article))).send(view)
-    },
+    async (request, reply) =>
+      reply.sendPrepared(() => {
+        const caller = access.identify(request)
+        const { slug } = request.params
+        const article = hasScope(caller, 'content:write') ? articles.find(slug) : articles.findPublished(slug)
+        if (!article) throw articleNotFound(slug)
+        const view = articleView(article, request.query)
+        reply.header('etag', entityTag(view)).header('last-modified', httpDate(articles.lastModified(article)))
+        return view
+      }, ['authorization']),
   )
 
   for (const kind of ['techniques', 'benefits'] as const) {
     app.get(
       `/articles/:slug/${kind}`,
       {
+        ...PREPARED_ROUTE,
         schema: {
           operationId: kind === 'techniques' ? 'listArticleTechniques' : 'listArticleBenefits',
           summary: `List an article's ${kind}`,
@@ -111,14 +117,15 @@ export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = as
           response: { 200: Page(ref(ArticleEntry), `A page of the article's ${kind}.`), ...problemResponses('not-found', ...commonProblems) },
         },
       },
-      async (request, reply) => {
-        const { slug } = request.params
-        const articleId = publishedArticleId(articles, slug)
-        return respondWithPage(request, reply, cursors, entryListing(kind, slug), {
-          fetch: (after, limit) => articles.entries(articleId, kind, after ?? 0, limit),
-          positionOf: (entry) => entry.position,
-        })
-      },
+      async (request, reply) =>
+        reply.sendPrepared(() => {
+          const { slug } = request.params
+          const articleId = publishedArticleId(articles, slug)
+          return respondWithPage(request, reply, cursors, entryListing(kind, slug), {
+            fetch: (after, limit) => articles.entries(articleId, kind, after ?? 0, limit),
+            positionOf: (entry) => entry.position,
+          })
+        }),
     )
   }
 }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { EntryKind } from '../articles/repository.js'
 import type { CursorCodec } from '../http/cursor.js'
 import { ListQuery, Page, respondWithPage, type Listing } from '../http/pagination.js'
+import { PREPARED_ROUTE } from '../http/prepared.js'
 import { notFound } from '../http/problem.js'
 import { commonProblems, problemResponses } from '../http/responses.js'
 import { ref, SlugParam, SlugParams } from '../http/schema.js'
@@ -27,6 +28,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
     app.get(
       `/${kind}`,
       {
+        ...PREPARED_ROUTE,
         schema: {
           operationId: `list${operation}s`,
           summary: `List ${kind}`,
@@ -36,17 +38,19 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
           response: { 200: Page(ref(CatalogEntry), `A page of ${kind}.`), ...problemResponses(...commonProblems) },
         },
       },
-      async (request, reply) => {
-        return respondWithPage(request, reply, cursors, listing, {
-          fetch: (after, limit) => catalog.list(kind, after, limit),
-          positionOf: (entry) => entry.slug,
-        })
-      },
+      async (request, reply) =>
+        reply.sendPrepared(() =>
+          respondWithPage(request, reply, cursors, listing, {
+            fetch: (after, limit) => catalog.list(kind, after, limit),
+            positionOf: (entry) => entry.slug,
+          }),
+        ),
     )
 
     app.get(
       `/${kind}/:slug`,
       {
+        ...PREPARED_ROUTE,
         schema: {
           operationId: `get${operation}`,
           summary: `Get a ${one} with the articles that list it`,
@@ -56,11 +60,12 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
           response: { 200: ref(CatalogEntryDetail, { description: `The ${one} and the articles that list it.` }), ...problemResponses('not-found', ...commonProblems) },
         },
       },
-      async (request) => {
-        const entry = catalog.find(kind, request.params.slug)
-        if (!entry) throw notFound(`No published article lists a ${one} with the slug "${request.params.slug}".`)
-        return entry
-      },
+      async (request, reply) =>
+        reply.sendPrepared(() => {
+          const entry = catalog.find(kind, request.params.slug)
+          if (!entry) throw notFound(`No published article lists a ${one} with the slug "${request.params.slug}".`)
+          return entry
+        }),
     )
   }
 }

@@ -1,5 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type, { type Static } from 'typebox'
+import { baseUrl, linkDependencies } from '../http/base-url.js'
+import { PREPARED_ROUTE } from '../http/prepared.js'
+import { problemResponses } from '../http/responses.js'
 
 const LINKSET = 'application/linkset+json'
 const LINKSET_WITH_PROFILE = `${LINKSET}; profile="https://www.rfc-editor.org/info/rfc9727"`
@@ -22,23 +25,31 @@ const Linkset = Type.Object(
   { additionalProperties: false, description: 'An RFC 9264 linkset naming this API, its OpenAPI documents, its docs and its readiness.' },
 )
 
+export interface DiscoveryRoutesOptions {
+  /** The base of the catalog's links; the request's own scheme and host when unset. */
+  publicUrl: string | undefined
+}
+
 /** RFC 9727: `/.well-known/api-catalog` lets a client find the API and its description from the host alone. */
-export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const discoveryRoutes: FastifyPluginAsyncTypebox<DiscoveryRoutesOptions> = async (app, { publicUrl }) => {
   app.get(
     '/.well-known/api-catalog',
     {
+      ...PREPARED_ROUTE,
       schema: {
         operationId: 'getApiCatalog',
         summary: 'API catalog',
-        description: 'Where the API, its OpenAPI description and its documentation are (RFC 9727); sent as `application/linkset+json` with the RFC 9727 profile.',
+        description:
+          'Where the API, its OpenAPI description and its documentation are (RFC 9727); sent as `application/linkset+json` with the RFC 9727 profile. Links are absolute: under `PUBLIC_URL` when the server sets it, else under the scheme and host of the request (which must then have a well-formed `Host`).',
         tags: ['Operations'],
-        response: { 200: { description: 'The API catalog.', content: { [LINKSET]: { schema: Linkset } } } },
+        response: { 200: { description: 'The API catalog.', content: { [LINKSET]: { schema: Linkset } } }, ...problemResponses('bad-request') },
       },
     },
-    async (request, reply) => {
-      reply.type(LINKSET_WITH_PROFILE)
-      return apiCatalog(`${request.protocol}://${request.host}`)
-    },
+    async (request, reply) =>
+      reply.sendPrepared(() => {
+        reply.type(LINKSET_WITH_PROFILE)
+        return apiCatalog(baseUrl(request, publicUrl))
+      }, linkDependencies(publicUrl)),
   )
 }
 

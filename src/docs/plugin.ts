@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import fastifyPlugin from 'fastify-plugin'
 import { bearerSecurityScheme } from '../auth/access.js'
 import Type from 'typebox'
+import { PREPARED_ROUTE } from '../http/prepared.js'
 import { problemTypes, type ProblemType } from '../http/problem.js'
 import { problemResponses } from '../http/responses.js'
 import { buildExamples, type OperationExamples } from './examples.js'
@@ -90,8 +91,13 @@ export const openApi = fastifyPlugin(openApiDocument, { name: 'openapi-document'
 /** Serves the document (`/openapi.json`, `/openapi.yaml`), the interactive docs and the problem type pages. */
 export const docsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: docsContentSecurityPolicy, uiConfig: { deepLinking: true } })
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
-  app.get('/openapi.yaml', { schema: { hide: true } }, async (_request, reply) => reply.type('application/yaml').send(app.swagger({ yaml: true })))
+  app.get('/openapi.json', { ...PREPARED_ROUTE, schema: { hide: true } }, async (_request, reply) => reply.sendPrepared(() => app.swagger()))
+  app.get('/openapi.yaml', { ...PREPARED_ROUTE, schema: { hide: true } }, async (_request, reply) =>
+    reply.sendPrepared(() => {
+      reply.type('application/yaml')
+      return app.swagger({ yaml: true })
+    }),
+  )
 
   app.get(
     '/problems/:type',

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import Type from 'typebox'
+import { baseUrl, linkDependencies } from '../http/base-url.js'
 import { httpDate } from '../http/caching.js'
+import { PREPARED_ROUTE } from '../http/prepared.js'
 import { commonProblems, problemResponses } from '../http/responses.js'
 import { ref } from '../http/schema.js'
-import { buildFeed, toAtom, toJsonFeed } from './formats.js'
+import { buildFeed, toAtom, toJsonFeed, type Feed } from './formats.js'
 import type { FeedRepository } from './repository.js'
 import { FEED_SIZE, JsonFeed } from './schemas.js'
 
@@ -15,15 +17,23 @@ export interface FeedRoutesOptions {
   now: () => Date
 }
 
-const ABOUT = `The ${FEED_SIZE} newest public articles, newest first, each with its summary and its body as HTML. Links are absolute: under \`PUBLIC_URL\` when the server sets it, else under the scheme and host of the request. \`Last-Modified\` is the latest change of an entry.`
+const ABOUT = `The ${FEED_SIZE} newest public articles, newest first, each with its summary and its body as HTML. Links are absolute: under \`PUBLIC_URL\` when the server sets it, else under the scheme and host of the request (which must then have a well-formed \`Host\`). \`Last-Modified\` is the latest change of an entry.`
 
 export const feedRoutes: FastifyPluginAsyncTypebox<FeedRoutesOptions> = async (app, { feeds, publicUrl, now }) => {
-  const feedFor = (request: FastifyRequest) => buildFeed(feeds.latest(FEED_SIZE), publicUrl ?? `${request.protocol}://${request.host}`, now())
+  const dependsOn = linkDependencies(publicUrl)
+  /** The handler that sends the feed in one format, prepared. */
+  const sendFeed = (type: string, format: (feed: Feed) => unknown) => async (request: FastifyRequest, reply: FastifyReply) =>
+    reply.sendPrepared(() => {
+      const feed = buildFeed(feeds.latest(FEED_SIZE), baseUrl(request, publicUrl), now())
+      reply.type(type).header('last-modified', httpDate(feed.updated))
+      return format(feed)
+    }, dependsOn)
   const headers = { 'Last-Modified': { type: 'string', description: 'The latest change of an entry (an HTTP-date); `If-Modified-Since` compares with it.' } }
 
   app.get(
     '/feed.json',
     {
+      ...PREPARED_ROUTE,
       schema: {
         operationId: 'getJsonFeed',
         summary: 'The newest articles as a JSON Feed',
@@ -31,19 +41,17 @@ export const feedRoutes: FastifyPluginAsyncTypebox<FeedRoutesOptions> = async (a
         tags: ['Feeds'],
         response: {
           200: { description: 'A JSON Feed.', headers, content: { 'application/feed+json': { schema: ref(JsonFeed) } } },
-          ...problemResponses(...commonProblems),
+          ...problemResponses('bad-request', ...commonProblems),
         },
       },
     },
-    async (request, reply) => {
-      const feed = feedFor(request)
-      return reply.type('application/feed+json; charset=utf-8').header('last-modified', httpDate(feed.updated)).send(toJsonFeed(feed))
-    },
+    sendFeed('application/feed+json; charset=utf-8', toJsonFeed),
   )
 
   app.get(
     '/feed.xml',
     {
+      ...PREPARED_ROUTE,
       schema: {
         operationId: 'getAtomFeed',
         summary: 'The newest articles as an Atom feed',
@@ -51,13 +59,10 @@ export const feedRoutes: FastifyPluginAsyncTypebox<FeedRoutesOptions> = async (a
         tags: ['Feeds'],
         response: {
           200: { description: 'An Atom feed document.', headers, content: { 'application/atom+xml': { schema: Type.String() } } },
-          ...problemResponses(...commonProblems),
+          ...problemResponses('bad-request', ...commonProblems),
         },
       },
     },
-    async (request, reply) => {
-      const feed = feedFor(request)
-      return reply.type('application/atom+xml; charset=utf-8').header('last-modified', httpDate(feed.updated)).send(toAtom(feed))
-    },
+    sendFeed('application/atom+xml; charset=utf-8', toAtom),
   )
 }

@@ -1,11 +1,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import Type from 'typebox'
-import { strongTag } from './conditional.js'
+import { isFresh, strongTag } from './conditional.js'
 import { responseHeaders } from './responses.js'
+import { SECURITY_HEADERS } from './security-headers.js'
 
 export interface CachingOptions {
   maxAge: number
   staleWhileRevalidate: number
+}
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** Set when the answer was sent prepared (src/http/prepared.ts): it carries every header already. */
+    preparedAnswer: boolean
+  }
 }
 
 export const NO_STORE = 'private, no-store'
@@ -14,7 +22,8 @@ export const NO_STORE = 'private, no-store'
 export const SERVICE_LINKS = '</openapi.json>; rel="service-desc"; type="application/openapi+json", </docs>; rel="service-doc"; type="text/html"'
 
 /**
- * HTTP caching for every route: a successful GET gets a strong ETag (the handler's, or a digest of the
+ * HTTP caching for every route. Public GET routes answer with `reply.sendPrepared` (src/http/prepared.ts).
+ * Any other route's answer is handled here: a successful GET gets a strong ETag (the handler's, or a digest of the
  * bytes it sends, so a collection's tag changes exactly when its page does), `Cache-Control` and
  * `Vary`, and a matching `If-None-Match` (or, without one, an `If-Modified-Since` no older than
  * `Last-Modified`) turns it into a 304 that repeats those headers. Errors, answers to requests with
@@ -23,8 +32,16 @@ export const SERVICE_LINKS = '</openapi.json>; rel="service-desc"; type="applica
  */
 export function useHttpCaching(app: FastifyInstance, options: CachingOptions): void {
   app.addHook('onRoute', documentCaching)
-  const publicCacheControl = `public, max-age=${options.maxAge}, stale-while-revalidate=${options.staleWhileRevalidate}`
-  app.addHook('onSend', async (request, reply, payload) => {
+  const publicCacheControl = publicCaching(options)
+  app.decorateReply('preparedAnswer', false)
+  // Not async: a prepared answer passes through at the cost of a call.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.preparedAnswer) return done(null, payload)
+    reply.headers(SECURITY_HEADERS)
+    done(null, cacheAnswer(request, reply, payload))
+  })
+
+  function cacheAnswer(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
     const link = reply.getHeader('link')
     reply.header('link', link ? `${String(link)}, ${SERVICE_LINKS}` : SERVICE_LINKS)
     // What answers a request with credentials is that caller's, even when it looks public.
@@ -37,11 +54,15 @@ export function useHttpCaching(app: FastifyInstance, options: CachingOptions): v
     const etag = String(reply.getHeader('etag') ?? strongTag(payload))
     reply.header('etag', etag).header('cache-control', publicCacheControl)
     varyOn(reply, 'accept-encoding')
-    if (!isFresh(request, etag, reply.getHeader('last-modified'))) return payload
+    const lastModified = reply.getHeader('last-modified')
+    if (!isFresh(request.headers, etag, lastModified === undefined ? undefined : Date.parse(String(lastModified)))) return payload
     reply.code(304).removeHeader('content-type').removeHeader('content-length')
     return ''
-  })
+  }
 }
+
+/** `Cache-Control` of a public answer. */
+export const publicCaching = ({ maxAge, staleWhileRevalidate }: CachingOptions) => `public, max-age=${maxAge}, stale-while-revalidate=${staleWhileRevalidate}`
 
 const EVERY_ANSWER = { Link: responseHeaders.link, 'Cache-Control': responseHeaders.cacheControl, Vary: responseHeaders.vary, 'X-Request-Id': responseHeaders.requestId }
 const NOT_MODIFIED_DESCRIPTION = 'Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200.'
@@ -58,18 +79,6 @@ function documentCaching(route: RouteOptions): void {
   if (!read || !methods.includes('GET')) return
   read.headers = { ETag: responseHeaders.etag, ...read.headers }
   responses[304] = Object.assign(Type.Null({ description: NOT_MODIFIED_DESCRIPTION }), { headers: read.headers })
-}
-
-/** RFC 9110 13.2.2: If-None-Match decides when present (weak comparison); If-Modified-Since only without it. */
-function isFresh(request: FastifyRequest, etag: string, lastModified: unknown): boolean {
-  const noneMatch = request.headers['if-none-match']
-  if (noneMatch !== undefined) {
-    if (noneMatch.trim() === '*') return true
-    const opaque = (tag: string) => tag.trim().replace(/^W\//, '')
-    return noneMatch.split(',').some((tag) => opaque(tag) === etag)
-  }
-  const modifiedSince = Date.parse(request.headers['if-modified-since'] ?? '')
-  return typeof lastModified === 'string' && !Number.isNaN(modifiedSince) && Date.parse(lastModified) <= modifiedSince
 }
 
 function varyOn(reply: FastifyReply, header: string): void {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import type { CursorCodec } from '../http/cursor.js'
 import { Page, respondWithPage, type Listing } from '../http/pagination.js'
+import { PREPARED_ROUTE } from '../http/prepared.js'
 import { invalidParameter } from '../http/problem.js'
 import { commonProblems, problemResponses } from '../http/responses.js'
 import { ref } from '../http/schema.js'
@@ -22,6 +23,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<SearchRoutesOptions> = asyn
   app.get(
     '/search',
     {
+      ...PREPARED_ROUTE,
       schema: {
         operationId: 'search',
         summary: 'Search articles, techniques and benefits',
@@ -31,14 +33,15 @@ export const searchRoutes: FastifyPluginAsyncTypebox<SearchRoutesOptions> = asyn
         response: { 200: Page(ref(SearchHit), 'A page of hits, best first.'), ...problemResponses(...commonProblems) },
       },
     },
-    async (request, reply) => {
-      const match = matchExpression(request.query.q)
-      if (match === '') throw invalidParameter('query', 'q', 'has nothing to search for: it needs a letter or digit')
-      return respondWithPage(request, reply, cursors, searchListing(match), {
-        fetch: (after, limit) => search.find(match, after, limit),
-        positionOf: (row) => ({ score: row.score, id: row.id }),
-        toItem: toSearchHit,
-      })
-    },
+    async (request, reply) =>
+      reply.sendPrepared(() => {
+        const match = matchExpression(request.query.q)
+        if (match === '') throw invalidParameter('query', 'q', 'has nothing to search for: it needs a letter or digit')
+        return respondWithPage(request, reply, cursors, searchListing(match), {
+          fetch: (after, limit) => search.find(match, after, limit),
+          positionOf: (row) => ({ score: row.score, id: row.id }),
+          toItem: toSearchHit,
+        })
+      }),
   )
 }

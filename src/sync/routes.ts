@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import type { CursorCodec } from '../http/cursor.js'
 import { respondWithPage, type Listing } from '../http/pagination.js'
+import { PREPARED_ROUTE } from '../http/prepared.js'
 import { invalidParameter } from '../http/problem.js'
 import { commonProblems, problemResponses } from '../http/responses.js'
 import { Nullable, Timestamp } from '../http/schema.js'
@@ -23,6 +24,7 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
   app.get(
     '/sync',
     {
+      ...PREPARED_ROUTE,
       schema: {
         operationId: 'sync',
         summary: 'Sync an offline copy of the articles',
@@ -33,19 +35,20 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
         response: { 200: SyncPage, ...problemResponses(...commonProblems) },
       },
     },
-    async (request, reply) => {
-      const { token } = request.query
-      const since = token === undefined ? null : cursors.decode(TOKEN_SCOPE, token, SyncPoint)
-      if (since === undefined) throw invalidParameter('query', 'token', 'is not a sync token that this server issued')
-      // The sync's moment is fixed on its first page and carried by the cursors after it.
-      let position: SyncPosition | undefined
-      const page = respondWithPage(request, reply, cursors, syncListing, {
-        fetch: (after, limit) => sync.changes((position = after ?? { since, until: sync.point(), after: 0 }), limit),
-        positionOf: (row) => ({ ...position!, after: row.id }),
-        toItem: (row) => row.change,
-      })
-      const nextSyncToken = page.meta.nextCursor === null ? cursors.encode(TOKEN_SCOPE, position!.until) : null
-      return { data: page.data, meta: { ...page.meta, nextSyncToken } }
-    },
+    async (request, reply) =>
+      reply.sendPrepared(() => {
+        const { token } = request.query
+        const since = token === undefined ? null : cursors.decode(TOKEN_SCOPE, token, SyncPoint)
+        if (since === undefined) throw invalidParameter('query', 'token', 'is not a sync token that this server issued')
+        // The sync's moment is fixed on its first page and carried by the cursors after it.
+        let position: SyncPosition | undefined
+        const page = respondWithPage(request, reply, cursors, syncListing, {
+          fetch: (after, limit) => sync.changes((position = after ?? { since, until: sync.point(), after: 0 }), limit),
+          positionOf: (row) => ({ ...position!, after: row.id }),
+          toItem: (row) => row.change,
+        })
+        const nextSyncToken = page.meta.nextCursor === null ? cursors.encode(TOKEN_SCOPE, position!.until) : null
+        return { data: page.data, meta: { ...page.meta, nextSyncToken } }
+      }),
   )
 }

@@ -1,5 +1,7 @@
+import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { createTestApp } from '../helpers/app.js'
+import { rawRequest } from '../helpers/raw.js'
 
 const CATALOG = '/.well-known/api-catalog'
 const PROFILE = 'https://www.rfc-editor.org/info/rfc9727'
@@ -81,4 +83,37 @@ t.test('the catalog answers HEAD; other methods are 404 problems', async (t) => 
   const post = await app.inject({ method: 'POST', url: CATALOG })
   t.equal(post.statusCode, 404, 'only GET and HEAD')
   t.match(post.headers['content-type'], /^application\/problem\+json/)
+})
+
+t.test('absolute links: from PUBLIC_URL whatever the Host; without it from a checked Host, with Vary: Host (issue 15, row 7)', async (t) => {
+  const { app: configured } = await createTestApp(t, { env: { PUBLIC_URL: 'https://api.spa.example' } })
+  for (const url of [CATALOG, '/v1/feed.json', '/v1/feed.xml']) {
+    const res = await configured.inject({ url, headers: { host: 'evil.example' } })
+    t.equal(res.statusCode, 200, url)
+    t.notMatch(res.body, 'evil.example', `${url}: the Host is not used`)
+    t.match(res.body, 'https://api.spa.example/', `${url}: links under PUBLIC_URL`)
+    t.notMatch(res.headers.vary, /host/i, `${url}: does not vary on Host`)
+  }
+
+  const { app } = await createTestApp(t)
+  for (const url of [CATALOG, '/v1/feed.json', '/v1/feed.xml']) {
+    const good = await app.inject({ url, headers: { host: 'api.example.com:8080' } })
+    t.match(good.body, 'http://api.example.com:8080/', `${url}: links under the request's host`)
+    t.match(good.headers.vary, /\bhost\b/i, `${url}: Vary: Host, so a shared cache keeps one copy per host`)
+    const evil = await app.inject({ url, headers: { host: 'evil.example' } })
+    t.match(evil.body, 'http://evil.example/', `${url}: another host gets its own links`)
+    const again = await app.inject({ url, headers: { host: 'api.example.com:8080' } })
+    t.equal(again.body, good.body, `${url}: and does not change the first host's answer`)
+    for (const host of ['evil.example/path', 'a b', 'evil.example@x']) {
+      const res = await app.inject({ url, headers: { host } })
+      t.equal(res.statusCode, 400, `${url} Host ${JSON.stringify(host)}: a 400 problem`)
+      t.match(res.headers['content-type'], /^application\/problem\+json/)
+    }
+  }
+
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as AddressInfo
+  const answer = await rawRequest(port, `GET ${CATALOG} HTTP/1.0\r\nConnection: close\r\n\r\n`)
+  t.notMatch(answer.raw, 'http:///', 'HTTP/1.0 without Host never gets http:///')
+  t.match(answer.raw, /^HTTP\/1\.[01] 400/, 'but a 400')
 })

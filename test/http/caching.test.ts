@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import type { LightMyRequestResponse } from 'fastify'
 import t from 'tap'
 import type { Test } from 'tap'
-import { strongTag } from '../../src/http/conditional.js'
+import { codingTag, strongTag } from '../../src/http/conditional.js'
 import { articleText, createTestApp, saveText } from '../helpers/app.js'
 import { ADMIN, DEFAULT_CACHE_CONTROL, header, nextLink, NO_STORE, SEED_SLUG, tokens } from '../helpers/fixtures.js'
 
@@ -299,7 +299,7 @@ t.test('errors, authenticated answers and probes are private, no-store, without 
   t.equal(editor.body, (await app.inject(ARTICLE)).body, 'an editor reads the same published article')
 })
 
-t.test('compression: br and gzip above the threshold decode to the identity bytes, under the same tag', async (t) => {
+t.test('compression: br and gzip above the threshold decode to the identity bytes, each under a tag of its own', async (t) => {
   const { app } = await createTestApp(t)
   for (const url of [ARTICLE, '/openapi.json']) {
     const identity = await app.inject(cond(url, { 'accept-encoding': 'identity' }))
@@ -316,10 +316,12 @@ t.test('compression: br and gzip above the threshold decode to the identity byte
       const decoded = decode(res.rawPayload).toString('utf8')
       t.equal(decoded, identity.body, `${url} ${encoding}: decodes to the same bytes`)
       t.same(JSON.parse(decoded), identity.json(), `${url} ${encoding}: the same JSON`)
-      t.equal(res.headers.etag, identity.headers.etag, `${url} ${encoding}: one tag for every coding`)
+      t.equal(res.headers.etag, codingTag(identity.headers.etag as string, encoding), `${url} ${encoding}: a strong tag of its own (RFC 9110 8.8.3), derived from the identity tag`)
+      t.not(res.headers.etag, identity.headers.etag, `${url} ${encoding}: not the identity bytes' tag`)
       t.ok(tokens(res, 'vary').includes('accept-encoding'), `${url} ${encoding}: Vary: Accept-Encoding`)
       t.equal(tokens(res, 'vary').filter((value) => value === 'accept-encoding').length, 1, `${url} ${encoding}: named once`)
-      assertNotModified(t, await app.inject(cond(url, { 'accept-encoding': encoding, 'if-none-match': res.headers.etag as string })), identity, `${url} ${encoding} conditional`)
+      assertNotModified(t, await app.inject(cond(url, { 'accept-encoding': encoding, 'if-none-match': res.headers.etag as string })), res, `${url} ${encoding} conditional`)
+      assertNotModified(t, await app.inject(cond(url, { 'accept-encoding': encoding, 'if-none-match': identity.headers.etag as string })), identity, `${url} ${encoding}: the identity copy a client holds is still current`)
     }
     const preferred = await app.inject(cond(url, { 'accept-encoding': 'gzip;q=0.5, br;q=1' }))
     t.ok(['br', 'gzip'].includes(preferred.headers['content-encoding'] as string), `${url}: a list of codings gets one of them`)
@@ -465,11 +467,11 @@ t.test('over a real port, Node\'s fetch: a conditional GET and compressed GETs',
   t.equal(since.status, 304, 'If-Modified-Since over the wire')
   await since.text()
 
-  for (const encoding of ['br', 'gzip']) {
+  for (const encoding of ['br', 'gzip'] as const) {
     const res = await fetch(url, { headers: { 'accept-encoding': encoding } })
     t.equal(res.status, 200)
     t.equal(res.headers.get('content-encoding'), encoding, `${encoding} over the wire`)
-    t.equal(res.headers.get('etag'), tag, `${encoding}: the same tag`)
+    t.equal(res.headers.get('etag'), codingTag(tag, encoding), `${encoding}: its own tag`)
     t.equal(await res.text(), identity, `${encoding}: fetch decodes it to the same bytes`)
   }
   const plain = await fetch(url)
