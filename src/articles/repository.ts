@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3'
 import { writeTransaction, type SqliteDatabase } from '../db/database.js'
-import type { ParsedArticle } from '../importer/parse.js'
+import type { ParsedArticle } from '../parser/parse.js'
 import { deriveContent } from './content.js'
 import type { Article, ArticleEntry, ArticleStatus, ArticleSummary, Revision, RevisionSummary, Section } from './schemas.js'
 

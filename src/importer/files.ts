@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ArticleRepository, SaveOutcome } from '../articles/repository.js'
-import { decodeArticleText, ImportError, parseArticle, type ParsedArticle } from './parse.js'
+import { decodeArticleText, ImportError, parseArticle, type ParsedArticle } from '../parser/parse.js'
 
 export const SEED_DIR = fileURLToPath(new URL('../../seed/', import.meta.url))
 

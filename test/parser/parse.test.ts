@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs'
 import t, { type Test } from 'tap'
 import { countWords } from '../../src/articles/content.js'
 import type { Block, ListKind } from '../../src/articles/schemas.js'
-import { decodeArticleText, ImportError, parseArticle, type ParsedArticle } from '../../src/importer/parse.js'
-import { slugify } from '../../src/importer/slugify.js'
+import { decodeArticleText, ImportError, parseArticle, type ParsedArticle } from '../../src/parser/parse.js'
+import { slugify } from '../../src/parser/slugify.js'
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
