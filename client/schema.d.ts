@@ -255,9 +255,29 @@ export interface paths {
         put?: never;
         /**
          * Import an article from plain text
-         * @description Turns a plain-text article (title, introduction, headed sections, numbered `Name: description` lists; page chrome at the end is dropped) into a new draft with the same parser as the seed, or a published article with `publish=true`.
+         * @description Turns a plain-text article (title, byline, introduction, headed sections, numbered `Name: description` lists; page chrome at the end is dropped) into a new draft with the same parser as the seed, or a published article with `publish=true` (at its byline's date when it has one that has come). The text has the bounds of a JSON article (sections, paragraphs, items, lengths) and at most 256 KiB. `notes` says which lines were left out and why. An existing slug is a 409: replace an article's content with `PUT /v1/articles/{slug}/source`.
          */
         post: operations["importArticle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/articles/{slug}/source": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replace an article's content from plain text
+         * @description Parses the text as `POST /v1/imports` does and makes its title, author and body the article's, as a new version (the one it replaces is kept as a revision). The slug stays; so do the status and publication time unless `publish=true`. `If-Match` is required: the ETag of the version the text replaces (428 without it, 412 when the article changed since). `notes` says which lines were left out and why.
+         */
+        put: operations["replaceArticleFromText"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -636,6 +656,11 @@ export interface components {
              * @example 2
              */
             commentCount: number;
+            /**
+             * @description Who wrote it, as the byline of an imported text names them; `null` when unknown.
+             * @example Dana Lee
+             */
+            author: string | null;
             sections: components["schemas"]["Section"][];
         };
         /** @description A technique or benefit as one article lists it. */
@@ -815,6 +840,72 @@ export interface components {
             replacedAt: string;
             sections: components["schemas"]["Section"][];
         };
+        /** @description A line of the imported text that the article leaves out. */
+        ImportNote: {
+            /**
+             * @description The line of the text it starts on, from 1.
+             * @example 52
+             */
+            line: number;
+            /**
+             * @description The line as written (hard-wrapped lines joined), cut after 120 characters.
+             * @example Recommended Posts
+             */
+            text: string;
+            /**
+             * @description `byline`: the author and date under the title; `page-chrome`: the page around the article (related posts, comments, share links).
+             * @enum {unknown}
+             */
+            leftOutAs: "byline" | "page-chrome";
+            /** @description Why the parser took it as such, for a person to judge. */
+            reason: string;
+        };
+        /** @description The article as stored, and what of the text it left out. */
+        ImportedArticle: {
+            /** @example 1 */
+            id: number;
+            /**
+             * @description URL-safe identifier derived from a name or title.
+             * @example lower-back-pain-deep-tissue-massage
+             */
+            slug: string;
+            /** @example Lower Back Pain Deep Tissue Massage */
+            title: string;
+            /** @description The first paragraph of the introduction. */
+            summary: string;
+            /**
+             * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
+             * @enum {unknown}
+             */
+            status: "draft" | "scheduled" | "published";
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:46:00.000Z
+             */
+            publishedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:46:00.000Z
+             */
+            updatedAt: string;
+            /** @example 1042 */
+            wordCount: number;
+            /** @example 6 */
+            readingTimeMinutes: number;
+            /**
+             * @description Approved reader comments.
+             * @example 2
+             */
+            commentCount: number;
+            /**
+             * @description Who wrote it, as the byline of an imported text names them; `null` when unknown.
+             * @example Dana Lee
+             */
+            author: string | null;
+            sections: components["schemas"]["Section"][];
+            /** @description What the parser left out of the text and why, in the order of the text; empty when it kept everything. */
+            notes: components["schemas"]["ImportNote"][];
+        };
         /** @description An article as listed: its summary fields, plus what `include` adds, narrowed by `fields`. */
         ArticleListItem: {
             /** @example 1 */
@@ -896,6 +987,11 @@ export interface components {
              * @example 2
              */
             commentCount?: number;
+            /**
+             * @description Who wrote it, as the byline of an imported text names them; `null` when unknown.
+             * @example Dana Lee
+             */
+            author?: string | null;
             sections?: components["schemas"]["Section"][];
             /** @description With `format=html`: the body as HTML (`h2`, `p`, `ol`), escaped and safe to insert into a page. */
             html?: string;
@@ -1371,7 +1467,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The problem type: the last segment of a problem's `type`. */
-                type: "bad-request" | "validation-failed" | "unauthorized" | "forbidden" | "not-found" | "request-timeout" | "conflict" | "precondition-failed" | "payload-too-large" | "unsupported-media-type" | "unprocessable-content" | "idempotency-key-reused" | "request-header-fields-too-large" | "too-many-requests" | "internal-error" | "service-unavailable";
+                type: "bad-request" | "validation-failed" | "unauthorized" | "forbidden" | "not-found" | "request-timeout" | "conflict" | "precondition-failed" | "precondition-required" | "payload-too-large" | "unsupported-media-type" | "unprocessable-content" | "idempotency-key-reused" | "request-header-fields-too-large" | "too-many-requests" | "internal-error" | "service-unavailable";
             };
             cookie?: never;
         };
@@ -1918,6 +2014,7 @@ export interface operations {
                      *       "wordCount": 1016,
                      *       "readingTimeMinutes": 6,
                      *       "commentCount": 0,
+                     *       "author": null,
                      *       "sections": [
                      *         {
                      *           "slug": "introduction",
@@ -2310,7 +2407,7 @@ export interface operations {
             query?: {
                 /** @description `blocks` is the structured body; the others add a rendered `html`, `markdown` or `text` property. */
                 format?: "blocks" | "html" | "markdown" | "text";
-                /** @description Comma-separated properties to return, of: id, slug, title, summary, status, publishedAt, updatedAt, wordCount, readingTimeMinutes, commentCount, sections and the rendered one. */
+                /** @description Comma-separated properties to return, of: id, slug, title, summary, status, publishedAt, updatedAt, wordCount, readingTimeMinutes, commentCount, author, sections and the rendered one. */
                 fields?: string;
             };
             header?: never;
@@ -2355,6 +2452,7 @@ export interface operations {
                      *       "wordCount": 1016,
                      *       "readingTimeMinutes": 6,
                      *       "commentCount": 2,
+                     *       "author": null,
                      *       "sections": [
                      *         {
                      *           "slug": "introduction",
@@ -2962,6 +3060,7 @@ export interface operations {
                      *       "wordCount": 1016,
                      *       "readingTimeMinutes": 6,
                      *       "commentCount": 0,
+                     *       "author": null,
                      *       "sections": [
                      *         {
                      *           "slug": "introduction",
@@ -3679,6 +3778,7 @@ export interface operations {
                      *       "wordCount": 1016,
                      *       "readingTimeMinutes": 6,
                      *       "commentCount": 0,
+                     *       "author": null,
                      *       "sections": [
                      *         {
                      *           "slug": "introduction",
@@ -4380,6 +4480,7 @@ export interface operations {
                      *       "wordCount": 1016,
                      *       "readingTimeMinutes": 6,
                      *       "commentCount": 0,
+                     *       "author": null,
                      *       "sections": [
                      *         {
                      *           "slug": "introduction",
@@ -5489,6 +5590,7 @@ export interface operations {
                      *       "wordCount": 1016,
                      *       "readingTimeMinutes": 6,
                      *       "commentCount": 0,
+                     *       "author": null,
                      *       "sections": [
                      *         {
                      *           "slug": "introduction",
@@ -5862,7 +5964,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The article as plain text, UTF-8. */
+        /** @description The article as plain text, UTF-8, at most 256 KiB. */
         requestBody: {
             content: {
                 /**
@@ -5930,7 +6032,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The imported article. */
+            /** @description The imported article, and what of the text it left out. */
             201: {
                 headers: {
                     /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
@@ -5960,6 +6062,7 @@ export interface operations {
                      *       "wordCount": 1016,
                      *       "readingTimeMinutes": 6,
                      *       "commentCount": 0,
+                     *       "author": null,
                      *       "sections": [
                      *         {
                      *           "slug": "introduction",
@@ -6123,7 +6226,7 @@ export interface operations {
                      *       ]
                      *     }
                      */
-                    "application/json": components["schemas"]["Article"];
+                    "application/json": components["schemas"]["ImportedArticle"];
                 };
             };
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
@@ -6311,6 +6414,352 @@ export interface operations {
                      *       "title": "Idempotency Key Reused",
                      *       "status": 422,
                      *       "detail": "The Idempotency-Key was already used for a different request; use a new key for a new request.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed; the request id in the answer identifies it in the logs. */
+            500: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "The server failed; the request id in the answer identifies it in the logs.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service cannot answer now; `/readyz` says why. */
+            503: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The service cannot answer now; `/readyz` says why.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replaceArticleFromText: {
+        parameters: {
+            query?: {
+                /** @description Publish the article too; otherwise its status and publication time stay as they are. */
+                publish?: boolean;
+            };
+            header?: {
+                /** @description The ETag of the version to replace (from any answer carrying the article); required. */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description URL-safe identifier derived from a name or title.
+                 * @example lower-back-pain-deep-tissue-massage
+                 */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        /** @description The article as plain text, UTF-8, at most 256 KiB. */
+        requestBody: {
+            content: {
+                "text/plain": string;
+            };
+        };
+        responses: {
+            /** @description The article after the change, and what of the text it left out. */
+            200: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportedArticle"];
+                };
+            };
+            /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
+            400: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: query limit.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b",
+                     *       "errors": [
+                     *         {
+                     *           "in": "query",
+                     *           "name": "limit",
+                     *           "detail": "must be <= 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The route needs a valid `Authorization: Bearer` token. */
+            401: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The authentication scheme to use: `Bearer`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The route needs a valid `Authorization: Bearer` token.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key is valid but lacks the scope this route needs. */
+            403: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The key is valid but lacks the scope this route needs.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No resource is at this URL, or it is not public. */
+            404: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No published article has the slug \"hot-stone-massage\".",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The `If-Match` header names a version that is no longer current: read the resource again and reapply the change. */
+            412: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/precondition-failed",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "The `If-Match` header names a version that is no longer current: read the resource again and reapply the change.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts. */
+            413: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/payload-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than this route accepts.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type this route does not accept. */
+            415: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "The request body has a content type this route does not accept.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is well-formed but cannot be turned into the resource; `detail` says why. */
+            422: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency-key-reused",
+                     *       "title": "Idempotency Key Reused",
+                     *       "status": 422,
+                     *       "detail": "The Idempotency-Key was already used for a different request; use a new key for a new request.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The route changes what someone else may have changed: send `If-Match` with the ETag of the version you read. */
+            428: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/precondition-required",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "The route changes what someone else may have changed: send `If-Match` with the ETag of the version you read.",
                      *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
                      *     }
                      */
@@ -9118,6 +9567,7 @@ export interface operations {
                      *             "wordCount": 1016,
                      *             "readingTimeMinutes": 6,
                      *             "commentCount": 2,
+                     *             "author": null,
                      *             "sections": [
                      *               {
                      *                 "slug": "introduction",

@@ -35,6 +35,8 @@ export interface ArticleLimits {
   sections: number
   blocksPerSection: number
   itemsPerList: number
+  paragraphChars: number
+  descriptionChars: number
 }
 
 /** Text that cannot be an article; the message says why, for a person to fix the file. */
@@ -273,15 +275,20 @@ function buildSections(units: Unit[], limits: ArticleLimits | undefined): Sectio
   for (const unit of units) {
     if (unit.kind === 'item') {
       if (limits && pendingItems.length >= limits.itemsPerList) throw limitError(unit.line, `a list may hold at most ${limits.itemsPerList} items`)
+      if (limits && splitNamedItem(unit.text).description.length > limits.descriptionChars) {
+        throw limitError(unit.line, `a list item's description may be at most ${limits.descriptionChars} characters long`)
+      }
       pendingItems.push(unit.text)
       continue
     }
     flushList(unit.line)
     if (isHeading(unit.text)) {
-      // The introduction is a section too, unless it stays empty.
-      if (limits && sections.length > limits.sections) throw limitError(unit.line, `an article may hold at most ${limits.sections} sections`)
+      // The introduction is a section too, unless it is empty (it is complete by the first heading).
+      const counted = sections.length + (sections[0]!.blocks.length > 0 ? 1 : 0)
+      if (limits && counted > limits.sections) throw limitError(unit.line, `an article may hold at most ${limits.sections} sections`)
       sections.push({ heading: collapseWhitespace(unit.text), slug: '', blocks: [] })
     } else {
+      if (limits && unit.text.length > limits.paragraphChars) throw limitError(unit.line, `a paragraph may be at most ${limits.paragraphChars} characters long`)
       addBlock({ type: 'paragraph', text: unit.text }, unit.line)
     }
   }
