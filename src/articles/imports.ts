@@ -124,7 +124,8 @@ export const importRoutes: FastifyPluginAsyncTypebox<ImportRoutesOptions> = asyn
       const { slug } = report.article
       const article = articles.transaction(() => {
         if (articles.find(slug)) throw new HttpProblem('conflict', `Another article has the slug "${slug}"; replace its content with PUT /v1/articles/${slug}/source, or change the title.`)
-        articles.create(importedContent(report.article, request.query.publish ? 'published' : 'draft', now()), now())
+        const at = now()
+        articles.create(importedContent(report.article, request.query.publish ? 'published' : 'draft', at), at)
         return articles.find(slug)!
       })
       return sendImported(reply.code(201).header('location', `${request.url.split('/imports')[0]}/articles/${slug}`), article, report)
@@ -162,8 +163,9 @@ export const importRoutes: FastifyPluginAsyncTypebox<ImportRoutesOptions> = asyn
       const article = articles.transaction(() => {
         const current = articleToChange(articles, request, request.params.slug)
         const status = request.query.publish || current.status !== 'draft' ? 'published' : 'draft'
-        const content = importedContent(report.article, status, now())
-        articles.update(current.id, { ...content, slug: current.slug, ...(current.status === 'draft' ? {} : { publishedAt: current.publishedAt }) }, now())
+        const at = now()
+        const content = importedContent(report.article, status, at)
+        articles.update(current.id, { ...content, slug: current.slug, ...(current.status === 'draft' ? {} : { publishedAt: current.publishedAt }) }, at)
         return articles.find(current.slug)!
       })
       return sendImported(reply, article, report)
