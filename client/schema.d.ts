@@ -255,9 +255,29 @@ export interface paths {
         put?: never;
         /**
          * Import an article from plain text
-         * @description Turns a plain-text article (title, introduction, headed sections, numbered `Name: description` lists; page chrome at the end is dropped) into a new draft with the same parser as the seed, or a published article with `publish=true`.
+         * @description Turns a plain-text article (title, byline, introduction, headed sections, numbered `Name: description` lists; page chrome at the end is dropped) into a new draft with the same parser as the seed, or a published article with `publish=true` (at its byline's date when it has one that has come). The text has the bounds of a JSON article (sections, paragraphs, items, lengths) and at most 256 KiB. `notes` says which lines were left out and why. An existing slug is a 409: replace an article's content with `PUT /v1/articles/{slug}/source`.
          */
         post: operations["importArticle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/articles/{slug}/source": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replace an article's content from plain text
+         * @description Parses the text as `POST /v1/imports` does and makes its title, author and body the article's, as a new version (the one it replaces is kept as a revision). The slug stays; so do the status and publication time unless `publish=true`. `If-Match` is required: the ETag of the version the text replaces (428 without it, 412 when the article changed since). `notes` says which lines were left out and why.
+         */
+        put: operations["replaceArticleFromText"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -636,6 +656,11 @@ export interface components {
              * @example 2
              */
             commentCount: number;
+            /**
+             * @description Who wrote it, as the byline of an imported text names them; `null` when unknown.
+             * @example Dana Lee
+             */
+            author: string | null;
             sections: components["schemas"]["Section"][];
         };
         /** @description A technique or benefit as one article lists it. */
@@ -815,6 +840,72 @@ export interface components {
             replacedAt: string;
             sections: components["schemas"]["Section"][];
         };
+        /** @description A line of the imported text that the article leaves out. */
+        ImportNote: {
+            /**
+             * @description The line of the text it starts on, from 1.
+             * @example 52
+             */
+            line: number;
+            /**
+             * @description The line as written (hard-wrapped lines joined), cut after 120 characters.
+             * @example Recommended Posts
+             */
+            text: string;
+            /**
+             * @description `byline`: the author and date under the title; `page-chrome`: the page around the article (related posts, comments, share links).
+             * @enum {unknown}
+             */
+            leftOutAs: "byline" | "page-chrome";
+            /** @description Why the parser took it as such, for a person to judge. */
+            reason: string;
+        };
+        /** @description The article as stored, and what of the text it left out. */
+        ImportedArticle: {
+            /** @example 1 */
+            id: number;
+            /**
+             * @description URL-safe identifier derived from a name or title.
+             * @example lower-back-pain-deep-tissue-massage
+             */
+            slug: string;
+            /** @example Lower Back Pain Deep Tissue Massage */
+            title: string;
+            /** @description The first paragraph of the introduction. */
+            summary: string;
+            /**
+             * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
+             * @enum {unknown}
+             */
+            status: "draft" | "scheduled" | "published";
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:46:00.000Z
+             */
+            publishedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:46:00.000Z
+             */
+            updatedAt: string;
+            /** @example 1042 */
+            wordCount: number;
+            /** @example 6 */
+            readingTimeMinutes: number;
+            /**
+             * @description Approved reader comments.
+             * @example 2
+             */
+            commentCount: number;
+            /**
+             * @description Who wrote it, as the byline of an imported text names them; `null` when unknown.
+             * @example Dana Lee
+             */
+            author: string | null;
+            sections: components["schemas"]["Section"][];
+            /** @description What the parser left out of the text and why, in the order of the text; empty when it kept everything. */
+            notes: components["schemas"]["ImportNote"][];
+        };
         /** @description An article as listed: its summary fields, plus what `include` adds, narrowed by `fields`. */
         ArticleListItem: {
             /** @example 1 */
@@ -896,6 +987,11 @@ export interface components {
              * @example 2
              */
             commentCount?: number;
+            /**
+             * @description Who wrote it, as the byline of an imported text names them; `null` when unknown.
+             * @example Dana Lee
+             */
+            author?: string | null;
             sections?: components["schemas"]["Section"][];
             /** @description With `format=html`: the body as HTML (`h2`, `p`, `ol`), escaped and safe to insert into a page. */
             html?: string;
@@ -1371,7 +1467,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The problem type: the last segment of a problem's `type`. */
-                type: "bad-request" | "validation-failed" | "unauthorized" | "forbidden" | "not-found" | "request-timeout" | "conflict" | "precondition-failed" | "payload-too-large" | "unsupported-media-type" | "unprocessable-content" | "idempotency-key-reused" | "request-header-fields-too-large" | "too-many-requests" | "internal-error" | "service-unavailable";
+                type: "bad-request" | "validation-failed" | "unauthorized" | "forbidden" | "not-found" | "request-timeout" | "conflict" | "precondition-failed" | "precondition-required" | "payload-too-large" | "unsupported-media-type" | "unprocessable-content" | "idempotency-key-reused" | "request-header-fields-too-large" | "too-many-requests" | "internal-error" | "service-unavailable";
             };
             cookie?: never;
         };
@@ -1951,6 +2047,7 @@ export interface operations {
                      *       "wordCount": 1016,
                      *       "readingTimeMinutes": 6,
                      *       "commentCount": 0,
+                     *       "author": null,
                      *       "sections": [
                      *         {
                      *           "slug": "introduction",
@@ -2343,7 +2440,7 @@ export interface operations {
             query?: {
                 /** @description `blocks` is the structured body; the others add a rendered `html`, `markdown` or `text` property. */
                 format?: "blocks" | "html" | "markdown" | "text";
-                /** @description Comma-separated properties to return, of: id, slug, title, summary, status, publishedAt, updatedAt, wordCount, readingTimeMinutes, commentCount, sections and the rendered one. */
+                /** @description Comma-separated properties to return, of: id, slug, title, summary, status, publishedAt, updatedAt, wordCount, readingTimeMinutes, commentCount, author, sections and the rendered one. */
                 fields?: string;
             };
             header?: never;
@@ -2388,6 +2485,7 @@ export interface operations {
                      *       "wordCount": 1016,
                      *       "readingTimeMinutes": 6,
                      *       "commentCount": 2,
+                     *       "author": null,
                      *       "sections": [
                      *         {
                      *           "slug": "introduction",
@@ -2995,6 +3093,7 @@ export interface operations {
                      *       "wordCount": 1016,
                      *       "readingTimeMinutes": 6,
                      *       "commentCount": 0,
+                     *       "author": null,
                      *       "sections": [
                      *         {
                      *           "slug": "introduction",
@@ -3712,6 +3811,7 @@ export interface operations {
                      *       "wordCount": 1016,
                      *       "readingTimeMinutes": 6,
                      *       "commentCount": 0,
+                     *       "author": null,
                      *       "sections": [
                      *         {
                      *           "slug": "introduction",
@@ -4413,6 +4513,7 @@ export interface operations {
                      *       "wordCount": 1016,
                      *       "readingTimeMinutes": 6,
                      *       "commentCount": 0,
+                     *       "author": null,
                      *       "sections": [
                      *         {
                      *           "slug": "introduction",
@@ -5522,6 +5623,7 @@ export interface operations {
                      *       "wordCount": 1016,
                      *       "readingTimeMinutes": 6,
                      *       "commentCount": 0,
+                     *       "author": null,
                      *       "sections": [
                      *         {
                      *           "slug": "introduction",
@@ -5895,7 +5997,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The article as plain text, UTF-8. */
+        /** @description The article as plain text, UTF-8, at most 256 KiB. */
         requestBody: {
             content: {
                 /**
@@ -5963,7 +6065,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The imported article. */
+            /** @description The imported article, and what of the text it left out. */
             201: {
                 headers: {
                     /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
@@ -5993,6 +6095,7 @@ export interface operations {
                      *       "wordCount": 1016,
                      *       "readingTimeMinutes": 6,
                      *       "commentCount": 0,
+                     *       "author": null,
                      *       "sections": [
                      *         {
                      *           "slug": "introduction",
@@ -6153,10 +6256,36 @@ export interface operations {
                      *             }
                      *           ]
                      *         }
+                     *       ],
+                     *       "notes": [
+                     *         {
+                     *           "line": 52,
+                     *           "text": "Recommended Posts",
+                     *           "leftOutAs": "page-chrome",
+                     *           "reason": "a line only the page around an article has (related posts, comments, the comment form): it and everything after it are left out"
+                     *         },
+                     *         {
+                     *           "line": 54,
+                     *           "text": "No comment yet, add your voice below!",
+                     *           "leftOutAs": "page-chrome",
+                     *           "reason": "after the page chrome that starts at line 52"
+                     *         },
+                     *         {
+                     *           "line": 57,
+                     *           "text": "Add a Comment",
+                     *           "leftOutAs": "page-chrome",
+                     *           "reason": "after the page chrome that starts at line 52"
+                     *         },
+                     *         {
+                     *           "line": 59,
+                     *           "text": "Your email address will not be published. Required fields are marked *",
+                     *           "leftOutAs": "page-chrome",
+                     *           "reason": "after the page chrome that starts at line 52"
+                     *         }
                      *       ]
                      *     }
                      */
-                    "application/json": components["schemas"]["Article"];
+                    "application/json": components["schemas"]["ImportedArticle"];
                 };
             };
             /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
@@ -6344,6 +6473,615 @@ export interface operations {
                      *       "title": "Idempotency Key Reused",
                      *       "status": 422,
                      *       "detail": "The Idempotency-Key was already used for a different request; use a new key for a new request.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed; the request id in the answer identifies it in the logs. */
+            500: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "The server failed; the request id in the answer identifies it in the logs.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service cannot answer now; `/readyz` says why. */
+            503: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The service cannot answer now; `/readyz` says why.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replaceArticleFromText: {
+        parameters: {
+            query?: {
+                /** @description Publish the article too; otherwise its status and publication time stay as they are. */
+                publish?: boolean;
+            };
+            header?: {
+                /** @description The ETag of the version to replace (from any answer carrying the article); required. */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description URL-safe identifier derived from a name or title.
+                 * @example lower-back-pain-deep-tissue-massage
+                 */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        /** @description The article as plain text, UTF-8, at most 256 KiB. */
+        requestBody: {
+            content: {
+                /**
+                 * @example Lower Back Pain Deep Tissue Massage
+                 *
+                 *     Lower back pain can be debilitating, affecting your daily activities and overall quality of life. Lower back deep tissue massage could be the answer if you’re searching for an effective solution to relieve your lower back pain. Deep tissue massage targets the deeper layers of muscles and connective tissues, providing therapeutic benefits and addressing the root causes of back pain.
+                 *
+                 *     This blog will explore how back pain deep tissue massage can help alleviate lower back pain, its techniques, and its benefits. Discover the effective solutions deep tissue massage can provide for lower back pain.
+                 *
+                 *     Understanding Lower Back Pain
+                 *
+                 *     Lower back pain is a prevalent condition that affects people of all ages and lifestyles. Various factors, including muscle strain, poor posture, herniated discs, arthritis, and lifestyle factors such as prolonged sitting or heavy lifting, can cause it. The pain can range from mild discomfort to severe and chronic, impacting mobility and overall well-being.
+                 *
+                 *     Back Pain Deep Tissue Massage: A Targeted Approach
+                 *
+                 *     Deep tissue massage is a specialized massage technique that focuses on releasing tension and knots in the deeper layers of muscles and connective tissues. Unlike traditional Swedish massage, deep tissue massage applies more pressure and utilizes slower strokes to reach the underlying muscles. By targeting specific areas of pain and tension, deep-tissue massage can effectively relieve lower back pain and promote healing. Let SPA 56 NYC be your sanctuary of rejuvenation and find solace in the restorative benefits of deep tissue massage.
+                 *
+                 *     Techniques Used in Deep Tissue Massage
+                 *
+                 *       1. Deep Pressure: The massage therapist applies firm and sustained pressure to release tension and knots in the lower back muscles.
+                 *       1. Friction: Deep tissue massage can break down scar tissue and adhesion’s by applying friction to the affected areas, promoting improved mobility and reducing pain.
+                 *       1. Stripping: This technique involves using the thumbs, knuckles, or elbows to apply deep and direct pressure along the length of the muscles, releasing tension and promoting relaxation.
+                 *       1. Trigger Point Therapy: Trigger points are tight knots within the muscle fibers that can cause referred pain. Deep tissue massage can alleviate pain and restore normal muscle function by applying pressure to these trigger points.
+                 *
+                 *     The Science Behind Deep Tissue Massage: How It Works
+                 *
+                 *     Deep tissue massage is more than just a soothing experience; it is rooted in scientific principles that explain its effectiveness in relieving lower back pain. Understanding the science behind deep tissue massage can help individuals grasp its therapeutic benefits and make informed decisions about incorporating it into their pain management routine.
+                 *
+                 *     Lower back pain deep tissue massage involves the application of sustained pressure and targeted techniques to access deeper layers of muscle and connective tissue. It aims to release muscle knots, break up scar tissue, and improve overall tissue health by addressing specific areas of tension and tightness.
+                 *
+                 *     One of the key mechanisms behind deep tissue massage is the stimulation of blood circulation. The pressure applied during the massage promotes vasodilation, which widens the blood vessels and enhances blood flow to the targeted areas. This increased circulation brings oxygen and nutrients to the muscles, aiding in their repair and reducing inflammation. It also facilitates the removal of metabolic waste products, such as lactic acid, which can contribute to muscle soreness and stiffness.
+                 *
+                 *     Deep tissue massage also affects the nervous system. The pressure and techniques used during the massage stimulate sensory receptors in the skin, muscles, and connective tissues. This sensory input triggers the relaxation response, leading to a decrease in the production of stress hormones like cortisol and an increase in the release of feel-good hormones like endorphins. As a result, individuals experience a deep sense of relaxation, reduced anxiety, and overall improved emotional well-being.
+                 *
+                 *     Additionally, deep tissue massage can help break the pain cycle by interrupting pain signals sent to the brain. The pressure applied during the massage stimulates the mechanoreceptors, which compete with the pain receptors for neural pathways to the brain. This can help alleviate pain perception and temporarily relieve lower back pain.
+                 *
+                 *     The effectiveness of deep tissue massage in relieving lower back pain is supported by scientific research. Numerous studies have shown its positive impact on reducing pain intensity, improving range of motion, and enhancing overall functional outcomes for individuals with chronic low back pain.
+                 *
+                 *     By understanding the science behind deep tissue massage, individuals can appreciate the therapeutic mechanisms at work and have confidence in its potential to alleviate their lower back pain. Consulting with a qualified massage therapist who deeply understands the science behind the technique is crucial for optimal results and personalized care.
+                 *
+                 *     Benefits of Deep Tissue Massage for Lower Back Pain
+                 *
+                 *     Deep tissue massage offers several benefits for relieving lower back pain:
+                 *
+                 *       1. Pain Relief: Deep tissue massage targets the underlying causes of lower back pain, relieving muscle tension, inflammation, and spasms.
+                 *       1. Improved Blood Circulation: By applying deep pressure and stimulating the muscles, deep tissue massage promotes better blood flow, delivering oxygen and nutrients to the affected area and aiding in removing waste products.
+                 *       1. Increased Flexibility and Range of Motion: Deep tissue massage helps to release tight muscles and improve flexibility, allowing for greater mobility and reducing the risk of future injuries.
+                 *       1. Stress Reduction: Lower back pain can be accompanied by stress and tension. Deep tissue massage promotes relaxation and triggers the release of endorphins, reducing stress and enhancing overall well-being.
+                 *       1. Injury Rehabilitation: If your lower back pain results from an injury, deep tissue massage can aid in the rehabilitation process by reducing inflammation, improving flexibility, and promoting healing.
+                 *
+                 *     Conclusion
+                 *
+                 *     Back pain deep tissue massage offers effective solutions for relieving lower back pain. Targeting the deeper layers of muscles and connective tissues addresses the root causes of back pain and promotes healing. Understanding the techniques and science behind deep tissue massage empowers individuals to make informed decisions about pain management. Seeking the expertise of a qualified massage therapist ensures personalized care and optimal results. Deep tissue massage relieves pain, improves blood circulation, increases flexibility, reduces stress, and aids injury rehabilitation. Incorporating deep tissue massage into your routine can provide long-lasting relief and improve overall well-being. Find effective solutions for your lower back pain through deep tissue massage.
+                 *
+                 *     Recommended Posts
+                 *
+                 *     No comment yet, add your voice below!
+                 *
+                 *
+                 *     Add a Comment
+                 *
+                 *     Your email address will not be published. Required fields are marked *
+                 */
+                "text/plain": string;
+            };
+        };
+        responses: {
+            /** @description The article after the change, and what of the text it left out. */
+            200: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "slug": "lower-back-pain-deep-tissue-massage",
+                     *       "title": "Lower Back Pain Deep Tissue Massage",
+                     *       "summary": "Lower back pain can be debilitating, affecting your daily activities and overall quality of life. Lower back deep tissue massage could be the answer if you’re searching for an effective solution to relieve your lower back pain. Deep tissue massage targets the deeper layers of muscles and connective tissues, providing therapeutic benefits and addressing the root causes of back pain.",
+                     *       "status": "published",
+                     *       "publishedAt": "2026-01-15T09:00:00.000Z",
+                     *       "updatedAt": "2026-01-15T09:00:00.000Z",
+                     *       "wordCount": 1016,
+                     *       "readingTimeMinutes": 6,
+                     *       "commentCount": 0,
+                     *       "author": null,
+                     *       "sections": [
+                     *         {
+                     *           "slug": "introduction",
+                     *           "blocks": [
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "Lower back pain can be debilitating, affecting your daily activities and overall quality of life. Lower back deep tissue massage could be the answer if you’re searching for an effective solution to relieve your lower back pain. Deep tissue massage targets the deeper layers of muscles and connective tissues, providing therapeutic benefits and addressing the root causes of back pain."
+                     *             },
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "This blog will explore how back pain deep tissue massage can help alleviate lower back pain, its techniques, and its benefits. Discover the effective solutions deep tissue massage can provide for lower back pain."
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "heading": "Understanding Lower Back Pain",
+                     *           "slug": "understanding-lower-back-pain",
+                     *           "blocks": [
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "Lower back pain is a prevalent condition that affects people of all ages and lifestyles. Various factors, including muscle strain, poor posture, herniated discs, arthritis, and lifestyle factors such as prolonged sitting or heavy lifting, can cause it. The pain can range from mild discomfort to severe and chronic, impacting mobility and overall well-being."
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "heading": "Back Pain Deep Tissue Massage: A Targeted Approach",
+                     *           "slug": "back-pain-deep-tissue-massage-a-targeted-approach",
+                     *           "blocks": [
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "Deep tissue massage is a specialized massage technique that focuses on releasing tension and knots in the deeper layers of muscles and connective tissues. Unlike traditional Swedish massage, deep tissue massage applies more pressure and utilizes slower strokes to reach the underlying muscles. By targeting specific areas of pain and tension, deep-tissue massage can effectively relieve lower back pain and promote healing. Let SPA 56 NYC be your sanctuary of rejuvenation and find solace in the restorative benefits of deep tissue massage."
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "heading": "Techniques Used in Deep Tissue Massage",
+                     *           "slug": "techniques-used-in-deep-tissue-massage",
+                     *           "blocks": [
+                     *             {
+                     *               "type": "list",
+                     *               "kind": "techniques",
+                     *               "items": [
+                     *                 {
+                     *                   "position": 1,
+                     *                   "name": "Deep Pressure",
+                     *                   "slug": "deep-pressure",
+                     *                   "description": "The massage therapist applies firm and sustained pressure to release tension and knots in the lower back muscles."
+                     *                 },
+                     *                 {
+                     *                   "position": 2,
+                     *                   "name": "Friction",
+                     *                   "slug": "friction",
+                     *                   "description": "Deep tissue massage can break down scar tissue and adhesion’s by applying friction to the affected areas, promoting improved mobility and reducing pain."
+                     *                 },
+                     *                 {
+                     *                   "position": 3,
+                     *                   "name": "Stripping",
+                     *                   "slug": "stripping",
+                     *                   "description": "This technique involves using the thumbs, knuckles, or elbows to apply deep and direct pressure along the length of the muscles, releasing tension and promoting relaxation."
+                     *                 },
+                     *                 {
+                     *                   "position": 4,
+                     *                   "name": "Trigger Point Therapy",
+                     *                   "slug": "trigger-point-therapy",
+                     *                   "description": "Trigger points are tight knots within the muscle fibers that can cause referred pain. Deep tissue massage can alleviate pain and restore normal muscle function by applying pressure to these trigger points."
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "heading": "The Science Behind Deep Tissue Massage: How It Works",
+                     *           "slug": "the-science-behind-deep-tissue-massage-how-it-works",
+                     *           "blocks": [
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "Deep tissue massage is more than just a soothing experience; it is rooted in scientific principles that explain its effectiveness in relieving lower back pain. Understanding the science behind deep tissue massage can help individuals grasp its therapeutic benefits and make informed decisions about incorporating it into their pain management routine."
+                     *             },
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "Lower back pain deep tissue massage involves the application of sustained pressure and targeted techniques to access deeper layers of muscle and connective tissue. It aims to release muscle knots, break up scar tissue, and improve overall tissue health by addressing specific areas of tension and tightness."
+                     *             },
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "One of the key mechanisms behind deep tissue massage is the stimulation of blood circulation. The pressure applied during the massage promotes vasodilation, which widens the blood vessels and enhances blood flow to the targeted areas. This increased circulation brings oxygen and nutrients to the muscles, aiding in their repair and reducing inflammation. It also facilitates the removal of metabolic waste products, such as lactic acid, which can contribute to muscle soreness and stiffness."
+                     *             },
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "Deep tissue massage also affects the nervous system. The pressure and techniques used during the massage stimulate sensory receptors in the skin, muscles, and connective tissues. This sensory input triggers the relaxation response, leading to a decrease in the production of stress hormones like cortisol and an increase in the release of feel-good hormones like endorphins. As a result, individuals experience a deep sense of relaxation, reduced anxiety, and overall improved emotional well-being."
+                     *             },
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "Additionally, deep tissue massage can help break the pain cycle by interrupting pain signals sent to the brain. The pressure applied during the massage stimulates the mechanoreceptors, which compete with the pain receptors for neural pathways to the brain. This can help alleviate pain perception and temporarily relieve lower back pain."
+                     *             },
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "The effectiveness of deep tissue massage in relieving lower back pain is supported by scientific research. Numerous studies have shown its positive impact on reducing pain intensity, improving range of motion, and enhancing overall functional outcomes for individuals with chronic low back pain."
+                     *             },
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "By understanding the science behind deep tissue massage, individuals can appreciate the therapeutic mechanisms at work and have confidence in its potential to alleviate their lower back pain. Consulting with a qualified massage therapist who deeply understands the science behind the technique is crucial for optimal results and personalized care."
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "heading": "Benefits of Deep Tissue Massage for Lower Back Pain",
+                     *           "slug": "benefits-of-deep-tissue-massage-for-lower-back-pain",
+                     *           "blocks": [
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "Deep tissue massage offers several benefits for relieving lower back pain:"
+                     *             },
+                     *             {
+                     *               "type": "list",
+                     *               "kind": "benefits",
+                     *               "items": [
+                     *                 {
+                     *                   "position": 1,
+                     *                   "name": "Pain Relief",
+                     *                   "slug": "pain-relief",
+                     *                   "description": "Deep tissue massage targets the underlying causes of lower back pain, relieving muscle tension, inflammation, and spasms."
+                     *                 },
+                     *                 {
+                     *                   "position": 2,
+                     *                   "name": "Improved Blood Circulation",
+                     *                   "slug": "improved-blood-circulation",
+                     *                   "description": "By applying deep pressure and stimulating the muscles, deep tissue massage promotes better blood flow, delivering oxygen and nutrients to the affected area and aiding in removing waste products."
+                     *                 },
+                     *                 {
+                     *                   "position": 3,
+                     *                   "name": "Increased Flexibility and Range of Motion",
+                     *                   "slug": "increased-flexibility-and-range-of-motion",
+                     *                   "description": "Deep tissue massage helps to release tight muscles and improve flexibility, allowing for greater mobility and reducing the risk of future injuries."
+                     *                 },
+                     *                 {
+                     *                   "position": 4,
+                     *                   "name": "Stress Reduction",
+                     *                   "slug": "stress-reduction",
+                     *                   "description": "Lower back pain can be accompanied by stress and tension. Deep tissue massage promotes relaxation and triggers the release of endorphins, reducing stress and enhancing overall well-being."
+                     *                 },
+                     *                 {
+                     *                   "position": 5,
+                     *                   "name": "Injury Rehabilitation",
+                     *                   "slug": "injury-rehabilitation",
+                     *                   "description": "If your lower back pain results from an injury, deep tissue massage can aid in the rehabilitation process by reducing inflammation, improving flexibility, and promoting healing."
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "heading": "Conclusion",
+                     *           "slug": "conclusion",
+                     *           "blocks": [
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "Back pain deep tissue massage offers effective solutions for relieving lower back pain. Targeting the deeper layers of muscles and connective tissues addresses the root causes of back pain and promotes healing. Understanding the techniques and science behind deep tissue massage empowers individuals to make informed decisions about pain management. Seeking the expertise of a qualified massage therapist ensures personalized care and optimal results. Deep tissue massage relieves pain, improves blood circulation, increases flexibility, reduces stress, and aids injury rehabilitation. Incorporating deep tissue massage into your routine can provide long-lasting relief and improve overall well-being. Find effective solutions for your lower back pain through deep tissue massage."
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "notes": [
+                     *         {
+                     *           "line": 52,
+                     *           "text": "Recommended Posts",
+                     *           "leftOutAs": "page-chrome",
+                     *           "reason": "a line only the page around an article has (related posts, comments, the comment form): it and everything after it are left out"
+                     *         },
+                     *         {
+                     *           "line": 54,
+                     *           "text": "No comment yet, add your voice below!",
+                     *           "leftOutAs": "page-chrome",
+                     *           "reason": "after the page chrome that starts at line 52"
+                     *         },
+                     *         {
+                     *           "line": 57,
+                     *           "text": "Add a Comment",
+                     *           "leftOutAs": "page-chrome",
+                     *           "reason": "after the page chrome that starts at line 52"
+                     *         },
+                     *         {
+                     *           "line": 59,
+                     *           "text": "Your email address will not be published. Required fields are marked *",
+                     *           "leftOutAs": "page-chrome",
+                     *           "reason": "after the page chrome that starts at line 52"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ImportedArticle"];
+                };
+            };
+            /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
+            400: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: query limit.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b",
+                     *       "errors": [
+                     *         {
+                     *           "in": "query",
+                     *           "name": "limit",
+                     *           "detail": "must be <= 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The route needs a valid `Authorization: Bearer` token. */
+            401: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The authentication scheme to use: `Bearer`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The route needs a valid `Authorization: Bearer` token.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key is valid but lacks the scope this route needs. */
+            403: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The key is valid but lacks the scope this route needs.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No resource is at this URL, or it is not public. */
+            404: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "No published article has the slug \"hot-stone-massage\".",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The `If-Match` header names a version that is no longer current: read the resource again and reapply the change. */
+            412: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/precondition-failed",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "The `If-Match` header names a version that is no longer current: read the resource again and reapply the change.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts. */
+            413: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/payload-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than this route accepts.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type this route does not accept. */
+            415: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "The request body has a content type this route does not accept.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is well-formed but cannot be turned into the resource; `detail` says why. */
+            422: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency-key-reused",
+                     *       "title": "Idempotency Key Reused",
+                     *       "status": 422,
+                     *       "detail": "The Idempotency-Key was already used for a different request; use a new key for a new request.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The route changes what someone else may have changed: send `If-Match` with the ETag of the version you read. */
+            428: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/precondition-required",
+                     *       "title": "Precondition Required",
+                     *       "status": 428,
+                     *       "detail": "The route changes what someone else may have changed: send `If-Match` with the ETag of the version you read.",
                      *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
                      *     }
                      */
@@ -9151,6 +9889,7 @@ export interface operations {
                      *             "wordCount": 1016,
                      *             "readingTimeMinutes": 6,
                      *             "commentCount": 2,
+                     *             "author": null,
                      *             "sections": [
                      *               {
                      *                 "slug": "introduction",

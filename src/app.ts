@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import Type, { type TSchema } from 'typebox'
 import { editorialRoutes } from './articles/editorial.js'
+import { importComponents, importRoutes } from './articles/imports.js'
 import { ArticleRepository } from './articles/repository.js'
 import { articleRoutes } from './articles/routes.js'
 import { articleComponents } from './articles/schemas.js'
@@ -68,7 +69,7 @@ const NO_QUERY = Type.Object({}, { additionalProperties: false })
 const BODY_PROBLEMS = problemResponses('payload-too-large', 'unsupported-media-type')
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
-const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...viewComponents, ...catalogComponents, ...commentComponents, ...searchComponents, ...feedComponents, ...syncComponents]
+const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...importComponents, ...viewComponents, ...catalogComponents, ...commentComponents, ...searchComponents, ...feedComponents, ...syncComponents]
 
 export async function buildApp(options: AppOptions) {
   const { db, config } = options
@@ -165,6 +166,7 @@ export async function buildApp(options: AppOptions) {
     async (v1) => {
       await v1.register(articleRoutes, { articles, access, cursors })
       await v1.register(editorialRoutes, { articles, access, cursors, now })
+      await v1.register(importRoutes, { articles, access, now })
       await v1.register(catalogRoutes, { catalog, cursors })
       await v1.register(commentRoutes, {
         db,

@@ -8,8 +8,7 @@ import type { CursorCodec } from '../http/cursor.js'
 import { HttpProblem, invalidParameter, notFound, type ProblemType } from '../http/problem.js'
 import { commonProblems, locationUnder, problemResponses, responseHeaders } from '../http/responses.js'
 import { ref, SlugParams } from '../http/schema.js'
-import { ImportError, parseArticle } from '../importer/parse.js'
-import { slugify } from '../importer/slugify.js'
+import { slugify } from '../parser/slugify.js'
 import { assignSectionSlugs, numberItems, replaceEntries } from './content.js'
 import { contentOf, type ArticleContent, type ArticleRepository } from './repository.js'
 import { revisionRoutes } from './revisions.js'
@@ -39,10 +38,6 @@ export function articleToChange(articles: ArticleRepository, request: FastifyReq
   return article
 }
 
-const ImportQuery = Type.Object(
-  { publish: Type.Optional(Type.Boolean({ default: false, description: 'Publish the article at once instead of keeping it a draft.' })) },
-  { additionalProperties: false },
-)
 const EntryList = Type.Array(ref(EntryInput), { maxItems: 200, description: 'The whole list, in order; an empty list removes it.' })
 const ENTRY_HEADINGS = { techniques: 'Techniques', benefits: 'Benefits' } as const
 
@@ -173,53 +168,6 @@ export const editorialRoutes: FastifyPluginAsyncTypebox<EditorialRoutesOptions> 
       },
     )
   }
-
-  app.post(
-    '/imports',
-    {
-      schema: {
-        operationId: 'importArticle',
-        summary: 'Import an article from plain text',
-        description:
-          'Turns a plain-text article (title, introduction, headed sections, numbered `Name: description` lists; page chrome at the end is dropped) into a new draft with the same parser as the seed, or a published article with `publish=true`.',
-        tags: ['Editorial'],
-        security: bearerSecurity,
-        consumes: ['text/plain'],
-        querystring: ImportQuery,
-        body: Type.String({ description: 'The article as plain text, UTF-8.' }),
-        response: {
-          201: { ...articleResponse('The imported article.'), headers: { Location: responseHeaders.location, ETag: responseHeaders.etag } },
-          ...writeProblems('conflict', 'unsupported-media-type', 'unprocessable-content'),
-        },
-      },
-      preValidation: async (request) => {
-        // Fastify also parses JSON, and reads text as UTF-8 whatever charset is named: neither may pass for an article text.
-        const contentType = request.headers['content-type'] ?? ''
-        const charset = /;\s*charset="?([\w-]+)"?/i.exec(contentType)?.[1]
-        if (!/^text\/plain\s*(;|$)/i.test(contentType) || (charset !== undefined && !/^utf-?8$/i.test(charset))) {
-          throw new HttpProblem('unsupported-media-type', 'Send the article as `Content-Type: text/plain; charset=utf-8`.')
-        }
-      },
-    },
-    async (request, reply) => {
-      let parsed
-      try {
-        parsed = parseArticle(request.body)
-      } catch (error) {
-        if (error instanceof ImportError) throw new HttpProblem('unprocessable-content', `The text is not an article: ${error.message}.`)
-        throw error
-      }
-      const at = now().toISOString()
-      const article = create({
-        slug: parsed.slug,
-        title: parsed.title,
-        status: request.query.publish ? 'published' : 'draft',
-        publishedAt: request.query.publish ? at : null,
-        sections: parsed.sections,
-      })
-      return sendArticle(reply.code(201).header('location', `${request.url.split('/imports')[0]}/articles/${parsed.slug}`), article)
-    },
-  )
 }
 
 const slugTaken = (slug: string) => new HttpProblem('conflict', `Another article has the slug "${slug}"; choose another slug.`)

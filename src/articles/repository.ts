@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3'
 import { writeTransaction, type SqliteDatabase } from '../db/database.js'
-import type { ParsedArticle } from '../importer/parse.js'
+import type { ParsedArticle } from '../parser/parse.js'
 import { deriveContent } from './content.js'
 import type { Article, ArticleEntry, ArticleStatus, ArticleSummary, Revision, RevisionSummary, Section } from './schemas.js'
 
@@ -23,6 +23,7 @@ interface ArticleRow {
 }
 
 export interface ArticleDocumentRow extends ArticleRow {
+  author: string | null
   sections: string
 }
 
@@ -86,13 +87,15 @@ export interface ArticleContent {
   status: StoredStatus
   publishedAt: string | null
   sections: Section[]
+  /** Left out: an update keeps the author the article has. */
+  author?: string | null
 }
 
 export type SaveOutcome = 'created' | 'updated' | 'unchanged'
 
 const SUMMARY_COLUMNS = 'id, slug, title, summary, status, published_at, updated_at, word_count, reading_time_minutes, comment_count'
 /** What `toArticle` reads, for queries of whole articles elsewhere (search, feeds, sync). */
-export const ARTICLE_COLUMNS = `${SUMMARY_COLUMNS}, sections`
+export const ARTICLE_COLUMNS = `${SUMMARY_COLUMNS}, author, sections`
 // Public means published, at a time that has come: `@now` is the app's clock. The unary `+` keeps the
 // planner from using the time bound as the index range: a page's cursor is the range that must seek, or
 // the 1,000th page of 100,000 articles walks 20,000 index entries (~1 ms a query instead of ~20 µs).
@@ -126,21 +129,22 @@ export class ArticleRepository {
        WHERE article_id IN (SELECT value FROM json_each(?)) ORDER BY article_id, kind, position`,
     )
     this.publishedBySlug = db.prepare<{ now: string; slug: string }, ArticleDocumentRow>(
-      `SELECT ${SUMMARY_COLUMNS}, sections FROM articles WHERE ${PUBLIC} AND slug = @slug`,
+      `SELECT ${ARTICLE_COLUMNS} FROM articles WHERE ${PUBLIC} AND slug = @slug`,
     )
     this.publishedIdBySlug = db.prepare<{ now: string; slug: string }, { id: number }>(`SELECT id FROM articles WHERE ${PUBLIC} AND slug = @slug`)
-    this.anyBySlug = db.prepare<[string], ArticleDocumentRow>(`SELECT ${SUMMARY_COLUMNS}, sections FROM articles WHERE slug = ?`)
+    this.anyBySlug = db.prepare<[string], ArticleDocumentRow>(`SELECT ${ARTICLE_COLUMNS} FROM articles WHERE slug = ?`)
     this.entriesPage = db.prepare<[number, string, number, number], ArticleEntry>(
       'SELECT position, name, slug, description FROM article_entries WHERE article_id = ? AND kind = ? AND position > ? ORDER BY position LIMIT ?',
     )
     this.insertArticle = db.prepare(
-      `INSERT INTO articles (slug, title, summary, status, published_at, created_at, updated_at, word_count, reading_time_minutes, sections)
-       VALUES (@slug, @title, @summary, @status, @publishedAt, @now, @now, @wordCount, @readingTimeMinutes, @sections)`,
+      `INSERT INTO articles (slug, title, summary, status, published_at, created_at, updated_at, word_count, reading_time_minutes, sections, author)
+       VALUES (@slug, @title, @summary, @status, @publishedAt, @now, @now, @wordCount, @readingTimeMinutes, @sections, @author)`,
     )
     this.updateArticle = db.prepare(
       `UPDATE articles SET slug = @slug, title = @title, summary = @summary, status = @status, published_at = @publishedAt, updated_at = @now,
-       word_count = @wordCount, reading_time_minutes = @readingTimeMinutes, sections = @sections
-       WHERE id = @id AND (slug IS NOT @slug OR title IS NOT @title OR status IS NOT @status OR published_at IS NOT @publishedAt OR sections IS NOT @sections)`,
+       word_count = @wordCount, reading_time_minutes = @readingTimeMinutes, sections = @sections, author = iif(@setAuthor, @author, author)
+       WHERE id = @id AND (slug IS NOT @slug OR title IS NOT @title OR status IS NOT @status OR published_at IS NOT @publishedAt OR sections IS NOT @sections
+         OR (@setAuthor AND author IS NOT @author))`,
     )
     this.deleteArticle = db.prepare<[number]>('DELETE FROM articles WHERE id = ?')
     this.deleteEntries = db.prepare<[number]>('DELETE FROM article_entries WHERE article_id = ?')
@@ -270,11 +274,8 @@ export class ArticleRepository {
     const existing = this.anyBySlug.get(parsed.slug)
     const status: StoredStatus = options.publish ? 'published' : (existing?.status ?? 'draft')
     const content: ArticleContent = {
-      slug: parsed.slug,
-      title: parsed.title,
-      status,
-      publishedAt: status === 'published' ? (existing?.published_at ?? options.now.toISOString()) : (existing?.published_at ?? null),
-      sections: parsed.sections,
+      ...importedContent(parsed, status, options.now),
+      ...(existing?.published_at ? { publishedAt: existing.published_at } : {}),
     }
     if (!existing) {
       this.create(content, options.now)
@@ -303,6 +304,8 @@ export class ArticleRepository {
       wordCount,
       readingTimeMinutes,
       sections: JSON.stringify(content.sections),
+      author: content.author ?? null,
+      setAuthor: content.author === undefined ? 0 : 1,
     }
   }
 
@@ -326,6 +329,16 @@ export function contentOf(article: Article): ArticleContent {
   }
 }
 
+/**
+ * An article as a parsed text makes it: its byline's author (or none), and when it is published, its
+ * byline's date unless that is still to come, else now.
+ */
+export function importedContent(parsed: ParsedArticle, status: StoredStatus, now: Date): ArticleContent {
+  const at = now.toISOString()
+  const publishedAt = status === 'draft' ? null : parsed.publishedAt !== undefined && parsed.publishedAt <= at ? parsed.publishedAt : at
+  return { slug: parsed.slug, title: parsed.title, status, publishedAt, sections: parsed.sections, author: parsed.author ?? null }
+}
+
 /** The status a reader sees at `now`: a published article whose time has not come is scheduled. */
 function statusAt(status: StoredStatus, publishedAt: string | null, now: string): ArticleStatus {
   return status === 'published' && publishedAt !== null && publishedAt > now ? 'scheduled' : status
@@ -347,7 +360,7 @@ export function toArticleSummary(row: ArticleRow, now: string): ArticleSummary {
 }
 
 export function toArticle(row: ArticleDocumentRow, now: string): Article {
-  return { ...toArticleSummary(row, now), sections: JSON.parse(row.sections) as Section[] }
+  return { ...toArticleSummary(row, now), author: row.author, sections: JSON.parse(row.sections) as Section[] }
 }
 
 function toRevisionSummary(row: RevisionSummaryRow, now: string): RevisionSummary {

@@ -70,7 +70,7 @@ export const ArticleSummary = Type.Object(summaryProperties, {
 })
 
 export const Article = Type.Object(
-  { ...summaryProperties, sections: Type.Array(ref(Section)) },
+  { ...summaryProperties, author: Nullable(Type.String({ description: 'Who wrote it, as the byline of an imported text names them; `null` when unknown.', examples: ['Dana Lee'] })), sections: Type.Array(ref(Section)) },
   { $id: 'Article', additionalProperties: false },
 )
 

@@ -12,7 +12,7 @@ import { FEED_SIZE } from '../feeds/schemas.js'
 import { CursorCodec } from '../http/cursor.js'
 import { DEFAULT_PAGE_SIZE } from '../http/pagination.js'
 import { HttpProblem, invalidParameter, problemBody, problemTypes, type ProblemType } from '../http/problem.js'
-import { importFiles, seedFiles } from '../importer/files.js'
+import { importFiles, readArticleFile, seedFiles } from '../importer/files.js'
 import { matchExpression } from '../search/query.js'
 import { SearchRepository, toSearchHit } from '../search/repository.js'
 import { SyncRepository } from '../sync/repository.js'
@@ -72,6 +72,7 @@ export function buildExamples(): OperationExamples {
     const search = new SearchRepository(db, () => EXAMPLE_TIME)
     const sync = new SyncRepository(db, () => EXAMPLE_TIME)
     const syncedAt = sync.point()
+    const { notes } = readArticleFile(seedFiles()[0]!)
     const feed = buildFeed(new FeedRepository(db, () => EXAMPLE_TIME).latest(FEED_SIZE), 'https://api.spa.example', EXAMPLE_TIME)
     return {
       requests: {
@@ -80,6 +81,7 @@ export function buildExamples(): OperationExamples {
         replaceArticleTechniques: entryInputs(articles.entries(article.id, 'techniques', 0, DEFAULT_PAGE_SIZE)),
         replaceArticleBenefits: entryInputs(articles.entries(article.id, 'benefits', 0, DEFAULT_PAGE_SIZE)),
         importArticle: readFileSync(seedFiles()[0]!, 'utf8'),
+        replaceArticleFromText: readFileSync(seedFiles()[0]!, 'utf8'),
         createComment: { authorName: asked.authorName, authorEmail: moderated.authorEmail, body: asked.body },
         moderateComment: { status: moderated.status },
       },
@@ -98,7 +100,8 @@ export function buildExamples(): OperationExamples {
         listCommentsForModeration: page([{ ...moderated, status: 'pending', replyCount: 0 }]),
         moderateComment: moderated,
         createArticle: draft,
-        importArticle: draft,
+        importArticle: { ...draft, notes },
+        replaceArticleFromText: { ...article, notes },
         updateArticle: article,
         replaceArticleTechniques: article,
         replaceArticleBenefits: article,

@@ -38,6 +38,7 @@ export const problemTypes = {
   'request-timeout': { status: 408, title: 'Request Timeout', about: 'The request was not received in time; send it again.' },
   conflict: { status: 409, title: 'Conflict', about: 'The request conflicts with what is stored, e.g. the same comment posted twice.' },
   'precondition-failed': { status: 412, title: 'Precondition Failed', about: 'The `If-Match` header names a version that is no longer current: read the resource again and reapply the change.' },
+  'precondition-required': { status: 428, title: 'Precondition Required', about: 'The route changes what someone else may have changed: send `If-Match` with the ETag of the version you read.' },
   'payload-too-large': { status: 413, title: 'Payload Too Large', about: 'The request body is larger than this route accepts.' },
   'unsupported-media-type': { status: 415, title: 'Unsupported Media Type', about: 'The request body has a content type this route does not accept.' },
   'unprocessable-content': { status: 422, title: 'Unprocessable Content', about: 'The body is well-formed but cannot be turned into the resource; `detail` says why.' },

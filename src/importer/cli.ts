@@ -38,7 +38,7 @@ export function runImportCli(argv: string[], io: CliIo): number {
     // Every file is read before the database is opened: a bad file leaves no trace.
     const parsed = readArticleFiles(files)
     if (values['dry-run']) {
-      const articles = parsed.map(({ article }) => article)
+      const articles = parsed.map(({ article, notes }) => ({ ...article, notes }))
       io.stdout(JSON.stringify(articles.length === 1 ? articles[0] : articles, null, 2))
       return 0
     }

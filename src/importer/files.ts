@@ -2,13 +2,16 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ArticleRepository, SaveOutcome } from '../articles/repository.js'
-import { decodeArticleText, ImportError, parseArticle, type ParsedArticle } from './parse.js'
+import { IMPORT_LIMITS } from '../articles/imports.js'
+import { decodeArticleText, ImportError, parseArticleWithNotes, type ImportNote, type ParsedArticle, type ParseReport } from '../parser/parse.js'
 
 export const SEED_DIR = fileURLToPath(new URL('../../seed/', import.meta.url))
 
 export interface ParsedFile {
   file: string
   article: ParsedArticle
+  /** What the parser left out of the file, and why. */
+  notes: ImportNote[]
 }
 
 export interface ImportResult {
@@ -17,10 +20,10 @@ export interface ImportResult {
   outcome: SaveOutcome
 }
 
-/** Reads and parses one article file; an unreadable or unparseable file is an ImportError naming it. */
-export function readArticleFile(file: string): ParsedArticle {
+/** Reads and parses one article file, with the limits of an import over HTTP; an unreadable or unparseable file is an ImportError naming it. */
+export function readArticleFile(file: string): ParseReport {
   try {
-    return parseArticle(decodeArticleText(readFileSync(file)))
+    return parseArticleWithNotes(decodeArticleText(readFileSync(file)), IMPORT_LIMITS)
   } catch (error) {
     const reason = error instanceof ImportError ? error.message : (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message
     throw new ImportError(`${file}: ${reason}`)
@@ -29,7 +32,7 @@ export function readArticleFile(file: string): ParsedArticle {
 
 /** Parses every file, refusing the set when two files would have the same slug. */
 export function readArticleFiles(files: string[]): ParsedFile[] {
-  const parsed = files.map((file) => ({ file, article: readArticleFile(file) }))
+  const parsed = files.map((file) => ({ file, ...readArticleFile(file) }))
   const slugs = new Map<string, string>()
   for (const { file, article } of parsed) {
     const other = slugs.get(article.slug)

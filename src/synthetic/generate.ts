@@ -4,8 +4,8 @@ import type { Block, ListItem, Section } from '../articles/schemas.js'
 import type { CommentStatus } from '../comments/schemas.js'
 import type { SqliteDatabase } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
-import type { ParsedArticle } from '../importer/parse.js'
-import { slugify } from '../importer/slugify.js'
+import type { ParsedArticle } from '../parser/parse.js'
+import { slugify } from '../parser/slugify.js'
 
 /**
  * A deterministic synthetic dataset for benchmarks: articles shaped like the seed (an introduction,

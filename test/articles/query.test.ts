@@ -17,7 +17,7 @@ interface Section {
 }
 
 const SUMMARY_KEYS = ['commentCount', 'id', 'publishedAt', 'readingTimeMinutes', 'slug', 'status', 'summary', 'title', 'updatedAt', 'wordCount']
-const ARTICLE_KEYS = [...SUMMARY_KEYS, 'sections'].sort()
+const ARTICLE_KEYS = [...SUMMARY_KEYS, 'author', 'sections'].sort()
 
 /** The expected order of the library under each sort, written out by hand (ties by id). */
 const ORDER: Record<Sort, number[]> = {

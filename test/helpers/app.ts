@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config.js'
 import { ArticleRepository } from '../../src/articles/repository.js'
 import { openDatabase, type SqliteDatabase } from '../../src/db/database.js'
 import { migrate } from '../../src/db/migrate.js'
-import { parseArticle } from '../../src/importer/parse.js'
+import { parseArticle } from '../../src/parser/parse.js'
 import { seedIfEmpty } from '../../src/importer/files.js'
 import { contractFor, type OpenApiDocument } from './contract.js'
 

@@ -102,8 +102,13 @@ t.test('--dry-run with one file prints that article as one JSON object and write
   t.notOk(Array.isArray(article), 'one file gives an object, not an array')
   t.same(
     Object.keys(article).sort(),
-    ['benefits', 'readingTimeMinutes', 'sections', 'slug', 'summary', 'techniques', 'title', 'wordCount'],
+    ['benefits', 'notes', 'readingTimeMinutes', 'sections', 'slug', 'summary', 'techniques', 'title', 'wordCount'],
     "the API's field names, nothing else",
+  )
+  t.same(
+    (article.notes as { line: number; leftOutAs: string }[]).map(({ line, leftOutAs }) => [line, leftOutAs]),
+    [[52, 'page-chrome'], [54, 'page-chrome'], [57, 'page-chrome'], [59, 'page-chrome']],
+    'the notes say which lines were left out as page chrome',
   )
   t.equal(article.title, 'Lower Back Pain Deep Tissue Massage')
   t.equal(article.slug, SEED_SLUG)
@@ -321,4 +326,35 @@ t.test('a DATABASE_PATH that cannot be opened is an error, exit 1', async (t) =>
   t.equal(run.code, 1)
   t.same(run.stdout, [])
   t.match(run.stderr.join('\n'), /import failed/)
+})
+
+t.test('a byline gives the article its author, and its date when the import publishes it', async (t) => {
+  const dir = t.testdir({
+    'bylined.txt': ['Hot Stone Basics', 'By Dana Lee | June 2, 2024', '', articleText('Hot Stone Basics').split('\n').slice(2).join('\n')].join('\n'),
+    'draft.txt': ['Warm Oil Basics', 'Posted on March 3, 2025 by Serenity Spa Team', '', articleText('Warm Oil Basics').split('\n').slice(2).join('\n')].join('\n'),
+    'future.txt': ['Cold Stone Basics', 'June 2, 2027', '', articleText('Cold Stone Basics').split('\n').slice(2).join('\n')].join('\n'),
+  })
+  const dbPath = join(dir, 'content.db')
+  t.equal(cli(['--publish', join(dir, 'bylined.txt'), join(dir, 'future.txt')], dbPath).code, 0)
+  t.equal(cli([join(dir, 'draft.txt')], dbPath).code, 0)
+  const db = new Database(dbPath, { readonly: true })
+  t.teardown(() => db.close())
+  const rows = db.prepare('SELECT slug, author, status, published_at FROM articles ORDER BY id').all()
+  t.same(rows, [
+    { slug: 'hot-stone-basics', author: 'Dana Lee', status: 'published', published_at: '2024-06-02T00:00:00.000Z' },
+    { slug: 'cold-stone-basics', author: null, status: 'published', published_at: FIRST_RUN },
+    { slug: 'warm-oil-basics', author: 'Serenity Spa Team', status: 'draft', published_at: null },
+  ], 'the byline date when it has come, else the time of the import; a draft has none')
+  const sections = JSON.parse((db.prepare("SELECT sections FROM articles WHERE slug = 'hot-stone-basics'").get() as { sections: string }).sections) as { heading?: string }[]
+  t.notOk(JSON.stringify(sections).includes('Dana Lee'), 'the byline is not in the body')
+})
+
+t.test('a file longer than an article may be stops the import, and nothing is written', async (t) => {
+  const items = Array.from({ length: 201 }, (_, index) => `${index + 1}. Item ${index + 1}: What it does.`).join('\n')
+  const dir = t.testdir({ 'long.txt': `Long List\n\nAn introduction.\n\nTechniques\n\n${items}\n` })
+  const dbPath = join(dir, 'content.db')
+  const run = cli([join(dir, 'long.txt')], dbPath)
+  t.equal(run.code, 1)
+  t.match(run.stderr.join('\n'), /long\.txt: the text is longer than an article may be: a list may hold at most 200 items \(line 207\)/)
+  t.notOk(existsSync(dbPath), 'no database was opened')
 })

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs'
 import t, { type Test } from 'tap'
 import { countWords } from '../../src/articles/content.js'
 import type { Block, ListKind } from '../../src/articles/schemas.js'
-import { decodeArticleText, ImportError, parseArticle, type ParsedArticle } from '../../src/importer/parse.js'
-import { slugify } from '../../src/importer/slugify.js'
+import { decodeArticleText, ImportError, parseArticle, type ParsedArticle } from '../../src/parser/parse.js'
+import { slugify } from '../../src/parser/slugify.js'
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -400,6 +400,84 @@ const cases: ArticleCase[] = [
     ],
     chrome: ['Popular Posts', 'Share this', 'Facebook', 'Pinterest', '0 Comments', 'Leave a comment'],
     verbatim: ['Each oil has its own character, so your therapist will help you choose a blend:', 'Avoid strong sunlight for twelve hours after citrus oils have been applied.'],
+  },
+  {
+    file: `${FIXTURES}/cupping-therapy.txt`,
+    lineEndings: 'LF',
+    exercises: {
+      'a byline right under the title': /^Cupping Therapy for Tight Shoulders\nPosted on March 3, 2025 by Serenity Spa Team\n\n/,
+      'a technique hard-wrapped onto two unindented lines': /across the\nshoulders and leaves them in place for five to ten minutes while the suction\nworks on the muscle\./,
+      'a benefit whose second sentence is on the next line': /cannot reach\.\nMost clients/,
+      'a bullet of another list wrapped onto an unindented line': /heavy one, and\navoid alcohol/,
+      'a no-break space after the colon': /Static Cupping:\u00A0The/,
+    },
+    title: 'Cupping Therapy for Tight Shoulders',
+    slug: 'cupping-therapy-for-tight-shoulders',
+    summary:
+      'Cupping therapy uses glass or silicone cups to lift the skin and the tissue beneath it, easing tight shoulders that desk work and stress leave behind.',
+    sections: [
+      [undefined, 'introduction'],
+      ['Cupping Techniques We Use', 'cupping-techniques-we-use'],
+      ['Benefits of Cupping', 'benefits-of-cupping'],
+      ['Before Your Session', 'before-your-session'],
+      ['Final Thoughts', 'final-thoughts'],
+    ],
+    lists: [
+      ['cupping-techniques-we-use', 'techniques', ['Static Cupping', 'Moving Cupping', 'Flash Cupping']],
+      ['benefits-of-cupping', 'benefits', ['Looser Muscles', 'Better Circulation']],
+      ['before-your-session', 'other', [null, null]],
+    ],
+    techniques: [
+      ['Static Cupping', 'static-cupping'],
+      ['Moving Cupping', 'moving-cupping'],
+      ['Flash Cupping', 'flash-cupping'],
+    ],
+    benefits: [
+      ['Looser Muscles', 'looser-muscles'],
+      ['Better Circulation', 'better-circulation'],
+    ],
+    chrome: ['Posted on', 'March 3', 'Tags:', 'Share this', 'Facebook', 'Pinterest'],
+    verbatim: [
+      'The therapist places the cups on the tight spots across the shoulders and leaves them in place for five to ten minutes while the suction works on the muscle.',
+      'The lift eases knots that pressure alone cannot reach. Most clients feel the difference the same day.',
+      'Drink a glass of water an hour before your appointment.',
+      'Eat a light meal, not a heavy one, and avoid alcohol for the rest of the day.',
+    ],
+  },
+  {
+    file: `${FIXTURES}/lymphatic-drainage.txt`,
+    lineEndings: 'CRLF',
+    exercises: {
+      'a byline with an author, a date and a reading time': /^Lymphatic Drainage Massage After Surgery\r\nBy Dana Lee \| June 2, 2024 \| 6 min read\r\n/,
+      'items hard-wrapped onto unindented CRLF lines': /collarbone,\r\nopening the pathways[^]*fade\r\nfaster\./,
+      'a no-break space after the colon': /Less Swelling:\u00A0Fluid/,
+    },
+    title: 'Lymphatic Drainage Massage After Surgery',
+    slug: 'lymphatic-drainage-massage-after-surgery',
+    summary: 'Lymphatic drainage massage is a light, rhythmic treatment that helps the body move fluid away from swollen tissue after surgery.',
+    sections: [
+      [undefined, 'introduction'],
+      ['How It Works', 'how-it-works'],
+      ['Techniques Used', 'techniques-used'],
+      ['Benefits After Surgery', 'benefits-after-surgery'],
+    ],
+    lists: [
+      ['techniques-used', 'techniques', ['Stationary Circles', 'Pump Technique']],
+      ['benefits-after-surgery', 'benefits', ['Less Swelling', 'Faster Healing']],
+    ],
+    techniques: [
+      ['Stationary Circles', 'stationary-circles'],
+      ['Pump Technique', 'pump-technique'],
+    ],
+    benefits: [
+      ['Less Swelling', 'less-swelling'],
+      ['Faster Healing', 'faster-healing'],
+    ],
+    chrome: ['By Dana Lee', '6 min read', 'Leave a Reply'],
+    verbatim: [
+      'Flat fingers make slow circles on the neck and collarbone, opening the pathways before the swollen area is touched.',
+      'Fluid leaves the area sooner, so bruising and tightness fade faster.',
+    ],
   },
 ]
 
