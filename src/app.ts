@@ -4,7 +4,6 @@ import zlib from 'node:zlib'
 import compress from '@fastify/compress'
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
-import rateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import Type, { type TSchema } from 'typebox'
@@ -138,11 +137,6 @@ export async function buildApp(options: AppOptions) {
     exposedHeaders: EXPOSED_HEADERS,
     maxAge: 600,
   })
-  await app.register(rateLimit, {
-    global: false,
-    enableDraftSpec: true,
-    errorResponseBuilder: (_request, context) => new HttpProblem('too-many-requests', `Too many requests from this client; retry in ${context.after}.`),
-  })
   await app.register(openApi, { version })
 
   const cursors = new CursorCodec(readSetting(db, 'cursor_secret'))
@@ -166,6 +160,7 @@ export async function buildApp(options: AppOptions) {
         cursors,
         moderation: config.commentModeration,
         ratePerMinute: config.commentRateLimitPerMinute,
+        trustProxy: Boolean(hops),
         now,
       })
       await v1.register(moderationRoutes, { comments, cursors, access, now })
