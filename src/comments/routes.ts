@@ -121,12 +121,11 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
         const visibleStatus: CommentStatus = options.moderation === 'auto' ? 'approved' : 'pending'
         const comment = comments.create({ ...text, authorUrl, articleId, parentId, status: honeypot ? 'spam' : visibleStatus, now: at.toISOString() })
         if (rateLimit) plainReply.headers(rateLimitHeaderValues(rateLimit.count(client, at)))
-        const { articleSlug: _slug, authorEmail: _email, updatedAt: _updated, ...created } = comment
         return {
           statusCode: 201,
           headers: { location: locationUnder(request.url, comment.id) },
           // A caught bot is told what a person would be told.
-          body: plainReply.serializeInput({ ...created, status: visibleStatus }, '201') as string,
+          body: plainReply.serializeInput({ ...comment, status: visibleStatus }, '201') as string,
         }
       }
       const key = request.headers['idempotency-key']
