@@ -9,6 +9,7 @@ import { openDatabase, type SqliteDatabase } from '../../src/db/database.js'
 import { migrate } from '../../src/db/migrate.js'
 import { seedIfEmpty } from '../../src/importer/files.js'
 import { TEST_ADMIN_TOKEN, checkResponsesAgainstDocument } from '../helpers/app.js'
+import { GroupCommit } from '../../src/comments/group-commit.js'
 import { AUTO, assertProblem, newComment, post, rowCount } from './helpers.js'
 
 const WAL_HEADER_BYTES = 32
@@ -106,4 +107,23 @@ t.test('group commit (issue 12 #4): a group the database refuses is refused to e
   db.pragma('query_only = 0')
   t.equal(rowCount(db), 0)
   t.equal((await post(app, newComment())).statusCode, 201, 'the next group commits')
+})
+
+t.test('GroupCommit: a member that fails after writing undoes only its own writes; the others commit with it', async (t) => {
+  const db = openDatabase(':memory:')
+  t.teardown(() => db.close())
+  db.exec('CREATE TABLE written (n INTEGER NOT NULL) STRICT')
+  const commits = new GroupCommit(db)
+  const insert = db.prepare<[number]>('INSERT INTO written (n) VALUES (?)')
+  const results = await Promise.allSettled([
+    commits.run(() => insert.run(1).changes),
+    commits.run(() => {
+      insert.run(2)
+      throw new Error('refused after writing')
+    }),
+    commits.run(() => insert.run(3).changes),
+  ])
+  t.match(results, [{ status: 'fulfilled', value: 1 }, { status: 'rejected', reason: { message: 'refused after writing' } }, { status: 'fulfilled', value: 1 }])
+  t.same(db.prepare('SELECT n FROM written ORDER BY n').pluck().all(), [1, 3], "the failed member's row is gone, the others' are kept")
+  t.notOk(db.inTransaction, 'the transaction is closed')
 })
