@@ -85,13 +85,14 @@ t.test('no log line at trace level carries an email, a token or a client address
   t.notOk(clientNames.some((client) => lines.join('\n').includes(client)), 'no log line has a client name')
 })
 
-t.test('no client address is stored, hashed or not', async (t) => {
-  const { app, db } = await createTestApp(t, { env: AUTO })
-  await postOk(t, app, {}, { remoteAddress: IP })
-  await postOk(t, app, {}, { remoteAddress: OTHER_IP })
+t.test('no client address is stored, nor its plain hash: the rate limit and Idempotency-Keys keep a keyed hash', async (t) => {
+  const { app, db } = await createTestApp(t, { env: { ...AUTO, COMMENT_RATE_LIMIT_PER_MINUTE: '5' } })
+  await postOk(t, app, {}, { remoteAddress: IP, headers: { 'idempotency-key': 'stored-key-1' } })
+  await postOk(t, app, {}, { remoteAddress: OTHER_IP, headers: { 'idempotency-key': 'stored-key-2' } })
   const columns = (db.prepare("SELECT name FROM pragma_table_info('comments')").all() as { name: string }[]).map((c) => c.name)
   t.notOk(columns.some((name) => /ip|client|address/i.test(name)), 'no column for the client')
-  const stored = JSON.stringify(db.prepare('SELECT * FROM comments').all()) + JSON.stringify(db.prepare('SELECT * FROM idempotency_keys').all())
+  t.equal(db.prepare('SELECT count(*) FROM rate_limits').pluck().get(), 2, 'each client is counted')
+  const stored = ['comments', 'idempotency_keys', 'rate_limits'].map((table) => JSON.stringify(db.prepare(`SELECT * FROM ${table}`).all())).join('')
   t.notOk(stored.includes(IP) || stored.includes(OTHER_IP), 'no address is stored anywhere')
   for (const ip of [IP, OTHER_IP]) t.notOk(stored.includes(createHash('sha256').update(ip).digest('hex')), 'nor its plain hash')
 })
