@@ -379,7 +379,7 @@ export interface paths {
         put?: never;
         /**
          * Post a comment
-         * @description Posts a reader comment (plain text) on a published article, or a reply to one of its approved comments. The email is never published. The comment is `pending` until a moderator approves it, unless the server auto-approves. Limits: 16 KiB body; a per-client rate; the same author and text on the same article twice within 10 minutes is a 409.
+         * @description Posts a reader comment (plain text) on a published article, or a reply to one of its approved comments. The email is never published. The comment is `pending` until a moderator approves it, unless the server auto-approves. Limits: 16 KiB body; a per-client rate of stored comments (an answer that stores nothing, a replay or a 4xx, does not count); the same author and text on the same article twice within 10 minutes is a 409.
          */
         post: operations["createComment"];
         delete?: never;
@@ -1201,7 +1201,7 @@ export interface components {
             parentId?: number;
             /**
              * Format: uri
-             * @description An http(s) URL with a host.
+             * @description An http(s) URL with a host and no user name or password (`user:password@` is refused), read as browsers read it (WHATWG URL).
              * @example https://maya.example
              */
             authorUrl?: string;
@@ -8074,7 +8074,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key with the same body answers as the first time and stores nothing new (24 h). */
+                /** @description Makes a retry safe: the same key with the same body from the same client answers as the first time and stores nothing new (24 h). A key belongs to the client that sent it (its address as the server sees it, IPv6 per /64, kept only as a keyed hash): another client using the same key makes a request of its own and never receives this one's answer. Use a new random key (a UUID) per comment. */
                 "idempotency-key"?: string;
             };
             path: {

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs'
 import zlib from 'node:zlib'
 import compress from '@fastify/compress'
 import cors from '@fastify/cors'
-import rateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import Type, { type TSchema } from 'typebox'
@@ -147,11 +146,6 @@ export async function buildApp(options: AppOptions) {
       maxAge: 600,
     })
   }
-  await app.register(rateLimit, {
-    global: false,
-    enableDraftSpec: true,
-    errorResponseBuilder: (_request, context) => new HttpProblem('too-many-requests', `Too many requests from this client; retry in ${context.after}.`),
-  })
   await app.register(openApi, { version })
 
   const cursors = new CursorCodec(readSetting(db, 'cursor_secret'))
@@ -176,6 +170,7 @@ export async function buildApp(options: AppOptions) {
         cursors,
         moderation: config.commentModeration,
         ratePerMinute: config.commentRateLimitPerMinute,
+        trustProxy: Boolean(hops),
         now,
       })
       await v1.register(moderationRoutes, { comments, cursors, access, now })

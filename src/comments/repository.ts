@@ -54,9 +54,10 @@ export class CommentRepository {
     this.approvedOne = db.prepare<[number, number], PublicCommentRow>(`${SELECT_PUBLIC} WHERE c.article_id = ? AND c.id = ? AND c.status = 'approved'`)
     this.byId = db.prepare<[number], CommentRow>(`${SELECT} WHERE c.id = ?`)
     this.byStatusPage = db.prepare<[CommentStatus, number, number], CommentRow>(`${SELECT} WHERE c.status = ? AND c.id > ? ORDER BY c.id LIMIT ?`)
-    this.insert = db.prepare(
+    this.insert = db.prepare<[CommentInsert], PublicCommentRow>(
       `INSERT INTO comments (article_id, parent_id, author_name, author_email, author_url, body, status, created_at, updated_at)
-       VALUES (@articleId, @parentId, @authorName, @authorEmail, @authorUrl, @body, @status, @now, @now)`,
+       VALUES (@articleId, @parentId, @authorName, @authorEmail, @authorUrl, @body, @status, @now, @now)
+       RETURNING id, parent_id, author_name, author_url, body, reply_count, created_at`,
     )
     this.duplicate = db.prepare<[number, string, string, string], { id: number }>(
       'SELECT id FROM comments WHERE article_id = ? AND author_email = ? AND created_at >= ? AND body = ? LIMIT 1',
@@ -89,9 +90,9 @@ export class CommentRepository {
     return this.duplicate.get(articleId, authorEmail, since, body) !== undefined
   }
 
-  create(comment: CommentInsert): ModeratedComment {
-    const id = Number(this.insert.run(comment).lastInsertRowid)
-    return this.find(id)!
+  /** Stores a comment and returns its public fields (its parent, if any, was just found approved). */
+  create(comment: CommentInsert): PublicComment {
+    return toPublicComment(this.insert.get(comment)!)
   }
 
   setStatus(id: number, status: CommentStatus, now: string): ModeratedComment | undefined {

@@ -3,16 +3,19 @@ import type { FastifyReply } from 'fastify'
 import Type from 'typebox'
 import type { ArticleRepository } from '../articles/repository.js'
 import { publishedArticleId } from '../articles/routes.js'
-import { writeTransaction, type SqliteDatabase } from '../db/database.js'
+import { readSetting, type SqliteDatabase } from '../db/database.js'
 import type { CursorCodec } from '../http/cursor.js'
 import { IDEMPOTENCY_KEY, type IdempotencyStore, type StoredAnswer } from '../http/idempotency.js'
 import { ListQuery, Page, respondWithPage, type Listing } from '../http/pagination.js'
 import { HttpProblem, notFound, validationFailed } from '../http/problem.js'
 import { commonProblems, locationUnder, problemResponses, rateLimitHeaders, responseHeaders, withHeaders } from '../http/responses.js'
 import { Id, ref, SlugParam, SlugParams } from '../http/schema.js'
+import { ClientNames } from './client.js'
+import { GroupCommit } from './group-commit.js'
+import { RateLimit, rateLimitHeaderValues } from './rate-limit.js'
 import type { CommentRepository } from './repository.js'
 import { CreatedComment, HONEYPOT_FIELD, NewComment, PublicComment, type CommentStatus } from './schemas.js'
-import { normaliseCommentInput } from './text.js'
+import { authorUrlFault, normaliseCommentInput } from './text.js'
 
 export interface CommentRoutesOptions {
   db: SqliteDatabase
@@ -22,16 +25,30 @@ export interface CommentRoutesOptions {
   cursors: CursorCodec
   moderation: 'manual' | 'auto'
   ratePerMinute: number
+  /** Whether Fastify takes the client address from forwarded headers (TRUST_PROXY). */
+  trustProxy: boolean
   now: () => Date
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The opaque name of the client posting a comment (see ClientNames); set on the comment POST route only. */
+    commentClient: string
+  }
 }
 
 export const COMMENT_BODY_LIMIT = 16 * 1024
 const DUPLICATE_WINDOW_MS = 10 * 60 * 1000
+const RATE_WINDOW_MS = 60 * 1000
 
 const CommentParams = Type.Object({ slug: SlugParam, id: Id }, { additionalProperties: false })
 const CreateHeaders = Type.Object({
   'idempotency-key': Type.Optional(
-    Type.String({ pattern: IDEMPOTENCY_KEY.source, description: 'Makes a retry safe: the same key with the same body answers as the first time and stores nothing new (24 h).' }),
+    Type.String({
+      pattern: IDEMPOTENCY_KEY.source,
+      description:
+        'Makes a retry safe: the same key with the same body from the same client answers as the first time and stores nothing new (24 h). A key belongs to the client that sent it (its address as the server sees it, IPv6 per /64, kept only as a keyed hash): another client using the same key makes a request of its own and never receives this one\'s answer. Use a new random key (a UUID) per comment.',
+    }),
   ),
 })
 
@@ -41,18 +58,34 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
   // The rate limit's headers are on every answer of the limited route, whatever its status.
   const limitHeaders = options.ratePerMinute > 0 ? rateLimitHeaders : {}
   const publishedArticle = (slug: string) => publishedArticleId(articles, slug)
+  const clients = new ClientNames(readSetting(options.db, 'client_key_secret'))
+  const rateLimit = options.ratePerMinute > 0 ? new RateLimit(options.db, 'comments', options.ratePerMinute, RATE_WINDOW_MS) : undefined
+  const commits = new GroupCommit(options.db)
+  let forwardedWithoutTrust = false
+
+  app.decorateRequest('commentClient', '')
 
   app.post(
     '/articles/:slug/comments',
     {
       bodyLimit: COMMENT_BODY_LIMIT,
-      config: options.ratePerMinute > 0 ? { rateLimit: { max: options.ratePerMinute, timeWindow: 60_000 } } : {},
+      // Before the body is read, so that every answer, a 413 or a 400 included, carries the limit's state.
+      onRequest: async (request, reply) => {
+        if (!options.trustProxy && !forwardedWithoutTrust && (request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined)) {
+          forwardedWithoutTrust = true
+          request.log.warn(
+            'a comment POST carries X-Forwarded-For or Forwarded, but TRUST_PROXY is off: if a proxy is in front, every client behind it shares one rate limit and one Idempotency-Key scope; set TRUST_PROXY (logged once)',
+          )
+        }
+        request.commentClient = clients.of(request.ip)
+        if (rateLimit) reply.headers(rateLimitHeaderValues(rateLimit.state(request.commentClient, now())))
+      },
       // Validation sees the text as it will be stored, so its limits are the stored text's limits.
       preValidation: async (request) => normaliseCommentInput(request.body),
       schema: {
         operationId: 'createComment',
         summary: 'Post a comment',
-        description: `Posts a reader comment (plain text) on a published article, or a reply to one of its approved comments. The email is never published. The comment is \`pending\` until a moderator approves it, unless the server auto-approves. Limits: ${COMMENT_BODY_LIMIT / 1024} KiB body; a per-client rate; the same author and text on the same article twice within 10 minutes is a 409.`,
+        description: `Posts a reader comment (plain text) on a published article, or a reply to one of its approved comments. The email is never published. The comment is \`pending\` until a moderator approves it, unless the server auto-approves. Limits: ${COMMENT_BODY_LIMIT / 1024} KiB body; a per-client rate of stored comments (an answer that stores nothing, a replay or a 4xx, does not count); the same author and text on the same article twice within 10 minutes is a 409.`,
         tags: ['Comments'],
         params: SlugParams,
         headers: CreateHeaders,
@@ -67,13 +100,18 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
       },
     },
     async (request, reply) => {
+      const { parentId = null, authorUrl = null, [HONEYPOT_FIELD]: honeypot, ...text } = request.body
+      const urlFault = authorUrl === null ? undefined : authorUrlFault(authorUrl)
+      if (urlFault) throw validationFailed([{ in: 'body', name: 'authorUrl', detail: urlFault }])
       const articleId = publishedArticle(request.params.slug)
       // The answer is serialized by the 201 schema once, when first made, so that a replay sends the very
       // same bytes; the typed reply only knows objects, hence the plain one.
       const plainReply = reply as unknown as FastifyReply
-      const { parentId = null, authorUrl = null, [HONEYPOT_FIELD]: honeypot, ...text } = request.body
+      const client = request.commentClient
       const at = now()
+      // Runs in the group's transaction: the limit is checked and counted there, so only a stored comment counts.
       const create = (): StoredAnswer => {
+        rateLimit?.check(client, at)
         if (parentId !== null && !comments.findApproved(articleId, parentId)) {
           throw validationFailed([{ in: 'body', name: 'parentId', detail: 'must be an approved comment of this article' }])
         }
@@ -82,18 +120,19 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
         }
         const visibleStatus: CommentStatus = options.moderation === 'auto' ? 'approved' : 'pending'
         const comment = comments.create({ ...text, authorUrl, articleId, parentId, status: honeypot ? 'spam' : visibleStatus, now: at.toISOString() })
-        const { articleSlug: _slug, authorEmail: _email, updatedAt: _updated, ...created } = comment
+        if (rateLimit) plainReply.headers(rateLimitHeaderValues(rateLimit.count(client, at)))
         return {
           statusCode: 201,
           headers: { location: locationUnder(request.url, comment.id) },
           // A caught bot is told what a person would be told.
-          body: plainReply.serializeInput({ ...created, status: visibleStatus }, '201') as string,
+          body: plainReply.serializeInput({ ...comment, status: visibleStatus }, '201') as string,
         }
       }
       const key = request.headers['idempotency-key']
       // The normalised fields, in a fixed order: a retry is the same request whatever its key order or spacing.
       const fingerprint = [request.params.slug, text.authorName, text.authorEmail, text.body, parentId, authorUrl, honeypot ?? null]
-      const answer = writeTransaction(options.db, () => (key ? idempotency.run('comments', key, fingerprint, at, create) : create()))
+      // Shares one transaction, and one fsync, with the comments posted at the same moment; settles once committed.
+      const answer = await commits.run(() => (key ? idempotency.run('comments', client, key, fingerprint, at, create) : create()))
       return plainReply.code(answer.statusCode).headers(answer.headers).type('application/json; charset=utf-8').send(answer.body)
     },
   )

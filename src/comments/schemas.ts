@@ -51,7 +51,7 @@ export const NewComment = Type.Object(
       examples: ['The stripping technique helped my sciatica a lot.'],
     }),
     parentId: Type.Optional({ ...Id, description: 'An approved comment of the same article to reply to.' }),
-    authorUrl: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://[^\\s/?#@]+', maxLength: 2000, description: 'An http(s) URL with a host.', examples: ['https://maya.example'] })),
+    authorUrl: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://[^\\s/?#@]+', maxLength: 2000, description: 'An http(s) URL with a host and no user name or password (`user:password@` is refused), read as browsers read it (WHATWG URL).', examples: ['https://maya.example'] })),
     [HONEYPOT_FIELD]: Type.Optional(
       Type.String({
         maxLength: 2000,

@@ -29,3 +29,17 @@ export function normaliseCommentInput(input: unknown): void {
   if (typeof fields.authorEmail === 'string') fields.authorEmail = fields.authorEmail.trim().toLowerCase()
   if (typeof fields.authorUrl === 'string') fields.authorUrl = fields.authorUrl.trim()
 }
+
+/**
+ * Why an author URL cannot be published, if it cannot: read as browsers read it (WHATWG `URL`), it
+ * must be http(s) with a host, and carry no `user:password@`, which makes a link such as
+ * `https://trusted.example:80@evil.example/` look like one to another site than it opens.
+ */
+export function authorUrlFault(value: string): string | undefined {
+  if (!URL.canParse(value)) return 'must be a URL'
+  const url = new URL(value)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http or https URL'
+  if (url.hostname === '') return 'must name a host'
+  if (url.username !== '' || url.password !== '') return 'must not hold a user name or password (user:password@)'
+  return undefined
+}

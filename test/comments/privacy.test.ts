@@ -7,6 +7,7 @@ import type { LightMyRequestResponse } from 'fastify'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { ArticleRepository } from '../../src/articles/repository.js'
+import { ClientNames } from '../../src/comments/client.js'
 import { loadConfig } from '../../src/config.js'
 import { openDatabase } from '../../src/db/database.js'
 import { migrate } from '../../src/db/migrate.js'
@@ -26,7 +27,7 @@ t.test('no log line at trace level carries an email, a token or a client address
   const db = openDatabase(':memory:')
   migrate(db)
   seedIfEmpty(new ArticleRepository(db), new Date('2026-01-15T09:00:00.000Z'))
-  const config = loadConfig({ DATABASE_PATH: ':memory:', ADMIN_TOKEN: TEST_ADMIN_TOKEN, COMMENT_RATE_LIMIT_PER_MINUTE: '5' })
+  const config = loadConfig({ DATABASE_PATH: ':memory:', ADMIN_TOKEN: TEST_ADMIN_TOKEN, COMMENT_RATE_LIMIT_PER_MINUTE: '2' })
   const app = await buildApp({ db, config, logger: { ...(loggerOptions('trace') as object), stream } })
   t.teardown(() => app.close())
   checkResponsesAgainstDocument(t, app)
@@ -41,6 +42,8 @@ t.test('no log line at trace level carries an email, a token or a client address
     ['mistyped and unknown fields', 400, () => post(app, { authorEmail: EMAIL, body: 123, unknown: EMAIL }, { remoteAddress: IP })],
     ['an invalid email', 400, () => post(app, { ...payload, authorEmail: `${EMAIL}@` }, { remoteAddress: IP })],
     ['a duplicate', 409, () => post(app, payload, { remoteAddress: IP })],
+    // Only stored comments count: the replay and the refusals above left the second one of the minute.
+    ['the second comment of the minute', 201, () => post(app, newComment({ authorEmail: EMAIL }), { remoteAddress: IP })],
     ['one too many', 429, () => post(app, newComment({ authorEmail: EMAIL }), { remoteAddress: IP })],
   ]
   answers.push(['POST 201', created])
@@ -63,12 +66,15 @@ t.test('no log line at trace level carries an email, a token or a client address
 
   // The email in any case, and its local part alone (e.g. inside an echoed invalid value).
   const forbidden = [EMAIL, EMAIL.split('@')[0]!, TEST_ADMIN_TOKEN, WRONG_TOKEN, IP, OTHER_IP, 'remoteAddress']
-  const salt = db.prepare('SELECT value FROM settings WHERE name = ?').pluck().get('client_hash_salt') as string
+  const secret = db.prepare('SELECT value FROM settings WHERE name = ?').pluck().get('client_key_secret') as string
+  t.match(secret, /^[0-9a-f]{64}$/, 'the database holds the key of client names')
+  const clientNames = [IP, OTHER_IP].map((address) => new ClientNames(secret).of(address))
   for (const [name, res] of answers) {
     const body = res.body.toLowerCase()
     t.notOk(forbidden.some((secret) => body.includes(secret.toLowerCase())), `${name}: no email, token or address in the answer`)
-    t.notOk(body.includes(salt), `${name}: no salt in the answer`)
+    t.notOk(body.includes(secret), `${name}: no secret in the answer`)
     t.notOk(/[0-9a-f]{64}/.test(body), `${name}: no client hash in the answer`)
+    t.notOk(clientNames.some((client) => res.body.includes(client)), `${name}: no client name in the answer`)
   }
 
   t.ok(lines.length >= 20, `${lines.length} log lines captured`)
@@ -76,15 +82,17 @@ t.test('no log line at trace level carries an email, a token or a client address
   t.ok(lines.some((line) => line.includes('"statusCode":400')) && lines.some((line) => line.includes('"statusCode":409')), 'the refusals were logged')
   const text = lines.join('\n').toLowerCase()
   for (const secret of forbidden) t.notOk(text.includes(secret.toLowerCase()), `no log line has ${secret.slice(0, 12)}…`)
+  t.notOk(clientNames.some((client) => lines.join('\n').includes(client)), 'no log line has a client name')
 })
 
-t.test('no client address is stored, hashed or not', async (t) => {
-  const { app, db } = await createTestApp(t, { env: AUTO })
-  await postOk(t, app, {}, { remoteAddress: IP })
-  await postOk(t, app, {}, { remoteAddress: OTHER_IP })
+t.test('no client address is stored, nor its plain hash: the rate limit and Idempotency-Keys keep a keyed hash', async (t) => {
+  const { app, db } = await createTestApp(t, { env: { ...AUTO, COMMENT_RATE_LIMIT_PER_MINUTE: '5' } })
+  await postOk(t, app, {}, { remoteAddress: IP, headers: { 'idempotency-key': 'stored-key-1' } })
+  await postOk(t, app, {}, { remoteAddress: OTHER_IP, headers: { 'idempotency-key': 'stored-key-2' } })
   const columns = (db.prepare("SELECT name FROM pragma_table_info('comments')").all() as { name: string }[]).map((c) => c.name)
   t.notOk(columns.some((name) => /ip|client|address/i.test(name)), 'no column for the client')
-  const stored = JSON.stringify(db.prepare('SELECT * FROM comments').all()) + JSON.stringify(db.prepare('SELECT * FROM idempotency_keys').all())
+  t.equal(db.prepare('SELECT count(*) FROM rate_limits').pluck().get(), 2, 'each client is counted')
+  const stored = ['comments', 'idempotency_keys', 'rate_limits'].map((table) => JSON.stringify(db.prepare(`SELECT * FROM ${table}`).all())).join('')
   t.notOk(stored.includes(IP) || stored.includes(OTHER_IP), 'no address is stored anywhere')
   for (const ip of [IP, OTHER_IP]) t.notOk(stored.includes(createHash('sha256').update(ip).digest('hex')), 'nor its plain hash')
 })

@@ -45,6 +45,24 @@ t.test('an author URL needs a host', async (t) => {
   t.equal((await post(app, newComment({ authorUrl: 'https://maya.example/blog' }))).statusCode, 201)
 })
 
+t.test('finding 10 (issue 15): an author URL is read as a browser reads it, and one with user:password@ is a 400 naming authorUrl', async (t) => {
+  const { app, db } = await createTestApp(t, { env: AUTO })
+  const disguised = [
+    'https://trusted.example:80@evil.example/',
+    'https://trusted.example@evil.example',
+    'http://user:secret@maya.example/blog',
+  ]
+  for (const authorUrl of disguised) {
+    const res = await post(app, newComment({ authorUrl }))
+    t.equal(res.statusCode, 400, authorUrl)
+    t.match(res.json(), { type: '/problems/validation-failed', errors: [{ in: 'body', name: 'authorUrl', detail: /user name or password/ }] }, `${authorUrl}: names the field and why`)
+  }
+  t.equal(db.prepare('SELECT count(*) FROM comments').pluck().get(), 0, 'none was stored')
+  for (const authorUrl of ['https://maya.example', 'http://maya.example:8080/about?x=1#top', 'https://xn--mya-sna.example/']) {
+    t.equal((await post(app, newComment({ authorUrl }))).statusCode, 201, `${authorUrl} is fine`)
+  }
+})
+
 t.test('ids out of range are 400s, not 404s', async (t) => {
   const { app } = await createTestApp(t, { env: AUTO })
   for (const id of ['1e400', '99999999999999999999', '0', '-1', 'NaN']) {
