@@ -20,6 +20,7 @@ import { catalogRoutes } from './catalog/routes.js'
 import { catalogComponents } from './catalog/schemas.js'
 import { moderationRoutes } from './comments/moderation.js'
 import { CommentRepository } from './comments/repository.js'
+import { RelatedArticles, relatedRoutes } from './articles/related.js'
 import { commentRoutes } from './comments/routes.js'
 import { commentComponents } from './comments/schemas.js'
 import type { Config } from './config.js'
@@ -158,6 +159,7 @@ export async function buildApp(options: AppOptions) {
       await v1.register(articleRoutes, { articles, access, cursors })
       await v1.register(editorialRoutes, { articles, access, cursors, now })
       await v1.register(catalogRoutes, { catalog, cursors })
+      await v1.register(relatedRoutes, { related: new RelatedArticles(db, now) })
       await v1.register(commentRoutes, {
         db,
         articles,
