@@ -44,6 +44,8 @@ import { problemResponses } from './http/responses.js'
 import { useValidators } from './http/validation.js'
 import { loggerOptions } from './logging.js'
 import { SearchRepository } from './search/repository.js'
+import { PreviewRepository } from './previews/repository.js'
+import { previewComponents, previewRoutes } from './previews/routes.js'
 import { searchRoutes } from './search/routes.js'
 import { searchComponents } from './search/schemas.js'
 import { SyncRepository } from './sync/repository.js'
@@ -69,7 +71,7 @@ const NO_QUERY = Type.Object({}, { additionalProperties: false })
 const BODY_PROBLEMS = problemResponses('payload-too-large', 'unsupported-media-type')
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
-const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...viewComponents, ...catalogComponents, ...commentComponents, ...searchComponents, ...feedComponents, ...syncComponents]
+const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...viewComponents, ...catalogComponents, ...commentComponents, ...searchComponents, ...feedComponents, ...syncComponents, ...previewComponents]
 
 export async function buildApp(options: AppOptions) {
   const { db, config } = options
@@ -174,6 +176,7 @@ export async function buildApp(options: AppOptions) {
       await v1.register(searchRoutes, { search: new SearchRepository(db, now), cursors })
       await v1.register(feedRoutes, { feeds: new FeedRepository(db, now), publicUrl: config.publicUrl, now })
       await v1.register(syncRoutes, { sync: new SyncRepository(db, now), cursors })
+      await v1.register(previewRoutes, { previews: new PreviewRepository(db), articles, access, cursors, publicUrl: config.publicUrl, now })
     },
     { prefix: '/v1' },
   )

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { ArticleRepository, contentOf } from '../articles/repository.js'
 import type { ArticleEntry, Section } from '../articles/schemas.js'
+import { RelatedArticles } from '../articles/related.js'
 import { CatalogRepository } from '../catalog/repository.js'
 import { CommentRepository } from '../comments/repository.js'
 import { openDatabase } from '../db/database.js'
@@ -14,6 +15,7 @@ import { DEFAULT_PAGE_SIZE } from '../http/pagination.js'
 import { HttpProblem, invalidParameter, problemBody, problemTypes, type ProblemType } from '../http/problem.js'
 import { importFiles, seedFiles } from '../importer/files.js'
 import { matchExpression } from '../search/query.js'
+import { previewExamples } from '../previews/examples.js'
 import { SearchRepository, toSearchHit } from '../search/repository.js'
 import { SyncRepository } from '../sync/repository.js'
 import { TOKEN_SCOPE } from '../sync/routes.js'
@@ -82,6 +84,7 @@ export function buildExamples(): OperationExamples {
         importArticle: readFileSync(seedFiles()[0]!, 'utf8'),
         createComment: { authorName: asked.authorName, authorEmail: moderated.authorEmail, body: asked.body },
         moderateComment: { status: moderated.status },
+        createPreview: { expiresInSeconds: 3600 },
       },
       responses: {
         listArticles: page(articles.listPublished({ sort: '-publishedAt' }, undefined, DEFAULT_PAGE_SIZE).map(({ article }) => article)),
@@ -117,6 +120,8 @@ export function buildExamples(): OperationExamples {
         getHealth: { status: 'ok' },
         getReadiness: { status: 'ok' },
         getProblemType: problemPage('not-found'),
+        listRelatedArticles: page(new RelatedArticles(db, () => EXAMPLE_TIME).of(article.slug, 4)!),
+        ...previewExamples(db, draft, EXAMPLE_TIME),
       },
       problems: {
         ...Object.fromEntries(

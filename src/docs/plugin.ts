@@ -23,6 +23,7 @@ const tags = [
   { name: 'Search', description: 'Full-text search over public articles, techniques and benefits.' },
   { name: 'Feeds', description: 'The latest public articles as JSON Feed and Atom, for feed readers.' },
   { name: 'Sync', description: 'Offline copies for apps: every public article once, then only what changed.' },
+  { name: 'Previews', description: 'Preview links: a token that lets its holder read one draft or scheduled article; made and revoked with `content:write`.' },
   { name: 'Operations', description: 'Health, readiness and the documentation of problem types.' },
 ]
 

@@ -1,0 +1,3 @@
+-- Placeholder on the webhooks branch only, so that 008 applies (migrations have no gaps): the lead
+-- drops this file when merging, in favour of the real 005 from its own branch.
+SELECT 1;
