@@ -51,6 +51,11 @@ import { searchComponents } from './search/schemas.js'
 import { SyncRepository } from './sync/repository.js'
 import { syncRoutes } from './sync/routes.js'
 import { syncComponents } from './sync/schemas.js'
+import { eventComponents } from './webhooks/events.js'
+import { WebhookRepository } from './webhooks/repository.js'
+import { webhookRoutes } from './webhooks/routes.js'
+import { webhookSchemas } from './webhooks/schemas.js'
+import { DeliveryWorker, type WorkerOptions } from './webhooks/worker.js'
 
 export interface AppOptions {
   /** An open, migrated database; the app closes it when it closes. */
@@ -60,6 +65,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance']
   /** The clock; tests inject one. */
   now?: () => Date
+  /** Tunes the webhook delivery worker (tests shorten its timeout and retry schedule). */
+  webhooks?: Pick<WorkerOptions, 'timeoutMs' | 'pollIntervalMs' | 'retryDelaysMs' | 'concurrency'>
 }
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -71,7 +78,7 @@ const NO_QUERY = Type.Object({}, { additionalProperties: false })
 const BODY_PROBLEMS = problemResponses('payload-too-large', 'unsupported-media-type')
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
-const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...viewComponents, ...catalogComponents, ...commentComponents, ...searchComponents, ...feedComponents, ...syncComponents, ...previewComponents]
+const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...viewComponents, ...catalogComponents, ...commentComponents, ...searchComponents, ...feedComponents, ...syncComponents, ...previewComponents, ...webhookSchemas, ...eventComponents]
 
 export async function buildApp(options: AppOptions) {
   const { db, config } = options
@@ -153,6 +160,18 @@ export async function buildApp(options: AppOptions) {
   const catalog = new CatalogRepository(db, now)
   const access = new Access(new ApiKeyRepository(db), config.adminToken)
   const comments = new CommentRepository(db)
+  const webhooks = new WebhookRepository(db)
+  // The outbox is sent from every server process; requests never wait for a delivery.
+  const worker = new DeliveryWorker({
+    repository: webhooks,
+    links: { publicUrl: config.publicUrl, siteArticleUrl: config.siteArticleUrl },
+    allowPrivateNetworks: config.webhooksAllowPrivateNetworks,
+    now,
+    log: app.log,
+    ...options.webhooks,
+  })
+  app.addHook('onReady', async () => worker.start())
+  app.addHook('preClose', async () => worker.stop())
   await app.register(healthRoutes, { db, migrations: readMigrations(), storage })
   await app.register(docsRoutes)
   await app.register(discoveryRoutes)
@@ -176,6 +195,7 @@ export async function buildApp(options: AppOptions) {
       await v1.register(searchRoutes, { search: new SearchRepository(db, now), cursors })
       await v1.register(feedRoutes, { feeds: new FeedRepository(db, now), publicUrl: config.publicUrl, now })
       await v1.register(syncRoutes, { sync: new SyncRepository(db, now), cursors })
+      await v1.register(webhookRoutes, { webhooks, access, cursors, allowPrivateNetworks: config.webhooksAllowPrivateNetworks, now })
       await v1.register(previewRoutes, { previews: new PreviewRepository(db), articles, access, cursors, publicUrl: config.publicUrl, now })
     },
     { prefix: '/v1' },
