@@ -11,7 +11,7 @@ t.test('every change is delivered once, in order, signed so that standardwebhook
   const { app } = await webhookApp(t, { env: { PUBLIC_URL: 'https://api.spa.example', SITE_ARTICLE_URL: 'https://spa.example/blog/{slug}' } })
   const endpoint = await createEndpoint(app, hook.url)
   t.match(endpoint.secret, /^whsec_[A-Za-z0-9+/]+={0,2}$/)
-  const send = (method: 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object, headers = ADMIN) => app.inject({ method, url, headers, ...(payload ? { payload } : {}) })
+  const send = (method: 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object, headers: Record<string, string> = ADMIN) => app.inject({ method, url, headers, ...(payload ? { payload } : {}) })
 
   t.equal((await send('POST', '/v1/articles', { title: 'Neck Relief', status: 'published' })).statusCode, 201)
   t.equal((await send('PATCH', '/v1/articles/neck-relief', { title: 'Neck Relief, Revised', slug: 'neck-relief-revised' })).statusCode, 200)
