@@ -132,6 +132,7 @@ export class DeliveryWorker {
     const allowPrivate = this.options.allowPrivateNetworks
     return new Promise((resolve) => {
       let settled = false
+      let timer: NodeJS.Timeout | undefined
       const done = (statusCode: number | null, error: string | null) => {
         if (settled) return
         settled = true
@@ -141,7 +142,7 @@ export class DeliveryWorker {
       if (!allowPrivate && literalRefused(url)) return done(null, 'refused: the URL points to a private, loopback or link-local address')
       const send = url.startsWith('https:') ? httpsRequest : httpRequest
       const outgoing = send(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, signal, ...(allowPrivate ? {} : { lookup: guardedLookup }) })
-      const timer = setTimeout(() => {
+      timer = setTimeout(() => {
         done(null, `timed out after ${this.timeoutMs / 1000} s`)
         outgoing.destroy()
       }, this.timeoutMs)
