@@ -10394,6 +10394,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 1,
+                     *           "url": "https://spa.example/api/revalidate",
+                     *           "description": "Rebuild the article pages",
+                     *           "events": [
+                     *             "article.published",
+                     *             "article.updated"
+                     *           ],
+                     *           "enabled": true,
+                     *           "disabledReason": null,
+                     *           "secretRotatedUntil": null,
+                     *           "createdAt": "2026-01-15T09:00:00.000Z",
+                     *           "updatedAt": "2026-01-15T09:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "limit": 20,
+                     *         "nextCursor": null
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         data: components["schemas"]["WebhookEndpoint"][];
                         meta: components["schemas"]["PageMeta"];
@@ -10569,12 +10593,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description http or https; not a private, loopback or link-local address unless the server allows private networks. */
-                    url: string;
-                    events: ("article.published" | "article.updated" | "article.unpublished" | "article.deleted" | "comment.created" | "comment.approved" | "comment.deleted")[];
-                    description?: string;
-                };
+                /**
+                 * @example {
+                 *       "url": "https://spa.example/api/revalidate",
+                 *       "events": [
+                 *         "article.published",
+                 *         "article.updated"
+                 *       ],
+                 *       "description": "Rebuild the article pages"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NewWebhookEndpoint"];
             };
         };
         responses: {
@@ -10594,6 +10623,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "url": "https://spa.example/api/revalidate",
+                     *       "description": "Rebuild the article pages",
+                     *       "events": [
+                     *         "article.published",
+                     *         "article.updated"
+                     *       ],
+                     *       "enabled": true,
+                     *       "disabledReason": null,
+                     *       "secretRotatedUntil": null,
+                     *       "createdAt": "2026-01-15T09:00:00.000Z",
+                     *       "updatedAt": "2026-01-15T09:00:00.000Z",
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookEndpointWithSecret"];
                 };
             };
@@ -10823,6 +10869,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "url": "https://spa.example/api/revalidate",
+                     *       "description": "Rebuild the article pages",
+                     *       "events": [
+                     *         "article.published",
+                     *         "article.updated"
+                     *       ],
+                     *       "enabled": true,
+                     *       "disabledReason": null,
+                     *       "secretRotatedUntil": null,
+                     *       "createdAt": "2026-01-15T09:00:00.000Z",
+                     *       "updatedAt": "2026-01-15T09:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
@@ -11226,14 +11288,12 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description http or https; not a private, loopback or link-local address unless the server allows private networks. */
-                    url?: string;
-                    events?: ("article.published" | "article.updated" | "article.unpublished" | "article.deleted" | "comment.created" | "comment.approved" | "comment.deleted")[];
-                    description?: string;
-                    /** @description `true` enables a disabled endpoint again (its pending deliveries resume in order). */
-                    enabled?: boolean;
-                };
+                /**
+                 * @example {
+                 *       "enabled": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEndpointChanges"];
             };
         };
         responses: {
@@ -11251,6 +11311,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "url": "https://spa.example/api/revalidate",
+                     *       "description": "Rebuild the article pages",
+                     *       "events": [
+                     *         "article.published",
+                     *         "article.updated"
+                     *       ],
+                     *       "enabled": true,
+                     *       "disabledReason": null,
+                     *       "secretRotatedUntil": null,
+                     *       "createdAt": "2026-01-15T09:00:00.000Z",
+                     *       "updatedAt": "2026-01-15T09:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
@@ -11504,6 +11580,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "url": "https://spa.example/api/revalidate",
+                     *       "description": "Rebuild the article pages",
+                     *       "events": [
+                     *         "article.published",
+                     *         "article.updated"
+                     *       ],
+                     *       "enabled": true,
+                     *       "disabledReason": null,
+                     *       "secretRotatedUntil": "2026-01-16T09:00:00.000Z",
+                     *       "createdAt": "2026-01-15T09:00:00.000Z",
+                     *       "updatedAt": "2026-01-15T09:00:00.000Z",
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookEndpointWithSecret"];
                 };
             };
@@ -11705,6 +11798,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "eventId": 1,
+                     *       "webhookId": "msg_1",
+                     *       "type": "webhook.test",
+                     *       "status": "pending",
+                     *       "attempts": 0,
+                     *       "createdAt": "2026-01-15T09:00:00.000Z",
+                     *       "lastAttemptAt": null,
+                     *       "lastStatusCode": null,
+                     *       "lastDurationMs": null,
+                     *       "lastError": null,
+                     *       "nextAttemptAt": "2026-01-15T09:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
@@ -11913,6 +12022,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 1,
+                     *           "eventId": 1,
+                     *           "webhookId": "msg_1",
+                     *           "type": "webhook.test",
+                     *           "status": "pending",
+                     *           "attempts": 0,
+                     *           "createdAt": "2026-01-15T09:00:00.000Z",
+                     *           "lastAttemptAt": null,
+                     *           "lastStatusCode": null,
+                     *           "lastDurationMs": null,
+                     *           "lastError": null,
+                     *           "nextAttemptAt": "2026-01-15T09:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "limit": 20,
+                     *         "nextCursor": null
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         data: components["schemas"]["WebhookDelivery"][];
                         meta: components["schemas"]["PageMeta"];
@@ -12139,6 +12272,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 2,
+                     *       "eventId": 1,
+                     *       "webhookId": "msg_1",
+                     *       "type": "webhook.test",
+                     *       "status": "pending",
+                     *       "attempts": 0,
+                     *       "createdAt": "2026-01-15T09:00:00.000Z",
+                     *       "lastAttemptAt": null,
+                     *       "lastStatusCode": null,
+                     *       "lastDurationMs": null,
+                     *       "lastError": null,
+                     *       "nextAttemptAt": "2026-01-15T09:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };

@@ -16,6 +16,7 @@ import { HttpProblem, invalidParameter, problemBody, problemTypes, type ProblemT
 import { importFiles, seedFiles } from '../importer/files.js'
 import { matchExpression } from '../search/query.js'
 import { previewExamples } from '../previews/examples.js'
+import { webhookExamples } from '../webhooks/examples.js'
 import { SearchRepository, toSearchHit } from '../search/repository.js'
 import { SyncRepository } from '../sync/repository.js'
 import { TOKEN_SCOPE } from '../sync/routes.js'
@@ -74,6 +75,7 @@ export function buildExamples(): OperationExamples {
     const search = new SearchRepository(db, () => EXAMPLE_TIME)
     const sync = new SyncRepository(db, () => EXAMPLE_TIME)
     const syncedAt = sync.point()
+    const webhooks = webhookExamples(db, EXAMPLE_TIME)
     const feed = buildFeed(new FeedRepository(db, () => EXAMPLE_TIME).latest(FEED_SIZE), 'https://api.spa.example', EXAMPLE_TIME)
     return {
       requests: {
@@ -85,6 +87,7 @@ export function buildExamples(): OperationExamples {
         createComment: { authorName: asked.authorName, authorEmail: moderated.authorEmail, body: asked.body },
         moderateComment: { status: moderated.status },
         createPreview: { expiresInSeconds: 3600 },
+        ...webhooks.requests,
       },
       responses: {
         listArticles: page(articles.listPublished({ sort: '-publishedAt' }, undefined, DEFAULT_PAGE_SIZE).map(({ article }) => article)),
@@ -122,6 +125,7 @@ export function buildExamples(): OperationExamples {
         getProblemType: problemPage('not-found'),
         listRelatedArticles: page(new RelatedArticles(db, () => EXAMPLE_TIME).of(article.slug, 4)!),
         ...previewExamples(db, draft, EXAMPLE_TIME),
+        ...webhooks.responses,
       },
       problems: {
         ...Object.fromEntries(

@@ -51,7 +51,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = as
         summary: 'Add a webhook endpoint',
         description:
           'Events of the listed types are POSTed to `url`, signed per Standard Webhooks 1.0 with the `secret` shown here once. The URL must be http(s) and, unless the server allows private networks, resolve to a public address.',
-        body: NewWebhookEndpoint,
+        body: ref(NewWebhookEndpoint),
         response: { 201: { ...ref(WebhookEndpointWithSecret, { description: 'The endpoint, with its secret.' }), headers: { Location: responseHeaders.location } }, ...problems() },
       },
     },
@@ -105,7 +105,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = as
         summary: 'Change a webhook endpoint',
         description: 'Changes the given fields. `enabled: true` enables a disabled endpoint again: its pending deliveries resume, in order.',
         params: EndpointParams,
-        body: WebhookEndpointChanges,
+        body: ref(WebhookEndpointChanges),
         response: { 200: ref(WebhookEndpoint, { description: 'The endpoint as it now is.' }), ...problems('not-found') },
       },
     },
