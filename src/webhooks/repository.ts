@@ -79,6 +79,9 @@ export class WebhookRepository {
   private readonly unannounced
   private readonly announceEvents
   private readonly announceRows
+  private readonly pruneDeliveries
+  private readonly pruneEvents
+  private readonly anythingToPrune
 
   constructor(private readonly db: SqliteDatabase) {
     this.insertEndpoint = db.prepare<Record<string, unknown>, EndpointRow>(
@@ -138,6 +141,11 @@ export class WebhookRepository {
     this.announceEvents = db.prepare<{ since: string; now: string }>(
       `INSERT INTO webhook_events (type, article_id, article_slug, occurred_at)
        SELECT 'article.published', id, slug, published_at ${unannounced} AND 'article.published' IN webhook_subscriptions ORDER BY published_at, id`,
+    )
+    this.pruneDeliveries = db.prepare<[string]>("DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < ?")
+    this.pruneEvents = db.prepare<[string]>('DELETE FROM webhook_events WHERE occurred_at < ? AND NOT EXISTS (SELECT 1 FROM webhook_deliveries WHERE event_id = webhook_events.id)')
+    this.anythingToPrune = db.prepare<{ cutoff: string }, { found: number }>(
+      "SELECT 1 AS found FROM webhook_deliveries WHERE status <> 'pending' AND created_at < @cutoff UNION ALL SELECT 1 FROM webhook_events WHERE occurred_at < @cutoff LIMIT 1",
     )
     this.announceRows = db.prepare<{ since: string; now: string }>(`INSERT INTO webhook_announced (article_id, published_at) SELECT id, published_at ${unannounced}`)
   }
@@ -211,6 +219,17 @@ export class WebhookRepository {
       this.announceRows.run({ since, now })
     })
     return true
+  }
+
+  /** Forgets finished deliveries made before `cutoff`, and events no delivery needs any more. */
+  prune(cutoff: Date): void {
+    const at = cutoff.toISOString()
+    // Read first: an idle server (or one on a read-only file) never takes the write lock for nothing.
+    if (!this.anythingToPrune.get({ cutoff: at })) return
+    writeTransaction(this.db, () => {
+      this.pruneDeliveries.run(at)
+      this.pruneEvents.run(at)
+    })
   }
 
   /** Leases up to `limit` due deliveries, each the oldest pending one of its endpoint; reads first, so an idle worker never writes. */

@@ -15,6 +15,9 @@ export const RETRY_DELAYS_MS = [5_000, 5 * 60_000, 30 * 60_000, 2 * 3_600_000, 5
 /** Each delay is stretched or shrunk by up to this fraction at random, so that failed endpoints do not retry in step. */
 const JITTER = 0.2
 const RESPONSE_BODY_CAP = 1024
+/** Finished deliveries are kept this long, for the deliveries API; pruned once an hour. */
+export const DELIVERY_RETENTION_MS = 30 * 24 * 3_600_000
+const PRUNE_EVERY_MS = 3_600_000
 const ERROR_EXCERPT = 200
 
 export interface WorkerOptions {
@@ -47,6 +50,7 @@ export class DeliveryWorker {
   private ticking = false
   /** Where the last scan for scheduled articles stopped; the first scan of a process reads them all. */
   private announcedUntil = ''
+  private prunedAt = 0
 
   constructor(private readonly options: WorkerOptions) {
     this.timeoutMs = options.timeoutMs ?? 10_000
@@ -76,6 +80,10 @@ export class DeliveryWorker {
       // A minute back: a write committed late by another process, with an earlier time, is still seen.
       this.options.repository.announceScheduled(this.announcedUntil, at)
       this.announcedUntil = new Date(now.getTime() - 60_000).toISOString()
+      if (now.getTime() - this.prunedAt >= PRUNE_EVERY_MS) {
+        this.prunedAt = now.getTime()
+        this.options.repository.prune(new Date(now.getTime() - DELIVERY_RETENTION_MS))
+      }
       for (const claim of this.options.repository.claim(this.owner, now, this.leaseMs, this.concurrency - this.inFlight.size)) void this.deliver(claim)
     } catch (error) {
       // A busy or failing database: the next poll tries again.

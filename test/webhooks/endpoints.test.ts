@@ -2,6 +2,7 @@ import t from 'tap'
 import { Webhook } from 'standardwebhooks'
 import { ApiKeyRepository } from '../../src/auth/keys.js'
 import { isPrivateAddress } from '../../src/webhooks/destination.js'
+import { WebhookRepository } from '../../src/webhooks/repository.js'
 import { ADMIN, createEndpoint, receiver, typeOf, until, webhookApp } from './helpers.js'
 
 t.test('endpoints are managed with webhooks:manage; the secret is shown once', async (t) => {
@@ -67,4 +68,21 @@ t.test('with private networks refused, the worker does not send to one either (a
   await until('the attempt is recorded', () => db.prepare("SELECT count(*) FROM webhook_deliveries WHERE status = 'failed'").pluck().get() === 1)
   t.equal(hook.received.length, 0, 'nothing reached the loopback receiver')
   t.match(db.prepare('SELECT last_error FROM webhook_deliveries').pluck().get(), /refused/)
+})
+
+t.test('finished deliveries are forgotten after 30 days, pending ones never', async (t) => {
+  const { db } = await webhookApp(t, { webhooks: { pollIntervalMs: 60_000 } })
+  const repository = new WebhookRepository(db)
+  db.prepare("INSERT INTO webhook_endpoints (url, events, secret, created_at, updated_at) VALUES ('https://spa.example/hook', '[]', 'whsec_AAAA', 'x', 'x')").run()
+  const event = (at: string) => Number(db.prepare("INSERT INTO webhook_events (type, occurred_at) VALUES ('webhook.test', ?)").run(at).lastInsertRowid)
+  const delivery = (eventId: number, status: string, at: string) => db.prepare('INSERT INTO webhook_deliveries (endpoint_id, event_id, status, next_attempt_at, created_at) VALUES (1, ?, ?, ?, ?)').run(eventId, status, '2099-01-01T00:00:00.000Z', at)
+  const old = '2026-01-01T00:00:00.000Z'
+  const recent = '2026-03-01T00:00:00.000Z'
+  delivery(event(old), 'succeeded', old)
+  delivery(event(old), 'failed', old)
+  delivery(event(old), 'pending', old)
+  delivery(event(recent), 'succeeded', recent)
+  repository.prune(new Date('2026-02-01T00:00:00.000Z'))
+  t.same(db.prepare('SELECT status, created_at FROM webhook_deliveries ORDER BY id').all(), [{ status: 'pending', created_at: old }, { status: 'succeeded', created_at: recent }])
+  t.equal(db.prepare('SELECT count(*) FROM webhook_events').pluck().get(), 2, 'the events still needed stay')
 })
