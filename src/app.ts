@@ -19,6 +19,7 @@ import { catalogRoutes } from './catalog/routes.js'
 import { catalogComponents } from './catalog/schemas.js'
 import { moderationRoutes } from './comments/moderation.js'
 import { CommentRepository } from './comments/repository.js'
+import { RelatedArticles, relatedRoutes } from './articles/related.js'
 import { commentRoutes } from './comments/routes.js'
 import { commentComponents } from './comments/schemas.js'
 import type { Config } from './config.js'
@@ -45,11 +46,18 @@ import { problemResponses } from './http/responses.js'
 import { useValidators } from './http/validation.js'
 import { loggerOptions } from './logging.js'
 import { SearchRepository } from './search/repository.js'
+import { PreviewRepository } from './previews/repository.js'
+import { previewComponents, previewRoutes } from './previews/routes.js'
 import { searchRoutes } from './search/routes.js'
 import { searchComponents } from './search/schemas.js'
 import { SyncRepository } from './sync/repository.js'
 import { syncRoutes } from './sync/routes.js'
 import { syncComponents } from './sync/schemas.js'
+import { eventComponents } from './webhooks/events.js'
+import { WebhookRepository } from './webhooks/repository.js'
+import { webhookRoutes } from './webhooks/routes.js'
+import { webhookSchemas } from './webhooks/schemas.js'
+import { DeliveryWorker, type WorkerOptions } from './webhooks/worker.js'
 
 export interface AppOptions {
   /** An open, migrated database; the app closes it when it closes. */
@@ -59,6 +67,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance']
   /** The clock; tests inject one. */
   now?: () => Date
+  /** Tunes the webhook delivery worker (tests shorten its timeout and retry schedule). */
+  webhooks?: Pick<WorkerOptions, 'timeoutMs' | 'pollIntervalMs' | 'retryDelaysMs' | 'concurrency'>
 }
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -68,7 +78,7 @@ const NO_QUERY = Type.Object({}, { additionalProperties: false })
 const BODY_PROBLEMS = problemResponses('payload-too-large', 'unsupported-media-type')
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
-const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...importComponents, ...viewComponents, ...catalogComponents, ...commentComponents, ...searchComponents, ...feedComponents, ...syncComponents]
+const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...importComponents, ...viewComponents, ...catalogComponents, ...commentComponents, ...searchComponents, ...feedComponents, ...syncComponents, ...previewComponents, ...webhookSchemas, ...eventComponents]
 
 export async function buildApp(options: AppOptions) {
   const { db, config } = options
@@ -153,6 +163,18 @@ export async function buildApp(options: AppOptions) {
   const catalog = new CatalogRepository(db, now)
   const access = new Access(new ApiKeyRepository(db), config.adminToken)
   const comments = new CommentRepository(db)
+  const webhooks = new WebhookRepository(db)
+  // The outbox is sent from every server process; requests never wait for a delivery.
+  const worker = new DeliveryWorker({
+    repository: webhooks,
+    links: { publicUrl: config.publicUrl, siteArticleUrl: config.siteArticleUrl },
+    allowPrivateNetworks: config.webhooksAllowPrivateNetworks,
+    now,
+    log: app.log,
+    ...options.webhooks,
+  })
+  app.addHook('onReady', async () => worker.start())
+  app.addHook('preClose', async () => worker.stop())
   await app.register(healthRoutes, { db, migrations: readMigrations(), storage })
   await app.register(docsRoutes)
   await app.register(discoveryRoutes, { publicUrl: config.publicUrl })
@@ -162,6 +184,7 @@ export async function buildApp(options: AppOptions) {
       await v1.register(editorialRoutes, { articles, access, cursors, now })
       await v1.register(importRoutes, { articles, access, now })
       await v1.register(catalogRoutes, { catalog, cursors })
+      await v1.register(relatedRoutes, { related: new RelatedArticles(db, now) })
       await v1.register(commentRoutes, {
         db,
         articles,
@@ -177,6 +200,8 @@ export async function buildApp(options: AppOptions) {
       await v1.register(searchRoutes, { search: new SearchRepository(db, now), cursors })
       await v1.register(feedRoutes, { feeds: new FeedRepository(db, now), publicUrl: config.publicUrl, now })
       await v1.register(syncRoutes, { sync: new SyncRepository(db, now), cursors })
+      await v1.register(webhookRoutes, { webhooks, access, cursors, allowPrivateNetworks: config.webhooksAllowPrivateNetworks, now })
+      await v1.register(previewRoutes, { previews: new PreviewRepository(db), articles, access, cursors, publicUrl: config.publicUrl, now })
     },
     { prefix: '/v1' },
   )

@@ -21,6 +21,8 @@ const Environment = Type.Object({
   CACHE_STALE_WHILE_REVALIDATE: Type.Optional(Type.String({ pattern: '^\\d{1,7}$' })),
   PUBLIC_URL: Type.Optional(Type.String()),
   RESPONSE_CACHE_BYTES: Type.Optional(Type.String({ pattern: '^\\d{1,10}$' })),
+  SITE_ARTICLE_URL: Type.Optional(Type.String()),
+  WEBHOOKS_ALLOW_PRIVATE_NETWORKS: Type.Optional(Type.Enum(['true', 'false'])),
 })
 
 export interface Config {
@@ -44,6 +46,10 @@ export interface Config {
   publicUrl: string | undefined
   /** Bytes the prepared public answers (every coding of each) may take in memory; 0 prepares nothing ahead. */
   responseCacheBytes: number
+  /** The website's page of an article, with `{slug}` (webhook payloads link to it); unset: no site links. */
+  siteArticleUrl: string | undefined
+  /** Whether webhooks may be sent to loopback, private and link-local addresses (tests, private deployments). */
+  webhooksAllowPrivateNetworks: boolean
   /** Settings that work but are unwise; the server logs them at start-up. */
   warnings: string[]
 }
@@ -69,6 +75,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (values.PUBLIC_URL !== undefined && !isBaseUrl(values.PUBLIC_URL)) {
     problems.push('PUBLIC_URL must be an http(s) URL with no trailing slash, query or fragment, like https://api.spa.example')
   }
+  if (values.SITE_ARTICLE_URL !== undefined && !isArticleUrlTemplate(values.SITE_ARTICLE_URL)) {
+    problems.push('SITE_ARTICLE_URL must be an http(s) URL holding {slug}, like https://spa.example/blog/{slug}')
+  }
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${[...new Set(problems)].join('\n  ')}`)
   const warnings: string[] = []
   if (!values.ADMIN_TOKEN) warnings.push('ADMIN_TOKEN is not set: only API keys made with `npm run keys` authenticate')
@@ -88,6 +97,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cacheStaleWhileRevalidate: Number(values.CACHE_STALE_WHILE_REVALIDATE ?? 300),
     publicUrl: values.PUBLIC_URL,
     responseCacheBytes: Number(values.RESPONSE_CACHE_BYTES ?? DEFAULT_RESPONSE_CACHE_BYTES),
+    siteArticleUrl: values.SITE_ARTICLE_URL,
+    webhooksAllowPrivateNetworks: values.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === 'true',
     warnings,
   }
 }
@@ -95,6 +106,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 // Paths are appended to it as they are, so it ends in neither `/` nor a query; no user:password either.
 function isBaseUrl(value: string): boolean {
   return /^https?:\/\/[^/\s?#@]+(\/[^\s?#]*)?$/.test(value) && !value.endsWith('/') && URL.canParse(value)
+}
+
+function isArticleUrlTemplate(value: string): boolean {
+  return /^https?:\/\/[^/\s?#@]+\/\S*\{slug\}/.test(value) && URL.canParse(value.replaceAll('{slug}', 'slug'))
 }
 
 function parseTrustProxy(value: string | undefined): boolean | number {

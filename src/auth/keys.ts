@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto'
 import Type, { type Static } from 'typebox'
 import type { SqliteDatabase } from '../db/database.js'
 
-export const Scope = Type.Enum(['content:write', 'comments:moderate', 'admin'], {
-  description: '`content:write` writes articles, `comments:moderate` moderates comments, `admin` may do everything.',
+export const Scope = Type.Enum(['content:write', 'comments:moderate', 'webhooks:manage', 'admin'], {
+  description: '`content:write` writes articles, `comments:moderate` moderates comments, `webhooks:manage` manages webhook endpoints, `admin` may do everything.',
 })
 export type Scope = Static<typeof Scope>
 export const SCOPES: readonly Scope[] = Scope.enum

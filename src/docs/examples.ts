@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { ArticleRepository, contentOf } from '../articles/repository.js'
 import type { ArticleEntry, Section } from '../articles/schemas.js'
+import { RelatedArticles } from '../articles/related.js'
 import { CatalogRepository } from '../catalog/repository.js'
 import { CommentRepository } from '../comments/repository.js'
 import { openDatabase } from '../db/database.js'
@@ -14,6 +15,8 @@ import { DEFAULT_PAGE_SIZE } from '../http/pagination.js'
 import { HttpProblem, invalidParameter, problemBody, problemTypes, type ProblemType } from '../http/problem.js'
 import { importFiles, readArticleFile, seedFiles } from '../importer/files.js'
 import { matchExpression } from '../search/query.js'
+import { previewExamples } from '../previews/examples.js'
+import { webhookExamples } from '../webhooks/examples.js'
 import { SearchRepository, toSearchHit } from '../search/repository.js'
 import { SyncRepository } from '../sync/repository.js'
 import { TOKEN_SCOPE } from '../sync/routes.js'
@@ -73,6 +76,7 @@ export function buildExamples(): OperationExamples {
     const sync = new SyncRepository(db, () => EXAMPLE_TIME)
     const syncedAt = sync.point()
     const { notes } = readArticleFile(seedFiles()[0]!)
+    const webhooks = webhookExamples(db, EXAMPLE_TIME)
     const feed = buildFeed(new FeedRepository(db, () => EXAMPLE_TIME).latest(FEED_SIZE), 'https://api.spa.example', EXAMPLE_TIME)
     return {
       requests: {
@@ -84,6 +88,8 @@ export function buildExamples(): OperationExamples {
         replaceArticleFromText: readFileSync(seedFiles()[0]!, 'utf8'),
         createComment: { authorName: asked.authorName, authorEmail: moderated.authorEmail, body: asked.body },
         moderateComment: { status: moderated.status },
+        createPreview: { expiresInSeconds: 3600 },
+        ...webhooks.requests,
       },
       responses: {
         listArticles: page(articles.listPublished({ sort: '-publishedAt' }, undefined, DEFAULT_PAGE_SIZE).map(({ article }) => article)),
@@ -120,6 +126,9 @@ export function buildExamples(): OperationExamples {
         getHealth: { status: 'ok' },
         getReadiness: { status: 'ok' },
         getProblemType: problemPage('not-found'),
+        listRelatedArticles: page(new RelatedArticles(db, () => EXAMPLE_TIME).of(article.slug, 4)!),
+        ...previewExamples(db, draft, EXAMPLE_TIME),
+        ...webhooks.responses,
       },
       problems: {
         ...Object.fromEntries(

@@ -9,6 +9,7 @@ import { problemTypes, type ProblemType } from '../http/problem.js'
 import { problemResponses } from '../http/responses.js'
 import { buildExamples, type OperationExamples } from './examples.js'
 import { problemPage } from './problem-page.js'
+import { webhookDocument } from '../webhooks/events.js'
 
 export interface DocsOptions {
   version: string
@@ -24,6 +25,8 @@ const tags = [
   { name: 'Search', description: 'Full-text search over public articles, techniques and benefits.' },
   { name: 'Feeds', description: 'The latest public articles as JSON Feed and Atom, for feed readers.' },
   { name: 'Sync', description: 'Offline copies for apps: every public article once, then only what changed.' },
+  { name: 'Previews', description: 'Preview links: a token that lets its holder read one draft or scheduled article; made and revoked with `content:write`.' },
+  { name: 'Webhooks', description: 'Signed notifications of changes (Standard Webhooks 1.0): manage endpoints with `webhooks:manage`; the events are in the document\'s `webhooks` section.' },
   { name: 'Operations', description: 'Health, readiness and the documentation of problem types.' },
 ]
 
@@ -50,7 +53,7 @@ const openApiDocument: FastifyPluginAsyncTypebox<DocsOptions> = async (app, { ve
       tags,
       components: { securitySchemes: bearerSecurityScheme },
     },
-    transformObject: (documents) => ('openapiObject' in documents ? withExamples(documents.openapiObject, buildExamples()) : documents.swaggerObject),
+    transformObject: (documents) => ('openapiObject' in documents ? withExamples({ ...documents.openapiObject, webhooks: webhookDocument() }, buildExamples()) : documents.swaggerObject),
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `Schema${index}`) },
   })
 }

@@ -10,8 +10,8 @@ import { ADMIN, NO_STORE, SEED_SLUG, T0, assertProblem, bearer, entry, inject, m
 const MANUAL = { COMMENT_MODERATION: 'manual', COMMENT_RATE_LIMIT_PER_MINUTE: '0' }
 
 /** The scope each tag of secured operations needs. A secured operation with another tag fails the test until it is added here. */
-const SCOPE_OF_TAG: Record<string, Scope> = { Editorial: 'content:write', Moderation: 'comments:moderate' }
-const OTHER_SCOPE: Record<Scope, Scope> = { 'content:write': 'comments:moderate', 'comments:moderate': 'content:write', admin: 'content:write' }
+const SCOPE_OF_TAG: Record<string, Scope> = { Editorial: 'content:write', Moderation: 'comments:moderate', Previews: 'content:write', Webhooks: 'webhooks:manage' }
+const OTHER_SCOPE: Record<Scope, Scope> = { 'content:write': 'comments:moderate', 'comments:moderate': 'content:write', 'webhooks:manage': 'content:write', admin: 'content:write' }
 
 /** The secured operations this test knows how to call successfully; the matrix must find at least these. */
 const KNOWN = [

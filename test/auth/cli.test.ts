@@ -140,7 +140,7 @@ t.test('bad usage exits 2 with the usage and touches no database', async (t) => 
     const err = run.stderr.join('\n')
     t.match(err, why, `${name}: says what is wrong`)
     t.match(err, /usage: npm run keys -- create --name <name> --scope <scope>/, `${name}: prints the usage`)
-    t.match(err, /scopes: content:write, comments:moderate, admin/, `${name}: lists the scopes`)
+    t.match(err, /scopes: content:write, comments:moderate, webhooks:manage, admin/, `${name}: lists the scopes`)
   }
   t.same(readdirSync(dir), [], 'no database file was made')
 })

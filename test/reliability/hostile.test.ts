@@ -122,7 +122,11 @@ t.test('a corpus of hostile requests across every route: 4xx problems, nothing w
   const editor = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` }
   await app.inject({ method: 'PATCH', url: `/v1/articles/${SLUG}`, headers: editor, payload: { title: 'Lower Back Pain Deep Tissue Massage, Revised' } })
   const revision = (await app.inject({ url: `/v1/articles/${SLUG}/revisions`, headers: editor })).json().data[0] as { id: number }
-  const operations = await operationsOf(app, { slugs: [SLUG, 'friction', 'pain-relief'], ids: [parent.id, revision.id] })
+  // A webhook endpoint (disabled: nothing to send) and a draft's preview link, for their routes.
+  db.prepare("INSERT INTO webhook_endpoints (url, events, enabled, secret, created_at, updated_at) VALUES ('https://spa.example/hook', '[\"article.deleted\"]', 0, 'whsec_AAAA', '2026-01-15T09:00:00.000Z', '2026-01-15T09:00:00.000Z')").run()
+  await app.inject({ method: 'POST', url: '/v1/articles', headers: editor, payload: { title: 'A Draft To Preview' } })
+  const preview = (await app.inject({ method: 'POST', url: '/v1/articles/a-draft-to-preview/previews', headers: editor, payload: {} })).json() as { token: string }
+  const operations = await operationsOf(app, { slugs: [SLUG, 'friction', 'pain-relief', preview.token], ids: [parent.id, revision.id] })
   t.ok(operations.length >= 15, `${operations.length} operations in the document`)
 
   for (const op of operations.filter((o) => o.method === 'GET')) {
