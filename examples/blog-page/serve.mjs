@@ -18,7 +18,7 @@ const port = Number(process.env.EXAMPLE_PORT ?? 8080)
 const api = process.env.EXAMPLE_API ?? 'http://127.0.0.1:3000'
 
 const server = createServer(async (request, response) => {
-  const path = new URL(request.url ?? '/', 'http://localhost').pathname
+  const path = new URL(request.url, 'http://localhost').pathname
   const file = Object.hasOwn(FILES, path) ? FILES[path] : undefined
   const headers = { 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-cache' }
   if (request.method !== 'GET' && request.method !== 'HEAD') {

@@ -289,6 +289,25 @@ t.test('the example blog page renders the seed article, its recommended posts an
       t.equal(exchanges.filter((exchange) => exchange.method === 'POST').at(-1)?.status, 429, 'the page’s post was answered 429')
       t.ok(await page.getByRole('button', { name: 'Post Comment' }).isDisabled(), 'posting waits meanwhile')
     })
+
+    await t.test('when the related route answers an error, no Recommended Posts block, and the rest of the page', async (t) => {
+      const failing = `${articleUrl}/related?limit=4`
+      await page.route(failing, (route) =>
+        route.fulfill({
+          status: 503,
+          headers: { 'content-type': 'application/problem+json', 'access-control-allow-origin': exampleOrigin },
+          body: JSON.stringify({ type: '/problems/service-unavailable', title: 'Service Unavailable', status: 503, detail: 'Try again.' }),
+        }),
+      )
+      exchanges.length = 0
+      await page.reload()
+      await page.locator('#comments-heading', { hasText: '2 Comments' }).waitFor()
+      t.equal(exchanges.find((exchange) => exchange.url === failing)?.status, 503, 'the related route failed')
+      t.ok(await page.locator('#recommended').isHidden(), 'no Recommended Posts block')
+      t.equal(await page.locator('#article section > h2').count(), 6, 'the article is there')
+      t.equal(await page.locator('#comment-list li.comment').count(), 2, 'and its comments')
+      await page.unroute(failing)
+    })
   } finally {
     if (!existsSync(SCREENSHOT)) {
       mkdirSync(join(PROJECT_DIR, 'test', 'artifacts'), { recursive: true })
