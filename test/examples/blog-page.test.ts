@@ -4,13 +4,12 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import t, { type Test } from 'tap'
+import { CHROMIUM, CHROMIUM_ARGS, WITHOUT_CHROMIUM } from '../helpers/browser.js'
 import { freePort, PROJECT_DIR, SEED_SLUG, startServer } from '../helpers/server.js'
 
 // The example frontend (examples/blog-page) in Debian's Chromium, served on its own origin by
 // `npm run example`, reading and writing a live API on another origin through CORS.
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const SCREENSHOT = join(PROJECT_DIR, 'test', 'artifacts', 'blog-page.png')
 const ADMIN_TOKEN = 'blog-page-test-admin-token-0123456789'
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
@@ -112,7 +111,7 @@ async function submitComment(page: Page, fields: { body: string; name: string; e
 
 t.setTimeout(900_000)
 
-t.test('the example blog page renders the seed article, its recommended posts and comments, and posts comments', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install it with \`apt-get install -y chromium\` (.ci/run does)` }, async (t) => {
+t.test('the example blog page renders the seed article, its recommended posts and comments, and posts comments', { skip: WITHOUT_CHROMIUM }, async (t) => {
   const examplePort = await freePort()
   const exampleOrigin = `http://127.0.0.1:${examplePort}`
   const api = await startServer(t, { ADMIN_TOKEN, CORS_ORIGINS: exampleOrigin })
@@ -134,7 +133,7 @@ t.test('the example blog page renders the seed article, its recommended posts an
     article.sections.flatMap((section) => section.blocks.flatMap((block) => (block.type === 'list' && block.kind === kind ? block.items.map((item) => `${item.name}: ${item.description}`) : [])))
 
   rmSync(SCREENSHOT, { force: true })
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: WAIT_MS })
+  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: WAIT_MS })
   t.teardown(() => browser.close())
   const page = await browser.newPage({ viewport: { width: 1100, height: 1400 } })
   page.setDefaultTimeout(WAIT_MS)
