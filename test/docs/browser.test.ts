@@ -1,15 +1,14 @@
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
 import t from 'tap'
+import { CHROMIUM, CHROMIUM_ARGS, WITHOUT_CHROMIUM } from '../helpers/browser.js'
 import { PROJECT_DIR, SEED_SLUG, startServer } from '../helpers/server.js'
 
 // Swagger UI at /docs in a real browser, under the CSP the server sends: every operation of the
 // document is listed, and "Try it out" on getArticle shows the live seeded article.
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const SCREENSHOT = join(PROJECT_DIR, 'test', 'artifacts', 'docs.png')
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'])
 
@@ -30,7 +29,7 @@ function lanAddress(): string | undefined {
 
 t.setTimeout(180_000)
 
-t.test('Swagger UI lists every operation and runs getArticle against the live server', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install it with \`apt-get install -y chromium\` (.ci/run does)` }, async (t) => {
+t.test('Swagger UI lists every operation and runs getArticle against the live server', { skip: WITHOUT_CHROMIUM }, async (t) => {
   const server = await startServer(t, {}, lanAddress() ?? '127.0.0.1')
   t.comment(`docs at ${server.url}/docs`)
   const document = (await (await fetch(`${server.url}/openapi.json`)).json()) as Document
@@ -40,7 +39,7 @@ t.test('Swagger UI lists every operation and runs getArticle against the live se
       .map(([method, operation]) => ({ id: operation.operationId, tag: operation.tags?.[0] ?? 'default', method: method.toUpperCase(), path })),
   )
 
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
   t.teardown(() => browser.close())
   const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } })
   const problems: string[] = []
