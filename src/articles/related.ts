@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import type { SqliteDatabase } from '../db/database.js'
 import { Page } from '../http/pagination.js'
+import { PREPARED_ROUTE } from '../http/prepared.js'
 import { notFound } from '../http/problem.js'
 import { commonProblems, problemResponses } from '../http/responses.js'
 import { ref, SlugParams } from '../http/schema.js'
@@ -72,6 +73,7 @@ export const relatedRoutes: FastifyPluginAsyncTypebox<{ related: RelatedArticles
   app.get(
     '/articles/:slug/related',
     {
+      ...PREPARED_ROUTE,
       schema: {
         operationId: 'listRelatedArticles',
         summary: 'List related articles',
@@ -83,12 +85,13 @@ export const relatedRoutes: FastifyPluginAsyncTypebox<{ related: RelatedArticles
         response: { 200: Page(ref(ArticleListItem), 'The related articles, best first.'), ...problemResponses('not-found', ...commonProblems) },
       },
     },
-    async (request) => {
-      const { slug } = request.params
-      const limit = request.query.limit ?? DEFAULT_RELATED
-      const data = related.of(slug, limit)
-      if (!data) throw notFound(`No published article has the slug "${slug}".`)
-      return { data, meta: { limit, nextCursor: null } }
-    },
+    async (request, reply) =>
+      reply.sendPrepared(() => {
+        const { slug } = request.params
+        const limit = request.query.limit ?? DEFAULT_RELATED
+        const data = related.of(slug, limit)
+        if (!data) throw notFound(`No published article has the slug "${slug}".`)
+        return { data, meta: { limit, nextCursor: null } }
+      }),
   )
 }

@@ -7,6 +7,7 @@ import { readSetting, type SqliteDatabase } from '../db/database.js'
 import type { CursorCodec } from '../http/cursor.js'
 import { IDEMPOTENCY_KEY, type IdempotencyStore, type StoredAnswer } from '../http/idempotency.js'
 import { ListQuery, Page, respondWithPage, type Listing } from '../http/pagination.js'
+import { PREPARED_ROUTE } from '../http/prepared.js'
 import { HttpProblem, notFound, validationFailed } from '../http/problem.js'
 import { commonProblems, locationUnder, problemResponses, rateLimitHeaders, responseHeaders, withHeaders } from '../http/responses.js'
 import { Id, ref, SlugParam, SlugParams } from '../http/schema.js'
@@ -140,6 +141,7 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
   app.get(
     '/articles/:slug/comments',
     {
+      ...PREPARED_ROUTE,
       schema: {
         operationId: 'listComments',
         summary: 'List approved comments',
@@ -150,20 +152,22 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
         response: { 200: Page(ref(PublicComment), 'A page of approved comments.'), ...problemResponses('not-found', ...commonProblems) },
       },
     },
-    async (request, reply) => {
-      const { slug } = request.params
-      const articleId = publishedArticle(slug)
-      const listing: Listing<typeof Id> = { scope: `articles/${slug}/comments`, position: Id }
-      return respondWithPage(request, reply, cursors, listing, {
-        fetch: (after, limit) => comments.listApproved(articleId, after ?? 0, limit),
-        positionOf: (comment) => comment.id,
-      })
-    },
+    async (request, reply) =>
+      reply.sendPrepared(() => {
+        const { slug } = request.params
+        const articleId = publishedArticle(slug)
+        const listing: Listing<typeof Id> = { scope: `articles/${slug}/comments`, position: Id }
+        return respondWithPage(request, reply, cursors, listing, {
+          fetch: (after, limit) => comments.listApproved(articleId, after ?? 0, limit),
+          positionOf: (comment) => comment.id,
+        })
+      }),
   )
 
   app.get(
     '/articles/:slug/comments/:id',
     {
+      ...PREPARED_ROUTE,
       schema: {
         operationId: 'getComment',
         summary: 'Get an approved comment',
@@ -173,12 +177,13 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
         response: { 200: ref(PublicComment, { description: 'The comment.' }), ...problemResponses('not-found', ...commonProblems) },
       },
     },
-    async (request) => {
-      const { slug, id } = request.params
-      const comment = comments.findApproved(publishedArticle(slug), id)
-      if (!comment) throw notFound(`Article "${slug}" has no approved comment ${id}.`)
-      return comment
-    },
+    async (request, reply) =>
+      reply.sendPrepared(() => {
+        const { slug, id } = request.params
+        const comment = comments.findApproved(publishedArticle(slug), id)
+        if (!comment) throw notFound(`Article "${slug}" has no approved comment ${id}.`)
+        return comment
+      }),
   )
 }
 
