@@ -2,12 +2,11 @@ import type { FastifyInstance, FastifySchemaValidationError } from 'fastify'
 import { Ajv, type Options, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import type { TSchema } from 'typebox'
-import type { ValidationIssueBody } from './problem.js'
+import { validationFailed, type HttpProblem, type ValidationIssueBody } from './problem.js'
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
 
 const sharedOptions: Options = {
-  allErrors: true,
   removeAdditional: false,
   useDefaults: true,
   strict: false,
@@ -15,13 +14,19 @@ const sharedOptions: Options = {
   strictNumbers: true,
 }
 
+/** How many failing fields a validation problem lists; it says how many more there are. */
+export const MAX_LISTED_ISSUES = 20
+
 /**
  * Query strings, paths and headers arrive as text, so they are coerced to the schema's types; JSON
  * bodies are not, so that `"name": 123` is a type error rather than the string "123".
+ * Text parts are small (Node caps the request head at 16 KiB), so every failing parameter is found;
+ * a body may hold a million wrong items, so its validation stops at the first failure: reporting
+ * them all cost minutes of the only thread and tens of megabytes of answer.
  */
 export function useValidators(app: FastifyInstance, sharedSchemas: TSchema[]): void {
-  const textAjv = addFormats(new Ajv({ ...sharedOptions, coerceTypes: 'array' }))
-  const bodyAjv = addFormats(new Ajv({ ...sharedOptions, coerceTypes: false }))
+  const textAjv = addFormats(new Ajv({ ...sharedOptions, allErrors: true, coerceTypes: 'array' }))
+  const bodyAjv = addFormats(new Ajv({ ...sharedOptions, allErrors: false, coerceTypes: false }))
   for (const schema of sharedSchemas) {
     textAjv.addSchema(schema)
     bodyAjv.addSchema(schema)
@@ -46,10 +51,16 @@ function finiteOnly(validate: ValidateFunction): ValidateFunction {
   return guarded
 }
 
+/** The validation problem for Ajv's errors: the first MAX_LISTED_ISSUES failing fields, and how many more. */
+export function validationProblem(errors: FastifySchemaValidationError[], context: string): HttpProblem {
+  const issues = validationIssues(errors, context)
+  return validationFailed(issues.slice(0, MAX_LISTED_ISSUES), Math.max(0, issues.length - MAX_LISTED_ISSUES))
+}
+
 const PARTS: Record<string, ValidationIssueBody['in']> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' }
 
 /** Names each failing field once, the way the client sent it. */
-export function validationIssues(errors: FastifySchemaValidationError[], context: string): ValidationIssueBody[] {
+function validationIssues(errors: FastifySchemaValidationError[], context: string): ValidationIssueBody[] {
   const where = PARTS[context] ?? 'body'
   const issues = new Map<string, ValidationIssueBody>()
   for (const error of errors) {
