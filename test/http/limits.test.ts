@@ -7,6 +7,9 @@ import { createTestApp, TEST_ADMIN_TOKEN } from '../helpers/app.js'
 import { clientProblemViolations } from '../helpers/problems.js'
 import { rawRequest } from '../helpers/raw.js'
 
+// Each test starts a listening app; on a busy machine the file takes longer than tap's default minute.
+t.setTimeout(5 * 60_000)
+
 const SLUG = 'lower-back-pain-deep-tissue-massage'
 // Small timeouts, so that these tests are quick; the defaults are in the README.
 const QUICK = { REQUEST_TIMEOUT_MS: '1500', HEADERS_TIMEOUT_MS: '1000', KEEP_ALIVE_TIMEOUT_MS: '300' }
