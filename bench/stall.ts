@@ -14,7 +14,7 @@ try {
   const given = process.argv[2]
   if (given) copyFileSync(given, databasePath)
   else console.log(`dataset built in ${(await buildStallDataset(databasePath)).toFixed(1)} s`)
-  const figures = await runStallCorpus(databasePath, dir)
+  const figures = await runStallCorpus(databasePath, dir, (line) => console.error(line))
   const width = Math.max(...figures.requests.map((r) => r.name.length))
   for (const r of figures.requests) {
     console.log(`${r.name.padEnd(width)}  ${String(r.status).padStart(3)}  ${r.ms.toFixed(0).padStart(7)} ms  loop held ${r.loopMaxMs.toFixed(0).padStart(7)} ms${r.loopMaxMs > STALL_LIMIT_MS ? '  STALL' : ''}`)

@@ -11,6 +11,7 @@ export interface EventLoopReport {
 }
 
 const NS_PER_MS = 1e6
+const RESOLUTION_MS = 5
 
 /**
  * For the stall test and the stall benchmark only, never a public route: with
@@ -18,9 +19,12 @@ const NS_PER_MS = 1e6
  * writes what it saw since the last one to that file (whole, by rename) and starts over.
  */
 export function reportEventLoopDelayTo(path: string): void {
-  const histogram = monitorEventLoopDelay({ resolution: 5 })
+  const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS })
   histogram.enable()
-  process.on('SIGUSR2', () => {
+  // After a long hold the signal may be handled before the histogram's own timer has recorded the
+  // delay: the report waits for that timer to have run.
+  process.on('SIGUSR2', () => setTimeout(write, 2 * RESOLUTION_MS))
+  const write = () => {
     const report: EventLoopReport = {
       maxMs: histogram.max / NS_PER_MS,
       p99Ms: histogram.percentile(99) / NS_PER_MS,
@@ -30,5 +34,5 @@ export function reportEventLoopDelayTo(path: string): void {
     histogram.reset()
     writeFileSync(`${path}.partial`, JSON.stringify(report))
     renameSync(`${path}.partial`, path)
-  })
+  }
 }

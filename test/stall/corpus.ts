@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
 import { connect, createServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -139,14 +140,10 @@ function startProbe(url: string) {
   const pending = new Set<Promise<void>>()
   const timer = setInterval(() => {
     const started = performance.now()
-    const probe = fetch(`${url}/healthz`)
-      .then(async (response) => {
-        await response.arrayBuffer()
-        if (response.status === 200) latencies.push(performance.now() - started)
+    const probe = send(`${url}/healthz`)
+      .then((status) => {
+        if (status === 200) latencies.push(performance.now() - started)
         else failed++
-      })
-      .catch(() => {
-        failed++
       })
       .finally(() => pending.delete(probe))
     pending.add(probe)
@@ -205,6 +202,23 @@ function announceOnly(port: number, head: string, length: number): Promise<numbe
 
 type Send = () => Promise<number>
 
+/**
+ * One request over a new connection, the answer read to its end; resolves with its status (0 when the
+ * connection failed). No client-side timeout: a request that holds the server is waited for, since
+ * the server can answer nothing else meanwhile anyway (fetch would give up after 300 s).
+ */
+function send(url: string, method = 'GET', headers: Record<string, string> = {}, body?: string): Promise<number> {
+  return new Promise((resolve) => {
+    const request = httpRequest(url, { method, headers: { ...headers, connection: 'close' } }, (response) => {
+      response.resume()
+      response.on('end', () => resolve(response.statusCode ?? 0))
+      response.on('error', () => resolve(0))
+    })
+    request.on('error', () => resolve(0))
+    request.end(body)
+  })
+}
+
 interface Targets {
   hotSlug: string
   techniqueSlug: string
@@ -245,7 +259,7 @@ async function findTargets(url: string): Promise<Targets> {
   }
 }
 
-/** An article as an editor may write it, as large as the body limit lets a sane one be: 100 sections of 60 list items. */
+/** An article as an editor may write it, about as large as the JSON gate lets through (10,000 values): 100 sections of 40 list items. */
 function largeArticle(title: string) {
   return {
     title,
@@ -253,7 +267,7 @@ function largeArticle(title: string) {
       heading: `Part ${s + 1} of the long guide`,
       blocks: [
         { type: 'paragraph', text: `${WORDS.join(' ')} `.repeat(3).trim() },
-        { type: 'list', kind: 'techniques', items: Array.from({ length: 60 }, (_, i) => ({ name: `Stroke ${s}-${i}`, description: `Slow ${WORDS[i % WORDS.length]} work along the muscle.` })) },
+        { type: 'list', kind: 'techniques', items: Array.from({ length: 40 }, (_, i) => ({ name: `Stroke ${s}-${i}`, description: `Slow ${WORDS[i % WORDS.length]} work along the muscle.` })) },
       ],
     })),
   }
@@ -269,16 +283,9 @@ function largeImportText(items: number): string {
 function corpus(server: RunningServer, targets: Targets): [string, Send][] {
   const { url, port, token } = server
   const key = { authorization: `Bearer ${token}` }
-  const get = (path: string, headers: Record<string, string> = {}): Send => async () => {
-    const response = await fetch(`${url}${path}`, { headers })
-    await response.arrayBuffer()
-    return response.status
-  }
-  const send = (method: string, path: string, body: string, headers: Record<string, string> = {}, type = 'application/json'): Send => async () => {
-    const response = await fetch(`${url}${path}`, { method, body, headers: { 'content-type': type, ...headers } })
-    await response.arrayBuffer()
-    return response.status
-  }
+  const get = (path: string, headers: Record<string, string> = {}): Send => () => send(`${url}${path}`, 'GET', headers)
+  const write = (method: string, path: string, body: string, headers: Record<string, string> = {}, type = 'application/json'): Send => () =>
+    send(`${url}${path}`, method, { 'content-type': type, ...headers }, body)
   const q = (text: string) => `/v1/search?q=${encodeURIComponent(text)}&limit=100`
   const wrongItems = `[${Array.from({ length: 500_000 }, () => '1').join(',')}]`
   const nested = `${'['.repeat(500_000)}${']'.repeat(500_000)}`
@@ -286,7 +293,6 @@ function corpus(server: RunningServer, targets: Targets): [string, Send][] {
   const hot = targets.hotSlug
   return [
     ['/healthz (a cheap request, for comparison)', get('/healthz')],
-    ['search: 100 one-letter words', get(q(Array(100).fill('t').join(' ')))],
     ['search: 20 common words', get(q(WORDS.join(' ')))],
     ['search: 26 one-letter prefixes', get(q('abcdefghijklmnopqrstuvwxyz'.split('').map((c) => `${c}*`).join(' ')))],
     ['search: 40 two-letter prefixes', get(q(Array.from({ length: 40 }, (_, i) => `${'abcdefghijklmnopqrst'[i % 20]}${'aeiou'[i % 5]}*`).join(' ')))],
@@ -296,8 +302,8 @@ function corpus(server: RunningServer, targets: Targets): [string, Send][] {
     ['catalog: /v1/techniques?limit=37', get('/v1/techniques?limit=37')],
     ['catalog: /v1/techniques?limit=100', get('/v1/techniques?limit=100')],
     ['catalog: /v1/benefits?limit=99', get('/v1/benefits?limit=99')],
-    ['catalog: the commonest technique, 100 articles', get(`/v1/techniques/${targets.techniqueSlug}?limit=100`)],
-    ['catalog: the commonest benefit, 100 articles', get(`/v1/benefits/${targets.benefitSlug}?limit=100`)],
+    ['catalog: a technique and the articles that list it', get(`/v1/techniques/${targets.techniqueSlug}`)],
+    ['catalog: a benefit and the articles that list it', get(`/v1/benefits/${targets.benefitSlug}`)],
     ['list: 100 articles with their sections', get('/v1/articles?limit=100&include=sections,techniques,benefits')],
     ['list: 100 articles of a technique, by title', get(`/v1/articles?limit=100&sort=title&technique=${targets.techniqueSlug}`)],
     ['list: page 61 (6,000 deep)', get(`/v1/articles?limit=100&cursor=${targets.deepArticlesCursor}`)],
@@ -310,18 +316,20 @@ function corpus(server: RunningServer, targets: Targets): [string, Send][] {
     ['feeds: Atom', get('/v1/feed.xml')],
     ['article: the hot article as HTML', get(`/v1/articles/${hot}?format=html`)],
     ['query: 1,000 unknown parameters', get(`/v1/articles?${Array.from({ length: 1000 }, (_, i) => `p${i}=${i}`).join('&')}`)],
-    ['body: 500,000 wrong items on an editor route, with a key', send('PUT', `/v1/articles/${hot}/techniques`, wrongItems, key)],
-    ['body: 500,000 wrong items on an editor route, without a key', send('PUT', `/v1/articles/${hot}/techniques`, wrongItems)],
-    ['body: 500,000 nested arrays, with a key', send('POST', '/v1/articles', nested, key)],
-    ['body: 1 MB of unterminated JSON, with a key', send('POST', '/v1/articles', unterminated, key)],
-    ['body: 1 MB of unterminated JSON on the comment route', send('POST', `/v1/articles/${hot}/comments`, unterminated)],
+    ['body: 500,000 wrong items on an editor route, with a key', write('PUT', `/v1/articles/${hot}/techniques`, wrongItems, key)],
+    ['body: 500,000 wrong items on an editor route, without a key', write('PUT', `/v1/articles/${hot}/techniques`, wrongItems)],
+    ['body: 500,000 nested arrays, with a key', write('POST', '/v1/articles', nested, key)],
+    ['body: 1 MB of unterminated JSON, with a key', write('POST', '/v1/articles', unterminated, key)],
+    ['body: 1 MB of unterminated JSON on the comment route', write('POST', `/v1/articles/${hot}/comments`, unterminated)],
     ['body: Content-Length 100 MB announced on an editor route', () => announceOnly(port, `POST /v1/articles HTTP/1.1\r\nAuthorization: Bearer ${token}`, 100_000_000)],
     ['body: Content-Length 100 MB announced on the comment route', () => announceOnly(port, `POST /v1/articles/${hot}/comments HTTP/1.1`, 100_000_000)],
-    ['write: a large article (100 sections, 6,000 list items)', send('POST', '/v1/articles', JSON.stringify(largeArticle('A Very Long Guide')), key)],
-    ['write: the hot article changed to a large one', send('PATCH', `/v1/articles/${hot}`, JSON.stringify({ sections: largeArticle('x').sections }), key)],
-    ['write: a comment on the hot article', send('POST', `/v1/articles/${hot}/comments`, JSON.stringify({ authorName: 'Maya', authorEmail: 'maya@example.com', body: 'Deep pressure helped my back.' }))],
-    ['import: 20,000 list items, with a key', send('POST', '/v1/imports', largeImportText(20_000), key, 'text/plain; charset=utf-8')],
-    ['import: 20,000 list items, without a key', send('POST', '/v1/imports', largeImportText(20_000), {}, 'text/plain; charset=utf-8')],
+    ['write: a large article (100 sections, 4,000 list items)', write('POST', '/v1/articles', JSON.stringify(largeArticle('A Very Long Guide')), key)],
+    ['write: the hot article changed to a large one', write('PATCH', `/v1/articles/${hot}`, JSON.stringify({ sections: largeArticle('x').sections }), key)],
+    ['write: a comment on the hot article', write('POST', `/v1/articles/${hot}/comments`, JSON.stringify({ authorName: 'Maya', authorEmail: 'maya@example.com', body: 'Deep pressure helped my back.' }))],
+    ['import: 20,000 list items, with a key', write('POST', '/v1/imports', largeImportText(20_000), key, 'text/plain; charset=utf-8')],
+    ['import: 20,000 list items, without a key', write('POST', '/v1/imports', largeImportText(20_000), {}, 'text/plain; charset=utf-8')],
+    // Last: before bounded search, it held the server for minutes.
+    ['search: 100 one-letter words', get(q(Array(100).fill('t').join(' ')))],
   ]
 }
 
