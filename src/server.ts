@@ -2,8 +2,8 @@ import { buildApp } from './app.js'
 import { ArticleRepository } from './articles/repository.js'
 import { loadConfig } from './config.js'
 import { openDatabase } from './db/database.js'
-import { reportEventLoopDelayTo } from './health/event-loop-report.js'
 import { migrate } from './db/migrate.js'
+import { reportEventLoopDelayTo } from './health/event-loop-report.js'
 import { seedIfEmpty } from './importer/files.js'
 
 const SHUTDOWN_GRACE_MS = 10_000

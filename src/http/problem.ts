@@ -68,8 +68,7 @@ export class HttpProblem extends Error {
 
 export const notFound = (detail: string) => new HttpProblem('not-found', detail)
 
-/** The one shape of a validation problem: the detail names every failing field, `errors` says why. */
-/** `unlisted`: how many more failing fields there are than `issues` lists. */
+/** The one shape of a validation problem: the detail names the fields `issues` lists and how many more failed (`unlisted`), `errors` says why. */
 export const validationFailed = (issues: ValidationIssueBody[], unlisted = 0) =>
   new HttpProblem('validation-failed', `The request is invalid: ${issues.map((issue) => `${issue.in} ${issue.name}`).join(', ')}${unlisted > 0 ? ` and ${unlisted} more` : ''}.`, issues)
 
