@@ -1661,7 +1661,7 @@ export interface components {
             type: "article";
             article: components["schemas"]["Article"];
         };
-        /** @description An article that is not public any more (deleted, unpublished, or moved to a future time): drop the copy with this `id`. Ignore one whose `id` you do not have: a draft that was edited is reported as a tombstone too. */
+        /** @description An article that is not public any more (deleted, unpublished, or moved to a future time), named only if it was public at the time of your token or since: drop the copy with this `id`. Ignore one whose `id` you do not have (it was public only between two of your syncs). */
         Tombstone: {
             /** @enum {string} */
             type: "tombstone";
@@ -1671,7 +1671,7 @@ export interface components {
              */
             id: number;
             /**
-             * @description Its slug when it last changed.
+             * @description Its slug when it was last public.
              * @example lower-back-pain-deep-tissue-massage
              */
             slug: string;

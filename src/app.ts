@@ -39,6 +39,7 @@ import { useStrictJsonBodies } from './http/body.js'
 import { clientErrorProblem, sendProblem, useProblemResponses, writeRawProblem } from './http/errors.js'
 import { DataGeneration } from './http/freshness.js'
 import { IdempotencyStore } from './http/idempotency.js'
+import { serverLimits } from './http/limits.js'
 import { PageMeta } from './http/pagination.js'
 import { HttpProblem, Problem, ValidationIssue } from './http/problem.js'
 import { COMPRESS_ABOVE_BYTES, usePreparedAnswers } from './http/prepared.js'
@@ -93,7 +94,7 @@ export async function buildApp(options: AppOptions) {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    bodyLimit: 1024 * 1024,
+    ...serverLimits(config),
     // Requests Fastify refuses before routing (a malformed URL) skip the hooks: they get their id and a problem here.
     frameworkErrors: (error, request, reply) => sendProblem(request, reply.header('x-request-id', request.id), new HttpProblem('bad-request', error.message)),
     // A hop count trusts that many proxies in front of the server.
@@ -104,6 +105,7 @@ export async function buildApp(options: AppOptions) {
     return503OnClosing: false,
     schemaController: serializersOnFirstUse,
   }).withTypeProvider<TypeBoxTypeProvider>()
+  app.server.maxConnections = config.maxConnections
   app.server.on('connect', (_request, socket) => writeRawProblem(socket, new HttpProblem('not-found', 'This server is not a proxy: nothing answers CONNECT.')))
 
   for (const schema of sharedSchemas) app.addSchema(schema)

@@ -23,6 +23,11 @@ const Environment = Type.Object({
   RESPONSE_CACHE_BYTES: Type.Optional(Type.String({ pattern: '^\\d{1,10}$' })),
   SITE_ARTICLE_URL: Type.Optional(Type.String()),
   WEBHOOKS_ALLOW_PRIVATE_NETWORKS: Type.Optional(Type.Enum(['true', 'false'])),
+  REQUEST_TIMEOUT_MS: Type.Optional(Type.String({ pattern: '^\\d{1,7}$' })),
+  HEADERS_TIMEOUT_MS: Type.Optional(Type.String({ pattern: '^\\d{1,7}$' })),
+  KEEP_ALIVE_TIMEOUT_MS: Type.Optional(Type.String({ pattern: '^\\d{1,7}$' })),
+  MAX_CONNECTIONS: Type.Optional(Type.String({ pattern: '^\\d{1,6}$' })),
+  BODY_LIMIT_BYTES: Type.Optional(Type.String({ pattern: '^\\d{1,9}$' })),
 })
 
 export interface Config {
@@ -50,6 +55,16 @@ export interface Config {
   siteArticleUrl: string | undefined
   /** Whether webhooks may be sent to loopback, private and link-local addresses (tests, private deployments). */
   webhooksAllowPrivateNetworks: boolean
+  /** Milliseconds a client has to send a whole request (headers and body); then 408. */
+  requestTimeoutMs: number
+  /** Milliseconds a client has to send the request's headers; then 408. At most requestTimeoutMs. */
+  headersTimeoutMs: number
+  /** Milliseconds an idle kept-alive connection stays open waiting for the next request. */
+  keepAliveTimeoutMs: number
+  /** Open connections the server accepts at once; more are closed at once. */
+  maxConnections: number
+  /** The largest request body, in bytes, a route accepts unless it sets a smaller limit of its own. */
+  bodyLimitBytes: number
   /** Settings that work but are unwise; the server logs them at start-up. */
   warnings: string[]
 }
@@ -60,6 +75,9 @@ export class ConfigError extends Error {
 
 export const DEFAULT_DATABASE_PATH = 'data/content.db'
 const MIN_STRONG_TOKEN_LENGTH = 32
+const MIN_TIMEOUT_MS = 100
+// Below this, an ordinary article could not be written.
+const MIN_BODY_LIMIT_BYTES = 16 * 1024
 
 /** Reads and validates the configuration; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -78,6 +96,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (values.SITE_ARTICLE_URL !== undefined && !isArticleUrlTemplate(values.SITE_ARTICLE_URL)) {
     problems.push('SITE_ARTICLE_URL must be an http(s) URL holding {slug}, like https://spa.example/blog/{slug}')
   }
+  const timeouts = {
+    requestTimeoutMs: Number(values.REQUEST_TIMEOUT_MS ?? 30_000),
+    headersTimeoutMs: Number(values.HEADERS_TIMEOUT_MS ?? 10_000),
+    keepAliveTimeoutMs: Number(values.KEEP_ALIVE_TIMEOUT_MS ?? 5_000),
+  }
+  for (const [name, value] of [['REQUEST_TIMEOUT_MS', timeouts.requestTimeoutMs], ['HEADERS_TIMEOUT_MS', timeouts.headersTimeoutMs], ['KEEP_ALIVE_TIMEOUT_MS', timeouts.keepAliveTimeoutMs]] as const) {
+    // 0 would mean "no timeout": a slow client could hold a connection for ever.
+    if (value < MIN_TIMEOUT_MS) problems.push(`${name} must be at least ${MIN_TIMEOUT_MS} (milliseconds)`)
+  }
+  if (timeouts.headersTimeoutMs > timeouts.requestTimeoutMs) problems.push('HEADERS_TIMEOUT_MS must not be larger than REQUEST_TIMEOUT_MS')
+  const maxConnections = Number(values.MAX_CONNECTIONS ?? 1024)
+  if (maxConnections < 1) problems.push('MAX_CONNECTIONS must be at least 1')
+  const bodyLimitBytes = Number(values.BODY_LIMIT_BYTES ?? 1024 * 1024)
+  if (bodyLimitBytes < MIN_BODY_LIMIT_BYTES) problems.push(`BODY_LIMIT_BYTES must be at least ${MIN_BODY_LIMIT_BYTES}`)
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${[...new Set(problems)].join('\n  ')}`)
   const warnings: string[] = []
   if (!values.ADMIN_TOKEN) warnings.push('ADMIN_TOKEN is not set: only API keys made with `npm run keys` authenticate')
@@ -99,6 +131,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     responseCacheBytes: Number(values.RESPONSE_CACHE_BYTES ?? DEFAULT_RESPONSE_CACHE_BYTES),
     siteArticleUrl: values.SITE_ARTICLE_URL,
     webhooksAllowPrivateNetworks: values.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === 'true',
+    ...timeouts,
+    maxConnections,
+    bodyLimitBytes,
     warnings,
   }
 }

@@ -3,12 +3,16 @@ import { ArticleRepository } from './articles/repository.js'
 import { loadConfig } from './config.js'
 import { openDatabase } from './db/database.js'
 import { migrate } from './db/migrate.js'
+import { reportEventLoopDelayTo } from './health/event-loop-report.js'
 import { seedIfEmpty } from './importer/files.js'
 
 const SHUTDOWN_GRACE_MS = 10_000
 
 async function main(): Promise<void> {
   const config = loadConfig()
+  // A test instrument, not a setting: see the stall test (test/stall/).
+  const loopReportPath = process.env.EVENT_LOOP_REPORT_PATH
+  if (loopReportPath) reportEventLoopDelayTo(loopReportPath)
   const db = openDatabase(config.databasePath)
   const applied = migrate(db)
   const seeded = seedIfEmpty(new ArticleRepository(db), new Date())

@@ -4,6 +4,7 @@ import type { SqliteDatabase } from '../db/database.js'
 import { compareLedger, READ_LEDGER, type LedgerRow, type Migration } from '../db/migrate.js'
 import type { StorageMonitor } from '../db/storage.js'
 import { NO_STORE } from '../http/caching.js'
+import { sendProblem } from '../http/errors.js'
 import { HttpProblem } from '../http/problem.js'
 import { problemResponses } from '../http/responses.js'
 
@@ -13,10 +14,15 @@ export interface HealthRoutesOptions {
   storage: StorageMonitor
 }
 
+// A probe that finds the service unready should look again soon; this is no promise the state will have changed.
+export const READY_RETRY_AFTER_SECONDS = 5
+
 const Status = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false, description: 'The service is up (and, for readiness, ready).' })
 
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, { db, migrations, storage }) => {
   const ledger = db.prepare<[], LedgerRow>(READ_LEDGER)
+  // Probes come every few seconds: the log says when readiness changes, not each time it is asked.
+  let wasReady = true
   // A probe must see the state of now, not a cache's copy.
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('cache-control', NO_STORE)
@@ -47,7 +53,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
         response: { 200: Status, ...problemResponses('service-unavailable') },
       },
     },
-    async () => {
+    async (request, reply) => {
       let reason: string | undefined
       try {
         const status = compareLedger(ledger.all(), migrations)
@@ -57,7 +63,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
       } catch (error) {
         reason = `the database does not answer: ${(error as Error).message}`
       }
-      if (reason) throw new HttpProblem('service-unavailable', `Not ready: ${reason}.`)
+      if (wasReady !== !reason) request.log.warn(reason ? { reason } : {}, reason ? 'not ready' : 'ready again')
+      wasReady = !reason
+      // Sent, not thrown: an unready service is a state, not a failed request to log with a stack.
+      if (reason) return sendProblem(request, reply, new HttpProblem('service-unavailable', `Not ready: ${reason}.`, undefined, { 'retry-after': String(READY_RETRY_AFTER_SECONDS) }))
       return { status: 'ok' as const }
     },
   )

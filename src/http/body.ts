@@ -4,6 +4,10 @@ import { HttpProblem } from './problem.js'
 
 // With the `u` flag a well-formed pair is one code point, so only a lone half is a surrogate here.
 const LONE_SURROGATE = /\p{Cs}/u
+/** No body the API reads nests deeper than 8 levels or holds more than a few thousand values. */
+export const MAX_JSON_DEPTH = 32
+export const MAX_JSON_VALUES = 10_000
+const [QUOTE, BACKSLASH, COMMA, OPEN_ARRAY, CLOSE_ARRAY, OPEN_OBJECT, CLOSE_OBJECT] = [...'"\\,[]{}'].map((c) => c.charCodeAt(0)) as number[]
 
 /**
  * JSON bodies are read as bytes and refused unless they are text: invalid UTF-8 would otherwise be
@@ -17,12 +21,37 @@ export function useStrictJsonBodies(app: FastifyInstance): void {
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const bytes = body as Buffer
     if (!isUtf8(bytes)) return done(new HttpProblem('bad-request', 'The body is not valid UTF-8.'), undefined)
+    const tooComplex = shapeProblem(bytes)
+    if (tooComplex) return done(new HttpProblem('bad-request', `The body ${tooComplex}; no operation reads such a body.`), undefined)
     parseJson(request, bytes.toString('utf8'), (error, value) => {
       if (error) return done(error, undefined)
       if (hasLoneSurrogate(value)) return done(new HttpProblem('bad-request', 'The body has a lone UTF-16 surrogate (e.g. "\\ud800"): it is not Unicode text.'), undefined)
       done(null, value)
     })
   })
+}
+
+/**
+ * Parsing 1 MiB nested 500,000 deep held the only thread for a second, and 500,000 items cost
+ * parsing, walking and validating them all: a scan of the bytes (strings skipped) refuses such a
+ * body before it is parsed.
+ */
+function shapeProblem(bytes: Buffer): string | undefined {
+  let depth = 0
+  let values = 1
+  let inString = false
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]
+    if (inString) {
+      if (byte === BACKSLASH) i++
+      else if (byte === QUOTE) inString = false
+    } else if (byte === QUOTE) inString = true
+    else if (byte === OPEN_ARRAY || byte === OPEN_OBJECT) {
+      if (++depth > MAX_JSON_DEPTH) return `is nested deeper than ${MAX_JSON_DEPTH} levels`
+    } else if (byte === CLOSE_ARRAY || byte === CLOSE_OBJECT) depth--
+    else if (byte === COMMA && ++values > MAX_JSON_VALUES) return `holds more than ${MAX_JSON_VALUES} values`
+  }
+  return undefined
 }
 
 /** Walks every key and string of a parsed JSON value; iterative, so deep nesting cannot overflow the stack. */

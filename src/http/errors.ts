@@ -3,8 +3,8 @@ import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { storageFault, type StorageFault } from '../db/storage.js'
-import { HttpProblem, problemBody, problemTypes, validationFailed, type ProblemBody, type ProblemType } from './problem.js'
-import { validationIssues } from './validation.js'
+import { HttpProblem, problemBody, problemTypes, type ProblemBody, type ProblemType } from './problem.js'
+import { validationProblem } from './validation.js'
 
 const PROBLEM_TYPE_BY_STATUS = new Map<number, ProblemType>(
   (Object.entries(problemTypes) as [ProblemType, (typeof problemTypes)[ProblemType]][])
@@ -51,7 +51,7 @@ export function storageUnavailable(fault: StorageFault): HttpProblem {
 function toProblem(error: FastifyError): HttpProblem | ProblemBody {
   if (error instanceof HttpProblem) return error
   if (error.validation) {
-    return validationFailed(validationIssues(error.validation, error.validationContext ?? 'body'))
+    return validationProblem(error.validation, error.validationContext ?? 'body')
   }
   const status = error.statusCode ?? 500
   if (status >= 500) return new HttpProblem('internal-error', 'The server failed to answer this request. Quote the requestId when you report it.')

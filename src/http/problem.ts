@@ -69,9 +69,9 @@ export class HttpProblem extends Error {
 
 export const notFound = (detail: string) => new HttpProblem('not-found', detail)
 
-/** The one shape of a validation problem: the detail names every failing field, `errors` says why. */
-export const validationFailed = (issues: ValidationIssueBody[]) =>
-  new HttpProblem('validation-failed', `The request is invalid: ${issues.map((issue) => `${issue.in} ${issue.name}`).join(', ')}.`, issues)
+/** The one shape of a validation problem: the detail names the fields `issues` lists and how many more failed (`unlisted`), `errors` says why. */
+export const validationFailed = (issues: ValidationIssueBody[], unlisted = 0) =>
+  new HttpProblem('validation-failed', `The request is invalid: ${issues.map((issue) => `${issue.in} ${issue.name}`).join(', ')}${unlisted > 0 ? ` and ${unlisted} more` : ''}.`, issues)
 
 export const invalidParameter = (where: ValidationIssueBody['in'], name: string, detail: string) => validationFailed([{ in: where, name, detail }])
 

@@ -3,12 +3,11 @@ import { Ajv, type Options, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import type { TSchema } from 'typebox'
 import { compiledOnFirstCall } from './compile-on-first-use.js'
-import type { ValidationIssueBody } from './problem.js'
+import { validationFailed, type HttpProblem, type ValidationIssueBody } from './problem.js'
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
 
 const sharedOptions: Options = {
-  allErrors: true,
   removeAdditional: false,
   useDefaults: true,
   strict: false,
@@ -19,18 +18,72 @@ const sharedOptions: Options = {
   validateSchema: false,
 }
 
+/** How many failing fields a validation problem lists; it says how many more there are. */
+export const MAX_LISTED_ISSUES = 20
+// A body with up to this many values (keys, items, strings, numbers) is validated again for all its failures.
+const MAX_VALUES_FOR_EVERY_FAILURE = 1000
+
 /**
  * Query strings, paths and headers arrive as text, so they are coerced to the schema's types; JSON
  * bodies are not, so that `"name": 123` is a type error rather than the string "123".
+ * Text parts are small (Node caps the request head at 16 KiB), so every failing parameter is found.
+ * A body may hold half a million wrong items, and finding every failure then held the only thread
+ * for minutes: a body's validation stops at its first failure, and only a body of ordinary size is
+ * validated again to name every failing field.
  */
 export function useValidators(app: FastifyInstance, sharedSchemas: TSchema[]): void {
-  const textAjv = addFormats(new Ajv({ ...sharedOptions, coerceTypes: 'array' }))
-  const bodyAjv = addFormats(new Ajv({ ...sharedOptions, coerceTypes: false }))
+  const textAjv = addFormats(new Ajv({ ...sharedOptions, allErrors: true, coerceTypes: 'array' }))
+  const bodyAjv = addFormats(new Ajv({ ...sharedOptions, allErrors: false, coerceTypes: false }))
+  const everyBodyFailureAjv = addFormats(new Ajv({ ...sharedOptions, allErrors: true, coerceTypes: false }))
   for (const schema of sharedSchemas) {
     textAjv.addSchema(schema)
     bodyAjv.addSchema(schema)
+    everyBodyFailureAjv.addSchema(schema)
   }
-  app.setValidatorCompiler(({ schema, httpPart }) => compiledOnFirstCall(() => (httpPart === 'body' ? bodyAjv.compile(schema) : finiteOnly(textAjv.compile(schema)))))
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    compiledOnFirstCall(() =>
+      httpPart === 'body' ? boundedBodyValidator(bodyAjv.compile(schema), () => everyBodyFailureAjv.compile(schema)) : finiteOnly(textAjv.compile(schema)),
+    ),
+  )
+}
+
+/** Stops at the first failure; names every failure of a body with few values (compiling that validator on first need). */
+function boundedBodyValidator(firstFailure: ValidateFunction, compileEveryFailure: () => ValidateFunction): ValidateFunction {
+  let everyFailure: ValidateFunction | undefined
+  const validate = ((data: unknown) => {
+    if (firstFailure(data)) {
+      validate.errors = null
+      return true
+    }
+    validate.errors = firstFailure.errors
+    if (hasAtMostValues(data, MAX_VALUES_FOR_EVERY_FAILURE)) {
+      everyFailure ??= compileEveryFailure()
+      everyFailure(data)
+      validate.errors = everyFailure.errors
+    }
+    return false
+  }) as ValidateFunction
+  return validate
+}
+
+/** Whether a parsed JSON value holds at most `limit` values (itself, every item, every property's value); stops counting past it. */
+function hasAtMostValues(value: unknown, limit: number): boolean {
+  const pending: unknown[] = [value]
+  let seen = 0
+  while (pending.length > 0) {
+    const next = pending.pop()
+    seen++
+    const children = Array.isArray(next) ? next : typeof next === 'object' && next !== null ? Object.values(next) : []
+    if (seen + pending.length + children.length > limit) return false
+    pending.push(...children)
+  }
+  return true
+}
+
+/** The validation problem for Ajv's errors: the first MAX_LISTED_ISSUES failing fields, and how many more. */
+export function validationProblem(errors: FastifySchemaValidationError[], context: string): HttpProblem {
+  const issues = validationIssues(errors, context)
+  return validationFailed(issues.slice(0, MAX_LISTED_ISSUES), Math.max(0, issues.length - MAX_LISTED_ISSUES))
 }
 
 /**
@@ -53,7 +106,7 @@ function finiteOnly(validate: ValidateFunction): ValidateFunction {
 const PARTS: Record<string, ValidationIssueBody['in']> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' }
 
 /** Names each failing field once, the way the client sent it. */
-export function validationIssues(errors: FastifySchemaValidationError[], context: string): ValidationIssueBody[] {
+function validationIssues(errors: FastifySchemaValidationError[], context: string): ValidationIssueBody[] {
   const where = PARTS[context] ?? 'body'
   const issues = new Map<string, ValidationIssueBody>()
   for (const error of errors) {

@@ -20,7 +20,8 @@ type ChangeRow = { change_id: number; change_slug: string; changed_at: string } 
 /**
  * Reads migration 004's change log, which triggers keep: one row per article ever written, with the
  * sequence number of its latest change. A change only says "look again": the article's state decides
- * whether it is sent whole or as a tombstone, with "public" judged at the sync's own time.
+ * whether it is sent whole or as a tombstone, with "public" judged at the sync's own time, and
+ * migration 009's record of its last public state whether there is anything to tell the public.
  */
 export class SyncRepository {
   private readonly latestSeq
@@ -36,18 +37,21 @@ export class SyncRepository {
       `SELECT ${ARTICLE_COLUMNS} FROM articles WHERE ${PUBLIC} AND id > @after ORDER BY id LIMIT @limit`,
     )
     // Changed: written since the last sync, or become public since then by its publication time
-    // coming, which is no write. The UNION reports an article once however it changed.
+    // coming, which is no write. The UNION reports an article once however it changed. One that is
+    // not public now is a tombstone only if it was public after the token's time (migration 009),
+    // under the slug it had then: a draft or a scheduled article the public never saw is not named.
     this.changedAfter = db.prepare<{ seq: number; since: string; now: string; after: number; limit: number }, ChangeRow>(
       `WITH changed (id) AS (
          SELECT article_id FROM content_changes WHERE seq > @seq
          UNION
          SELECT id FROM articles WHERE ${PUBLIC} AND published_at > @since
        )
-       SELECT changed.id AS change_id, log.slug AS change_slug, log.changed_at, current.*
+       SELECT changed.id AS change_id, seen.slug AS change_slug, log.changed_at, current.*
        FROM changed
        LEFT JOIN content_changes AS log ON log.article_id = changed.id
+       LEFT JOIN last_public_states AS seen ON seen.article_id = changed.id
        LEFT JOIN (SELECT ${ARTICLE_COLUMNS} FROM articles WHERE ${PUBLIC}) AS current ON current.id = changed.id
-       WHERE changed.id > @after
+       WHERE changed.id > @after AND (current.id IS NOT NULL OR seen.ended_at >= @since)
        ORDER BY changed.id
        LIMIT @limit`,
     )

@@ -27,14 +27,14 @@ export const Tombstone = Type.Object(
   {
     type: Type.Literal('tombstone'),
     id: Id,
-    slug: Type.String({ description: 'Its slug when it last changed.', examples: ['lower-back-pain-deep-tissue-massage'] }),
+    slug: Type.String({ description: 'Its slug when it was last public.', examples: ['lower-back-pain-deep-tissue-massage'] }),
     removedAt: { ...Timestamp, description: 'When the server recorded the change that removed it.' },
   },
   {
     $id: 'Tombstone',
     additionalProperties: false,
     description:
-      'An article that is not public any more (deleted, unpublished, or moved to a future time): drop the copy with this `id`. Ignore one whose `id` you do not have: a draft that was edited is reported as a tombstone too.',
+      'An article that is not public any more (deleted, unpublished, or moved to a future time), named only if it was public at the time of your token or since: drop the copy with this `id`. Ignore one whose `id` you do not have (it was public only between two of your syncs).',
   },
 )
 

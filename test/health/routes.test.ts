@@ -1,5 +1,12 @@
 import t from 'tap'
-import { createTestApp } from '../helpers/app.js'
+import { buildApp } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
+import { openDatabase } from '../../src/db/database.js'
+import { migrate } from '../../src/db/migrate.js'
+import { READY_RETRY_AFTER_SECONDS } from '../../src/health/routes.js'
+import { loggerOptions } from '../../src/logging.js'
+import { checkResponsesAgainstDocument, createTestApp } from '../helpers/app.js'
+import { captureLogs } from '../helpers/logs.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
@@ -96,4 +103,37 @@ t.test("an unsafe x-request-id is replaced by a generated one", async (t) => {
   const missing = await app.inject({ method: 'GET', url: '/no/such/route', headers: { 'x-request-id': 'bad id with spaces' } })
   t.match(missing.json().requestId, UUID)
   t.equal(missing.json().requestId, missing.headers['x-request-id'])
+})
+
+t.test('issue 15 row 11: /readyz 503 (disk full) has Retry-After, and logs one warn line per change of state, no stack', async (t) => {
+  const { lines, stream } = captureLogs()
+  const db = openDatabase(':memory:')
+  migrate(db)
+  const app = await buildApp({ db, config: loadConfig({ DATABASE_PATH: ':memory:' }), logger: { ...(loggerOptions('info') as object), stream } })
+  t.teardown(() => app.close())
+  checkResponsesAgainstDocument(t, app)
+  const probe = async () => {
+    const res = await app.inject('/readyz')
+    return { status: res.statusCode, retryAfter: res.headers['retry-after'], type: res.headers['content-type'] }
+  }
+  t.match(await probe(), { status: 200, retryAfter: undefined })
+
+  // A full disk, as the storage tests make one: the page limit is the pages there are.
+  db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`)
+  for (let n = 0; n < 5; n++) t.match(await probe(), { status: 503, retryAfter: String(READY_RETRY_AFTER_SECONDS), type: /^application\/problem\+json/ }, `probe ${n + 1}`)
+  db.pragma('max_page_count = 1000000')
+  for (let n = 0; n < 3; n++) t.match(await probe(), { status: 200 }, `ready again, probe ${n + 1}`)
+
+  const records = lines.map((line) => JSON.parse(line) as { level: number; msg: string; reason?: string; err?: unknown })
+  const aboutReadiness = records.filter((record) => record.level >= 40)
+  t.same(
+    aboutReadiness.map((record) => [record.level, record.msg]),
+    [
+      [40, 'not ready'],
+      [40, 'ready again'],
+    ],
+    'one warn line when it turns unready, one when it is ready again; nothing at error level',
+  )
+  t.match(aboutReadiness[0], { reason: /page limit \(full\)/ })
+  t.notOk(records.some((record) => record.err !== undefined), 'no error object (stack) in any line')
 })

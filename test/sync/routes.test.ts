@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify'
 import t from 'tap'
-import { articleText, createTestApp, saveText, type TestApp } from '../helpers/app.js'
+import { articleText, createTestApp, saveText, TEST_ADMIN_TOKEN, type TestApp } from '../helpers/app.js'
 
 const SEED_SLUG = 'lower-back-pain-deep-tissue-massage'
 
@@ -90,8 +90,7 @@ t.test('a delta has what was created, changed, deleted and unpublished since the
     'tombstone:to-be-deleted',
     'tombstone:to-be-unpublished',
     'article:brand-new',
-    'tombstone:quiet-draft',
-  ], 'in article id order; a new draft is a tombstone the app has no copy of')
+  ], 'in article id order; a new draft the public never saw is not named')
   const seed = delta.changes[0]!.article!
   t.same(seed, (await app.inject(`/v1/articles/${SEED_SLUG}`)).json(), 'the changed article whole, as it is now')
   t.match(JSON.stringify(seed), 'Rewritten Stroke')
@@ -174,4 +173,38 @@ t.test('a garbled, forged or misplaced token or cursor is a 400 problem', async 
     t.match(res.headers['content-type'], /^application\/problem\+json/)
     t.match(res.json(), { type: '/problems/validation-failed', errors: [{ in: 'query', name }] }, JSON.stringify(query))
   }
+})
+
+t.test('issue 15 row 2: sync never names a draft or scheduled article the public never saw', async (t) => {
+  const { app } = await createTestApp(t)
+  const editor = (method: 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+    app.inject({ method, url, payload, headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })
+  const inAYear = new Date(Date.now() + 365 * 24 * 3600_000).toISOString()
+  const before = await sync(app)
+
+  t.equal((await editor('POST', '/v1/articles', { title: 'Layoffs Planned For March' })).statusCode, 201)
+  t.equal((await editor('PATCH', '/v1/articles/layoffs-planned-for-march', { title: 'Layoffs Planned For March (final)' })).statusCode, 200)
+  t.equal((await editor('POST', '/v1/articles', { title: 'Layoffs Planned For April', status: 'scheduled', publishedAt: inAYear })).statusCode, 201)
+  t.equal((await editor('PATCH', '/v1/articles/layoffs-planned-for-april', { title: 'Layoffs, April' })).statusCode, 200)
+  t.equal((await editor('POST', '/v1/articles', { title: 'Layoffs Planned For June', status: 'scheduled', publishedAt: inAYear })).statusCode, 201)
+  const middle = await sync(app, before.token)
+  t.equal((await editor('PATCH', '/v1/articles/layoffs-planned-for-june', { status: 'draft' })).statusCode, 200, 'a scheduled article unpublished')
+  t.equal((await editor('DELETE', '/v1/articles/layoffs-planned-for-march')).statusCode, 204, 'a draft deleted')
+  t.equal((await editor('DELETE', '/v1/articles/layoffs-planned-for-april')).statusCode, 204, 'a scheduled article deleted')
+
+  // A public article renamed while it is a draft is dropped under the slug the public knew.
+  t.equal((await editor('POST', '/v1/articles', { title: 'Spring Menu', status: 'published' })).statusCode, 201)
+  const published = await sync(app, middle.token)
+  t.same(summary(published.changes), ['article:spring-menu'])
+  t.equal((await editor('PATCH', '/v1/articles/spring-menu', { status: 'draft', slug: 'layoffs-planned-for-may' })).statusCode, 200)
+
+  for (const [name, token] of [['the first token', before.token], ['a token taken between the writes', middle.token], ['the token that saw it public', published.token]]) {
+    const delta = await sync(app, token)
+    t.notMatch(JSON.stringify(delta.changes), /layoffs/i, `${name}: no slug or title of an article the public never saw`)
+    t.same(summary(delta.changes), ['tombstone:spring-menu'], `${name}: only the article that was public is dropped, under its public slug`)
+  }
+  const after = await sync(app, published.token)
+  t.same((await sync(app, after.token)).changes, [], 'what was unpublished before a token is not told again')
+  t.equal((await editor('PATCH', '/v1/articles/layoffs-planned-for-may', { title: 'Layoffs, May' })).statusCode, 200)
+  t.same((await sync(app, after.token)).changes, [], 'an edit to a draft that was public before the token names nothing')
 })
