@@ -69,6 +69,7 @@ export function buildExamples(): OperationExamples {
     const entryPage = (kind: 'techniques' | 'benefits') => page(articles.entries(article.id, kind, 0, DEFAULT_PAGE_SIZE))
     const catalogPage = (kind: 'techniques' | 'benefits') => page(catalog.list(kind, undefined, DEFAULT_PAGE_SIZE))
     const catalogDetail = (kind: 'techniques' | 'benefits') => catalog.find(kind, catalog.list(kind, undefined, 1)[0]!.slug)
+    const catalogArticles = (kind: 'techniques' | 'benefits') => page(catalogDetail(kind)!.articles)
     const search = new SearchRepository(db, () => EXAMPLE_TIME)
     const sync = new SyncRepository(db, () => EXAMPLE_TIME)
     const syncedAt = sync.point()
@@ -92,6 +93,8 @@ export function buildExamples(): OperationExamples {
         listBenefits: catalogPage('benefits'),
         getTechnique: catalogDetail('techniques'),
         getBenefit: catalogDetail('benefits'),
+        listTechniqueArticles: catalogArticles('techniques'),
+        listBenefitArticles: catalogArticles('benefits'),
         createComment: { ...publicQuestion, replyCount: 0, status: 'pending' },
         listComments: page(comments.listApproved(article.id, 0, DEFAULT_PAGE_SIZE)),
         getComment: publicQuestion,
