@@ -481,7 +481,7 @@ export interface paths {
         };
         /**
          * Search articles, techniques and benefits
-         * @description Finds public articles (title and text), and the techniques and benefits they list (name and description), that contain every word of `q`, best match first (BM25, a title or name counting more than text). Each hit has a snippet with the matched words marked. `q` is plain text of at most 200 characters. Pages stay in order while the content does not change.
+         * @description Finds public articles (title and text), and the techniques and benefits they list (name and description), that contain every word of `q`, best match first (BM25, a title or name counting more than text). Each hit has a snippet with the matched words marked. `q` is plain text of at most 200 characters and 6 different words. The 1000 newest matching documents are ranked, no more: `meta.truncated` is `true` when others matched too (add a word to narrow the search). Pages stay in order while the content does not change.
          */
         get: operations["search"];
         put?: never;
@@ -1179,6 +1179,17 @@ export interface components {
              * @example The <mark>massage</mark> therapist applies firm and sustained <mark>pressure</mark> to release tension and…
              */
             snippet: string;
+        };
+        SearchPageMeta: {
+            /** @example 20 */
+            limit: number;
+            /** @description Opaque; pass it as `cursor` for the next page. `null` on the last page. */
+            nextCursor: string | null;
+            /**
+             * @description `true` when more public documents matched than the 1000 newest, which alone are ranked: the hits come from those. Add a word to narrow the search.
+             * @example false
+             */
+            truncated: boolean;
         };
         JsonFeedItem: {
             /** @description The article's URL. */
@@ -8977,7 +8988,7 @@ export interface operations {
         parameters: {
             query: {
                 /**
-                 * @description Words to find, all of them, each also as the start of a longer word (`mass` finds "massage"); case and accents are ignored. Plain text: quotes, `*`, `OR`, `NEAR` and `-` are searched as words, never as operators. Needs a letter or digit.
+                 * @description Words to find, all of them, each of two or more characters also as the start of a longer word (`mass` finds "massage"); case and accents are ignored. Words are letters and digits: anything else separates them, so `deep-pressure` is two words, and quotes, `*`, `OR`, `NEAR` and `-` are never operators. Needs a letter or digit; at most 6 different words (a repeated word counts once).
                  * @example deep pressure
                  */
                 q: string;
@@ -9049,13 +9060,14 @@ export interface operations {
                      *       ],
                      *       "meta": {
                      *         "limit": 20,
-                     *         "nextCursor": null
+                     *         "nextCursor": null,
+                     *         "truncated": false
                      *       }
                      *     }
                      */
                     "application/json": {
                         data: components["schemas"]["SearchHit"][];
-                        meta: components["schemas"]["PageMeta"];
+                        meta: components["schemas"]["SearchPageMeta"];
                     };
                 };
             };

@@ -13,7 +13,7 @@ import { CursorCodec } from '../http/cursor.js'
 import { DEFAULT_PAGE_SIZE } from '../http/pagination.js'
 import { HttpProblem, invalidParameter, problemBody, problemTypes, type ProblemType } from '../http/problem.js'
 import { importFiles, seedFiles } from '../importer/files.js'
-import { matchExpression } from '../search/query.js'
+import { matchExpression, queryWords } from '../search/query.js'
 import { SearchRepository, toSearchHit } from '../search/repository.js'
 import { SyncRepository } from '../sync/repository.js'
 import { TOKEN_SCOPE } from '../sync/routes.js'
@@ -109,7 +109,9 @@ export function buildExamples(): OperationExamples {
         getArticleRevision: articles.revision(article.id, revision!.id),
         restoreArticleRevision: article,
         getApiCatalog: apiCatalog('http://localhost:3000'),
-        search: page(search.find(matchExpression('deep press'), undefined, DEFAULT_PAGE_SIZE).map(toSearchHit)),
+        search: (({ hits, truncated }) => ({ ...page(hits.map(toSearchHit)), meta: { limit: DEFAULT_PAGE_SIZE, nextCursor: null, truncated } }))(
+          search.find(matchExpression(queryWords('deep press')), undefined, DEFAULT_PAGE_SIZE),
+        ),
         getJsonFeed: toJsonFeed(feed),
         getAtomFeed: toAtom(feed),
         sync: {
