@@ -71,11 +71,14 @@ export interface ArticleFilter {
 }
 
 // Each sort has an index (migrations 001 and 003); the id breaks ties so that cursors never skip or repeat.
+// A page after a cursor seeks that index: SQLite seeks on a row value (published_at, id), but not on one
+// with a COLLATE, so the title sorts give the key's bound on its own and the id's tie-break beside it
+// (written as a row value, `sort=title` walked every title before the cursor: ~1 ms at page 500 of 20,000).
 const SORTS: Record<ArticleSort, { key: string; order: string; after: string }> = {
   '-publishedAt': { key: 'published_at', order: 'published_at DESC, id DESC', after: '(published_at, id) < (@key, @id)' },
   publishedAt: { key: 'published_at', order: 'published_at, id', after: '(published_at, id) > (@key, @id)' },
-  title: { key: 'title', order: 'title COLLATE NOCASE, id', after: '(title COLLATE NOCASE, id) > (@key, @id)' },
-  '-title': { key: 'title', order: 'title COLLATE NOCASE DESC, id DESC', after: '(title COLLATE NOCASE, id) < (@key, @id)' },
+  title: { key: 'title', order: 'title COLLATE NOCASE, id', after: 'title COLLATE NOCASE >= @key AND (title COLLATE NOCASE > @key OR id > @id)' },
+  '-title': { key: 'title', order: 'title COLLATE NOCASE DESC, id DESC', after: 'title COLLATE NOCASE <= @key AND (title COLLATE NOCASE < @key OR id < @id)' },
 }
 const HAS_ENTRY = (kind: EntryKind) => `EXISTS (SELECT 1 FROM article_entries AS e WHERE e.article_id = articles.id AND e.kind = '${kind}' AND e.slug = @${kind === 'techniques' ? 'technique' : 'benefit'})`
 
