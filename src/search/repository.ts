@@ -36,7 +36,7 @@ export interface SearchResult {
  */
 export class SearchRepository {
   private readonly candidates
-  private readonly hit
+  private readonly hits
 
   constructor(
     db: SqliteDatabase,
@@ -50,13 +50,17 @@ export class SearchRepository {
     this.candidates = db.prepare<{ match: string; now: string }, SearchPosition>(
       `SELECT d.id AS id, bm25(search_index, ${TITLE_WEIGHT}, 1) AS score ${matches} ORDER BY search_index.rowid DESC LIMIT ${MAX_RANKED_CANDIDATES + 1}`,
     )
-    // The snippet only for the hits of the page: cutting one reads the document's text. The CAST matters:
-    // better-sqlite3 binds a JS number as a REAL, and FTS5 ignores a rowid constraint that is not an
-    // INTEGER while telling SQLite it applied it, which would give the first match instead.
-    this.hit = db.prepare<{ match: string; now: string; id: number }, Omit<HitRow, 'score'>>(
+    // Snippets only for the hits of the page, in one statement: each statement that runs a MATCH merges
+    // the postings of every term a prefix word stands for (O(documents) for a common word), so one per
+    // hit would pay that 20 times. The rowid range makes FTS5 walk only the page's stretch of matches,
+    // and the `+` keeps SQLite from handing the id list to FTS5 as one lookup (one MATCH) per id. The
+    // CASTs matter: better-sqlite3 binds a JS number as a REAL, and FTS5 ignores a rowid bound that is
+    // not an INTEGER.
+    this.hits = db.prepare<{ match: string; now: string; ids: string; first: number; last: number }, Omit<HitRow, 'score'>>(
       `SELECT d.id, d.kind, coalesce(d.slug, a.slug) AS slug, d.title, a.slug AS article_slug,
         snippet(search_index, -1, '${MATCH_START}', '${MATCH_END}', '…', ${SNIPPET_WORDS}) AS snippet
-      ${matches} AND search_index.rowid = CAST(@id AS INTEGER)`,
+      ${matches} AND search_index.rowid BETWEEN CAST(@first AS INTEGER) AND CAST(@last AS INTEGER)
+        AND +search_index.rowid IN (SELECT value FROM json_each(@ids))`,
     )
   }
 
@@ -70,9 +74,13 @@ export class SearchRepository {
       .filter((candidate) => after === undefined || compare(candidate, after) > 0)
       .sort(compare)
       .slice(0, limit)
+    const ids = ranked.map((candidate) => candidate.id)
+    const found = new Map(
+      ids.length === 0 ? [] : this.hits.all({ match, now, ids: JSON.stringify(ids), first: Math.min(...ids), last: Math.max(...ids) }).map((hit) => [hit.id, hit]),
+    )
     // A hit that another process deleted since it was ranked is left out.
     const hits = ranked.flatMap(({ id, score }) => {
-      const hit = this.hit.get({ match, now, id })
+      const hit = found.get(id)
       return hit ? [{ ...hit, score }] : []
     })
     return { hits, truncated }

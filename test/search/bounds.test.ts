@@ -64,10 +64,14 @@ t.test('issue 12 item 5: a word in every document ranks only the newest matches,
   t.same(narrow.data.map((hit: { slug: string }) => hit.slug), [`zen-garden-${count}`])
   t.equal(narrow.meta.truncated, false, 'a narrow search ranks every match')
 
-  const search = new SearchRepository(db, () => new Date('2026-03-01T00:00:00.000Z')) as unknown as { candidates: { source: string } }
-  const plan = (db.prepare(`EXPLAIN QUERY PLAN ${search.candidates.source}`).all({ match: '"zen"*', now: '2026-03-01T00:00:00.000Z' }) as { detail: string }[])
-    .map((row) => row.detail)
-    .join('\n')
-  t.match(plan, /^SCAN search_index VIRTUAL TABLE/, `the index drives the query:\n${plan}`)
-  t.notMatch(plan, /TEMP B-TREE/, 'the matches are not sorted: FTS5 walks them newest first and stops at the cap')
+  const search = new SearchRepository(db, () => new Date('2026-03-01T00:00:00.000Z')) as unknown as Record<'candidates' | 'hits', { source: string }>
+  const planOf = (sql: string) =>
+    (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ match: '"zen"*', now: '2026-03-01T00:00:00.000Z', ids: '[1, 2]', first: 1, last: 2 }) as { detail: string }[])
+      .map((row) => row.detail)
+      .join('\n')
+  const candidates = planOf(search.candidates.source)
+  t.match(candidates, /^SCAN search_index VIRTUAL TABLE/, `the index drives the query:\n${candidates}`)
+  t.notMatch(candidates, /TEMP B-TREE/, 'the matches are not sorted: FTS5 walks them newest first and stops at the cap')
+  const snippets = planOf(search.hits.source)
+  t.match(snippets, /^SCAN search_index VIRTUAL TABLE INDEX \d+:M\d+></, `the snippets of a page are cut in one pass over a rowid range, not one MATCH per hit:\n${snippets}`)
 })
