@@ -94,6 +94,10 @@ const entryListing = (kind: EntryKind, newestFirst: boolean, paged: boolean) => 
       AND NOT EXISTS (SELECT 1 FROM catalog_occurrences AS twice WHERE twice.kind = o.kind AND twice.slug = o.slug
         AND twice.published_at = o.published_at AND twice.article_id = o.article_id AND twice.position < o.position)
   ) AS listed JOIN articles ON articles.id = listed.article`
+/** Below this many articles, a technique's or benefit's title-sorted list is fetched whole and sorted (see sparseEntry). */
+const SPARSE_ENTRY_ARTICLES = 1000
+const LISTS_ENTRY = (kind: EntryKind) =>
+  `id IN (SELECT article_id FROM catalog_occurrences WHERE kind = '${kind}' AND slug = @${kind === 'techniques' ? 'technique' : 'benefit'} AND published_at <= @now)`
 const HAS_ENTRY = (kind: EntryKind) => `EXISTS (SELECT 1 FROM article_entries AS e WHERE e.article_id = articles.id AND e.kind = '${kind}' AND e.slug = @${kind === 'techniques' ? 'technique' : 'benefit'})`
 
 /** An article as an editor sets it; everything else is derived from it. */
@@ -130,6 +134,7 @@ export class ArticleRepository {
   private readonly insertEntry
   private readonly countArticles
   private readonly commentsChangedAt
+  private readonly entryArticleCount
   private readonly firstRevisions
   private readonly revisionsBefore
   private readonly revisionById
@@ -164,6 +169,7 @@ export class ArticleRepository {
     this.insertEntry = db.prepare('INSERT INTO article_entries (article_id, kind, position, slug, name, description) VALUES (?, ?, ?, ?, ?, ?)')
     // 0 or 1: whether there is any article. A full count(*) scans an index of every article at each start (~50 ms at 100,000).
     this.countArticles = db.prepare<[], { count: number }>('SELECT count(*) AS count FROM (SELECT 1 FROM articles LIMIT 1)')
+    this.entryArticleCount = db.prepare<[EntryKind, string], { count: number }>('SELECT article_count AS count FROM catalog_entries WHERE kind = ? AND slug = ?')
     this.commentsChangedAt = db.prepare<[number], { at: string | null }>('SELECT comments_changed_at AS at FROM articles WHERE id = ?')
     this.firstRevisions = db.prepare<[number, number], RevisionSummaryRow>(
       `SELECT ${REVISION_COLUMNS} FROM article_revisions WHERE article_id = ? ORDER BY id DESC LIMIT ?`,
@@ -180,7 +186,7 @@ export class ArticleRepository {
    */
   listPublished(filter: ArticleFilter, after: ListPosition | undefined, limit: number, options: { sections?: boolean } = {}): ListedArticle[] {
     const now = this.now()
-    const statement = this.listStatement(filter, after !== undefined, options.sections ?? false)
+    const statement = this.listStatement(filter, after !== undefined, options.sections ?? false, this.sparseEntry(filter))
     const rows = statement.all({ now, limit, ...filter, ...after })
     return rows.map((row) => ({
       article: toArticleSummary(row, now),
@@ -196,13 +202,27 @@ export class ArticleRepository {
     return byArticle
   }
 
-  private listStatement(filter: ArticleFilter, paged: boolean, sections: boolean) {
+  /**
+   * For a title-sorted list filtered by technique or benefit: the kind whose slug few articles list, if
+   * one does. Walking the title index finds a page of a common slug's articles soon, but reads every
+   * article for a rare one; a rare one's few articles are better fetched and sorted.
+   */
+  private sparseEntry(filter: ArticleFilter): EntryKind | undefined {
+    if (SORTS[filter.sort].key !== 'title') return undefined
+    for (const [kind, slug] of [['techniques', filter.technique], ['benefits', filter.benefit]] as const) {
+      if (slug !== undefined && (this.entryArticleCount.get(kind, slug)?.count ?? 0) < SPARSE_ENTRY_ARTICLES) return kind
+    }
+    return undefined
+  }
+
+  private listStatement(filter: ArticleFilter, paged: boolean, sections: boolean, sparse?: EntryKind) {
     const sort = SORTS[filter.sort]
     const byEntry = sort.key === 'published_at' ? (filter.technique !== undefined ? 'techniques' : filter.benefit !== undefined ? 'benefits' : undefined) : undefined
+    const entryCondition = (kind: EntryKind) => (kind === byEntry ? [] : kind === sparse ? [LISTS_ENTRY(kind)] : [HAS_ENTRY(kind)])
     const conditions = [
       PUBLIC,
-      ...(filter.technique === undefined || byEntry === 'techniques' ? [] : [HAS_ENTRY('techniques')]),
-      ...(filter.benefit === undefined || byEntry === 'benefits' ? [] : [HAS_ENTRY('benefits')]),
+      ...(filter.technique === undefined ? [] : entryCondition('techniques')),
+      ...(filter.benefit === undefined ? [] : entryCondition('benefits')),
       ...(filter.publishedAfter === undefined ? [] : ['published_at > @publishedAfter']),
       ...(filter.publishedBefore === undefined ? [] : ['published_at < @publishedBefore']),
     ]

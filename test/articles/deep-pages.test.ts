@@ -53,6 +53,10 @@ t.test('a technique or benefit filter by publication time lists each article onc
   t.same(slugs('rare-move', 'publishedAt', 2), ['day-3', 'day-6', 'day-9'])
   t.same(slugs('common-move', '-publishedAt', 4), ['day-9', 'day-8', 'day-7', 'day-6', 'day-5', 'day-4', 'day-3', 'day-2', 'day-1'])
   t.same(slugs('no-such-move', '-publishedAt', 4), [])
+  // By title, a slug few articles list is fetched whole and sorted rather than found by walking every title.
+  t.same(slugs('rare-move', 'title', 1), ['day-3', 'day-6', 'day-9'])
+  t.same(slugs('rare-move', '-title', 2), ['day-9', 'day-6', 'day-3'])
+  t.same(slugs('no-such-move', 'title', 4), [])
 })
 
 t.test('title pages, joined, are the single page, ties on a title included', async (t) => {
