@@ -134,7 +134,7 @@ export class ArticleRepository {
   private readonly insertEntry
   private readonly countArticles
   private readonly commentsChangedAt
-  private readonly entryArticleCount
+  private entryArticleCount: Statement<[EntryKind, string], { count: number }> | undefined
   private readonly firstRevisions
   private readonly revisionsBefore
   private readonly revisionById
@@ -169,7 +169,6 @@ export class ArticleRepository {
     this.insertEntry = db.prepare('INSERT INTO article_entries (article_id, kind, position, slug, name, description) VALUES (?, ?, ?, ?, ?, ?)')
     // 0 or 1: whether there is any article. A full count(*) scans an index of every article at each start (~50 ms at 100,000).
     this.countArticles = db.prepare<[], { count: number }>('SELECT count(*) AS count FROM (SELECT 1 FROM articles LIMIT 1)')
-    this.entryArticleCount = db.prepare<[EntryKind, string], { count: number }>('SELECT article_count AS count FROM catalog_entries WHERE kind = ? AND slug = ?')
     this.commentsChangedAt = db.prepare<[number], { at: string | null }>('SELECT comments_changed_at AS at FROM articles WHERE id = ?')
     this.firstRevisions = db.prepare<[number, number], RevisionSummaryRow>(
       `SELECT ${REVISION_COLUMNS} FROM article_revisions WHERE article_id = ? ORDER BY id DESC LIMIT ?`,
@@ -210,6 +209,8 @@ export class ArticleRepository {
   private sparseEntry(filter: ArticleFilter): EntryKind | undefined {
     if (SORTS[filter.sort].key !== 'title') return undefined
     for (const [kind, slug] of [['techniques', filter.technique], ['benefits', filter.benefit]] as const) {
+      // Prepared on first use: the repository also writes databases migrated only up to 004 (older data being migrated, tests of that).
+      this.entryArticleCount ??= this.db.prepare<[EntryKind, string], { count: number }>('SELECT article_count AS count FROM catalog_entries WHERE kind = ? AND slug = ?')
       if (slug !== undefined && (this.entryArticleCount.get(kind, slug)?.count ?? 0) < SPARSE_ENTRY_ARTICLES) return kind
     }
     return undefined
