@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox'
+import { DEFAULT_PAGE_SIZE } from '../http/pagination.js'
 import { ref, SlugParam } from '../http/schema.js'
 
 const entryProperties = {
@@ -26,8 +27,20 @@ export const CatalogOccurrence = Type.Object(
 )
 
 export const CatalogEntryDetail = Type.Object(
-  { ...entryProperties, articles: Type.Array(ref(CatalogOccurrence), { description: 'Every published article that lists it, oldest first.' }) },
+  {
+    ...entryProperties,
+    articles: Type.Array(ref(CatalogOccurrence), {
+      maxItems: DEFAULT_PAGE_SIZE,
+      description: `The first ${DEFAULT_PAGE_SIZE} published articles that list it, oldest first; all of them, paged, are at \`articles\` below the entry's path.`,
+    }),
+  },
   { $id: 'CatalogEntryDetail', additionalProperties: false },
+)
+
+/** A cursor's position in an entry's articles. */
+export const OccurrencePosition = Type.Object(
+  { publishedAt: Type.String({ maxLength: 40 }), articleId: Type.Integer({ minimum: 1 }), position: Type.Integer({ minimum: 1 }) },
+  { additionalProperties: false },
 )
 
 export type CatalogEntry = Static<typeof CatalogEntry>

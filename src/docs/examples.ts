@@ -14,7 +14,7 @@ import { CursorCodec } from '../http/cursor.js'
 import { DEFAULT_PAGE_SIZE } from '../http/pagination.js'
 import { HttpProblem, invalidParameter, problemBody, problemTypes, type ProblemType } from '../http/problem.js'
 import { importFiles, readArticleFile, seedFiles } from '../importer/files.js'
-import { matchExpression } from '../search/query.js'
+import { matchExpression, queryWords } from '../search/query.js'
 import { previewExamples } from '../previews/examples.js'
 import { webhookExamples } from '../webhooks/examples.js'
 import { SearchRepository, toSearchHit } from '../search/repository.js'
@@ -72,6 +72,7 @@ export function buildExamples(): OperationExamples {
     const entryPage = (kind: 'techniques' | 'benefits') => page(articles.entries(article.id, kind, 0, DEFAULT_PAGE_SIZE))
     const catalogPage = (kind: 'techniques' | 'benefits') => page(catalog.list(kind, undefined, DEFAULT_PAGE_SIZE))
     const catalogDetail = (kind: 'techniques' | 'benefits') => catalog.find(kind, catalog.list(kind, undefined, 1)[0]!.slug)
+    const catalogArticles = (kind: 'techniques' | 'benefits') => page(catalogDetail(kind)!.articles)
     const search = new SearchRepository(db, () => EXAMPLE_TIME)
     const sync = new SyncRepository(db, () => EXAMPLE_TIME)
     const syncedAt = sync.point()
@@ -100,6 +101,8 @@ export function buildExamples(): OperationExamples {
         listBenefits: catalogPage('benefits'),
         getTechnique: catalogDetail('techniques'),
         getBenefit: catalogDetail('benefits'),
+        listTechniqueArticles: catalogArticles('techniques'),
+        listBenefitArticles: catalogArticles('benefits'),
         createComment: { ...publicQuestion, replyCount: 0, status: 'pending' },
         listComments: page(comments.listApproved(article.id, 0, DEFAULT_PAGE_SIZE)),
         getComment: publicQuestion,
@@ -115,7 +118,9 @@ export function buildExamples(): OperationExamples {
         getArticleRevision: articles.revision(article.id, revision!.id),
         restoreArticleRevision: article,
         getApiCatalog: apiCatalog('http://localhost:3000'),
-        search: page(search.find(matchExpression('deep press'), undefined, DEFAULT_PAGE_SIZE).map(toSearchHit)),
+        search: (({ hits, truncated }) => ({ ...page(hits.map(toSearchHit)), meta: { limit: DEFAULT_PAGE_SIZE, nextCursor: null, truncated } }))(
+          search.find(matchExpression(queryWords('deep press')), undefined, DEFAULT_PAGE_SIZE),
+        ),
         getJsonFeed: toJsonFeed(feed),
         getAtomFeed: toAtom(feed),
         sync: {

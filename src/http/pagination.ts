@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import Type, { type Static, type TSchema } from 'typebox'
+import Type, { type Static, type TSchema, type TUnsafe } from 'typebox'
 import type { CursorCodec } from './cursor.js'
 import { invalidParameter } from './problem.js'
 import { responseHeaders } from './responses.js'
@@ -25,8 +25,9 @@ export const PageMeta = Type.Object(
   { $id: 'PageMeta', additionalProperties: false },
 )
 
-export function Page<T extends TSchema>(item: T, description: string) {
-  return Type.Object({ data: Type.Array(item), meta: ref(PageMeta) }, { additionalProperties: false, description, headers: { Link: responseHeaders.link } })
+/** A page of `item`s; a list whose meta says more than PageMeta passes its own `meta` schema. */
+export function Page<T extends TSchema, M extends TSchema = TUnsafe<Static<typeof PageMeta>>>(item: T, description: string, meta: M = ref(PageMeta) as TSchema as M) {
+  return Type.Object({ data: Type.Array(item), meta }, { additionalProperties: false, description, headers: { Link: responseHeaders.link } })
 }
 
 export interface Listing<Position extends TSchema> {

@@ -5,24 +5,33 @@ export const MATCH_START = '\u0002'
 export const MATCH_END = '\u0003'
 
 const MARKERS = /(\u0002|\u0003)/
-const CONTROL = /\p{Cc}/gu
-const WORD_CHARACTER = /[\p{L}\p{N}]/u
+// FTS5's unicode61 tokenizer keeps letters, digits and private-use characters and cuts at everything else.
+const TOKEN = /[\p{L}\p{N}\p{Co}]+/gu
+const MARKS = /\p{M}/gu
 
 /**
- * The FTS5 query for what a reader typed, never the typed text itself: each word becomes a quoted
- * string (inside quotes FTS5 has no syntax but the doubled quote) matched as a prefix, and FTS5 wants
- * all of them. `OR`, `NEAR(`, `-` and `*` are thereby words like any other. Control characters are
- * dropped (a NUL ends FTS5's string early), and so are words with no letter or digit, which the
- * tokenizer would make nothing of; with no word left the expression is empty.
+ * The distinct words of what a reader typed, cut where FTS5's tokenizer cuts (so `deep-pressure` is two
+ * words, and `t.t.t` one word said three times), in the order typed. Words that differ only in case or
+ * accents are one word, as they are to the index.
  */
-export function matchExpression(query: string): string {
-  return query
-    .normalize('NFC')
-    .replace(CONTROL, ' ')
-    .split(/\s+/u)
-    .filter((word) => WORD_CHARACTER.test(word))
-    .map((word) => `"${word.replaceAll('"', '""')}"*`)
-    .join(' ')
+export function queryWords(query: string): string[] {
+  const distinct = new Map<string, string>()
+  for (const word of query.normalize('NFC').match(TOKEN) ?? []) {
+    const folded = word.normalize('NFD').replace(MARKS, '').toLowerCase()
+    if (!distinct.has(folded)) distinct.set(folded, word)
+  }
+  return [...distinct.values()]
+}
+
+/**
+ * The FTS5 query for a reader's words, never the typed text itself: each word is a quoted string
+ * (letters and digits only, so FTS5 sees no syntax in it), all of them wanted. A word of two or more
+ * characters also finds longer words it starts (`mass` finds "massage"); the index keeps prefixes of 2
+ * and 3 characters, and a longer prefix is a short range of terms. A one-character word is matched as
+ * a whole word: as a prefix it would merge the postings of every term with that initial.
+ */
+export function matchExpression(words: string[]): string {
+  return words.map((word) => ([...word].length === 1 ? `"${word}"` : `"${word}"*`)).join(' ')
 }
 
 /** snippet()'s plain text as HTML: escaped, with `<mark>` where it put its markers. */

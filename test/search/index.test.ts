@@ -3,11 +3,11 @@ import { ArticleRepository } from '../../src/articles/repository.js'
 import { openDatabase } from '../../src/db/database.js'
 import { migrate, readMigrations } from '../../src/db/migrate.js'
 import { seedIfEmpty } from '../../src/importer/files.js'
-import { matchExpression } from '../../src/search/query.js'
+import { matchExpression, queryWords } from '../../src/search/query.js'
 import { SearchRepository, toSearchHit } from '../../src/search/repository.js'
 import { articleText, saveText } from '../helpers/app.js'
 
-const find = (search: SearchRepository, q: string) => search.find(matchExpression(q), undefined, 100).map(toSearchHit).map((hit) => `${hit.type}:${hit.slug}`)
+const find = (search: SearchRepository, q: string) => search.find(matchExpression(queryWords(q)), undefined, 100).hits.map(toSearchHit).map((hit) => `${hit.type}:${hit.slug}`)
 
 t.test('migration 004 indexes the articles that were there before it', async (t) => {
   // Today's repository writes the articles on a current database (it reads columns of later migrations);

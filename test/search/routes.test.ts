@@ -37,7 +37,7 @@ t.test('finds techniques, benefits and articles by word prefix, names before tex
   t.same(body.data[0], { type: 'technique', slug: 'friction', title: 'Friction', articleSlug: SEED_SLUG, snippet: '<mark>Friction</mark>' })
   t.equal(body.data[1].slug, body.data[1].articleSlug, 'an article hit\'s slug is the article\'s')
   t.equal(body.data[1].title, 'Lower Back Pain Deep Tissue Massage')
-  t.same(body.meta, { limit: 20, nextCursor: null })
+  t.same(body.meta, { limit: 20, nextCursor: null, truncated: false })
 
   const both = await hits(app, 'deep press')
   t.equal(keys(both)[0], 'technique:deep-pressure', 'every word must match; a name that has both ranks first')
