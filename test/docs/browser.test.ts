@@ -14,6 +14,7 @@ const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'optio
 
 interface Document {
   paths: Record<string, Record<string, { operationId: string; tags?: string[] }>>
+  webhooks?: Record<string, Record<string, unknown>>
 }
 
 /**
@@ -67,7 +68,10 @@ t.test('Swagger UI lists every operation and runs getArticle against the live se
         path: block.querySelector('.opblock-summary-path')?.getAttribute('data-path') ?? '',
       })),
     )
-    t.equal(listed.length, operations.length, `${operations.length} operations listed`)
+    // Swagger UI lists each event of the document's `webhooks` section as an operation block too.
+    const events = Object.values(document.webhooks ?? {}).flatMap((item) => Object.keys(item).filter((method) => METHODS.has(method)))
+    t.ok(events.length > 0, 'the document describes its webhook events')
+    t.equal(listed.length, operations.length + events.length, `${operations.length} operations and ${events.length} webhook events listed`)
     for (const operation of operations) {
       const found = listed.find((block) => block.method === operation.method && block.path === operation.path)
       t.ok(found, `${operation.method} ${operation.path} is listed`)

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import type { SqliteDatabase } from '../../src/db/database.js'
+import { openDatabase, type SqliteDatabase } from '../../src/db/database.js'
+import { migrate, readMigrations } from '../../src/db/migrate.js'
 
 /**
  * A digest of every row of every table (ordered by the first column), to show that a request wrote
@@ -10,4 +11,20 @@ export function tableDigest(db: SqliteDatabase): string {
   const hash = createHash('sha256')
   for (const table of tables) hash.update(table).update(JSON.stringify(db.prepare(`SELECT * FROM "${table}" ORDER BY 1`).raw().all()))
   return hash.digest('hex')
+}
+
+/**
+ * A database migrated only below `version`, holding the rows of `tables` copied from `current` (as far as
+ * the older tables have their columns): today's repositories write columns of later migrations, so a test
+ * of a migration's backfill writes with them on a current database and copies the rows back in time.
+ */
+export function olderCopy(current: SqliteDatabase, version: number, tables: string[]): SqliteDatabase {
+  const db = openDatabase(':memory:')
+  migrate(db, readMigrations().filter((migration) => migration.version < version))
+  for (const table of tables) {
+    const columns = (db.pragma(`table_info(${table})`) as { name: string }[]).map((column) => column.name).join(', ')
+    const insert = db.prepare(`INSERT INTO ${table} (${columns}) VALUES (${columns.replace(/\w+/g, '?')})`)
+    for (const row of current.prepare(`SELECT ${columns} FROM ${table}`).raw().all() as unknown[][]) insert.run(...row)
+  }
+  return db
 }
