@@ -519,7 +519,7 @@ export interface components {
         ValidationIssue: {
             /**
              * @description Where the failing value was sent.
-             * @enum {unknown}
+             * @enum {string}
              */
             in: "body" | "query" | "path" | "header";
             /**
@@ -581,7 +581,7 @@ export interface components {
             type: "list";
             /**
              * @description What a list enumerates: the article's techniques, its benefits, or anything else.
-             * @enum {unknown}
+             * @enum {string}
              */
             kind: "techniques" | "benefits" | "other";
             items: components["schemas"]["ListItem"][];
@@ -614,7 +614,7 @@ export interface components {
             summary: string;
             /**
              * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
-             * @enum {unknown}
+             * @enum {string}
              */
             status: "draft" | "scheduled" | "published";
             /**
@@ -667,7 +667,7 @@ export interface components {
             type: "list";
             /**
              * @description What a list enumerates: the article's techniques, its benefits, or anything else.
-             * @enum {unknown}
+             * @enum {string}
              */
             kind: "techniques" | "benefits" | "other";
             items: components["schemas"]["ItemInput"][];
@@ -694,7 +694,7 @@ export interface components {
             /**
              * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
              * @default draft
-             * @enum {unknown}
+             * @enum {string}
              */
             status: "draft" | "scheduled" | "published";
             /**
@@ -720,7 +720,7 @@ export interface components {
             slug?: string;
             /**
              * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
-             * @enum {unknown}
+             * @enum {string}
              */
             status?: "draft" | "scheduled" | "published";
             /**
@@ -755,7 +755,7 @@ export interface components {
             title: string;
             /**
              * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
-             * @enum {unknown}
+             * @enum {string}
              */
             status: "draft" | "scheduled" | "published";
             /**
@@ -793,7 +793,7 @@ export interface components {
             title: string;
             /**
              * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
-             * @enum {unknown}
+             * @enum {string}
              */
             status: "draft" | "scheduled" | "published";
             /**
@@ -815,8 +815,52 @@ export interface components {
             replacedAt: string;
             sections: components["schemas"]["Section"][];
         };
-        /** @description An article as listed: its summary fields, plus what `include` adds, narrowed by `fields`. */
+        /** @description An article as listed: its summary fields, plus what `include` adds. */
         ArticleListItem: {
+            /** @example 1 */
+            id: number;
+            /**
+             * @description URL-safe identifier derived from a name or title.
+             * @example lower-back-pain-deep-tissue-massage
+             */
+            slug: string;
+            /** @example Lower Back Pain Deep Tissue Massage */
+            title: string;
+            /** @description The first paragraph of the introduction. */
+            summary: string;
+            /**
+             * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
+             * @enum {string}
+             */
+            status: "draft" | "scheduled" | "published";
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:46:00.000Z
+             */
+            publishedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:46:00.000Z
+             */
+            updatedAt: string;
+            /** @example 1042 */
+            wordCount: number;
+            /** @example 6 */
+            readingTimeMinutes: number;
+            /**
+             * @description Approved reader comments.
+             * @example 2
+             */
+            commentCount: number;
+            /** @description With `include=sections`. */
+            sections?: components["schemas"]["Section"][];
+            /** @description With `include=techniques`. */
+            techniques?: components["schemas"]["ArticleEntry"][];
+            /** @description With `include=benefits`. */
+            benefits?: components["schemas"]["ArticleEntry"][];
+        };
+        /** @description An article as listed with `fields`: only the properties it names. */
+        ArticleListItemFields: {
             /** @example 1 */
             id?: number;
             /**
@@ -830,7 +874,7 @@ export interface components {
             summary?: string;
             /**
              * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
-             * @enum {unknown}
+             * @enum {string}
              */
             status?: "draft" | "scheduled" | "published";
             /**
@@ -859,8 +903,53 @@ export interface components {
             /** @description With `include=benefits`. */
             benefits?: components["schemas"]["ArticleEntry"][];
         };
-        /** @description An article with its body as blocks, plus a rendered body with `format`, narrowed by `fields`. */
+        /** @description An article with its body as blocks, plus a rendered body with `format`. */
         ArticleView: {
+            /** @example 1 */
+            id: number;
+            /**
+             * @description URL-safe identifier derived from a name or title.
+             * @example lower-back-pain-deep-tissue-massage
+             */
+            slug: string;
+            /** @example Lower Back Pain Deep Tissue Massage */
+            title: string;
+            /** @description The first paragraph of the introduction. */
+            summary: string;
+            /**
+             * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
+             * @enum {string}
+             */
+            status: "draft" | "scheduled" | "published";
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:46:00.000Z
+             */
+            publishedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:46:00.000Z
+             */
+            updatedAt: string;
+            /** @example 1042 */
+            wordCount: number;
+            /** @example 6 */
+            readingTimeMinutes: number;
+            /**
+             * @description Approved reader comments.
+             * @example 2
+             */
+            commentCount: number;
+            sections: components["schemas"]["Section"][];
+            /** @description With `format=html`: the body as HTML (`h2`, `p`, `ol`), escaped and safe to insert into a page. */
+            html?: string;
+            /** @description With `format=markdown`: the body as Markdown (`##` headings, `1.` lists). */
+            markdown?: string;
+            /** @description With `format=text`: the body as plain text. */
+            text?: string;
+        };
+        /** @description An article read with `fields`: only the properties it names. */
+        ArticleViewFields: {
             /** @example 1 */
             id?: number;
             /**
@@ -874,7 +963,7 @@ export interface components {
             summary?: string;
             /**
              * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
-             * @enum {unknown}
+             * @enum {string}
              */
             status?: "draft" | "scheduled" | "published";
             /**
@@ -1025,7 +1114,7 @@ export interface components {
             replyCount: number;
             /**
              * @description Only `approved` comments are public. New comments are `pending` unless the server auto-approves.
-             * @enum {unknown}
+             * @enum {string}
              */
             status: "pending" | "approved" | "spam" | "rejected";
         };
@@ -1072,7 +1161,7 @@ export interface components {
             authorEmail: string;
             /**
              * @description Only `approved` comments are public. New comments are `pending` unless the server auto-approves.
-             * @enum {unknown}
+             * @enum {string}
              */
             status: "pending" | "approved" | "spam" | "rejected";
             /**
@@ -1116,7 +1205,7 @@ export interface components {
         SearchHit: {
             /**
              * @description What matched: an article, or a technique or benefit that an article lists.
-             * @enum {unknown}
+             * @enum {string}
              */
             type: "article" | "technique" | "benefit";
             /**
@@ -1230,7 +1319,10 @@ export interface operations {
     getHealth: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1279,13 +1371,49 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
+            400: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: query limit.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b",
+                     *       "errors": [
+                     *         {
+                     *           "in": "query",
+                     *           "name": "limit",
+                     *           "detail": "must be <= 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
     getReadiness: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1334,6 +1462,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
+            400: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: query limit.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b",
+                     *       "errors": [
+                     *         {
+                     *           "in": "query",
+                     *           "name": "limit",
+                     *           "detail": "must be <= 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description The service cannot answer now; `/readyz` says why. */
             503: {
@@ -1368,7 +1529,10 @@ export interface operations {
     getProblemType: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description The problem type: the last segment of a problem's `type`. */
                 type: "bad-request" | "validation-failed" | "unauthorized" | "forbidden" | "not-found" | "request-timeout" | "conflict" | "precondition-failed" | "payload-too-large" | "unsupported-media-type" | "unprocessable-content" | "idempotency-key-reused" | "request-header-fields-too-large" | "too-many-requests" | "internal-error" | "service-unavailable";
@@ -1452,7 +1616,10 @@ export interface operations {
     getApiCatalog: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1548,6 +1715,39 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
+            400: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: query limit.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b",
+                     *       "errors": [
+                     *         {
+                     *           "in": "query",
+                     *           "name": "limit",
+                     *           "detail": "must be <= 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listArticles: {
@@ -1578,13 +1778,16 @@ export interface operations {
                 /** @description Comma-separated properties to return, of: id, slug, title, summary, status, publishedAt, updatedAt, wordCount, readingTimeMinutes, commentCount and the included ones. */
                 fields?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description A page of published articles. */
+            /** @description A page of published articles. With `fields`, only the properties it names, as `application/vnd.spa.sparse+json`. */
             200: {
                 headers: {
                     /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
@@ -1624,6 +1827,24 @@ export interface operations {
                      */
                     "application/json": {
                         data: components["schemas"]["ArticleListItem"][];
+                        meta: components["schemas"]["PageMeta"];
+                    };
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "slug": "lower-back-pain-deep-tissue-massage",
+                     *           "title": "Lower Back Pain Deep Tissue Massage"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "limit": 20,
+                     *         "nextCursor": null
+                     *       }
+                     *     }
+                     */
+                    "application/vnd.spa.sparse+json": {
+                        data: components["schemas"]["ArticleListItemFields"][];
                         meta: components["schemas"]["PageMeta"];
                     };
                 };
@@ -2313,7 +2534,12 @@ export interface operations {
                 /** @description Comma-separated properties to return, of: id, slug, title, summary, status, publishedAt, updatedAt, wordCount, readingTimeMinutes, commentCount, sections and the rendered one. */
                 fields?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                "If-None-Match"?: string;
+                /** @description The `Last-Modified` of the copy the client holds (an HTTP-date); `If-None-Match` decides when both are sent. */
+                "If-Modified-Since"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -2325,7 +2551,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The article. */
+            /** @description The article. With `fields`, only the properties it names, as `application/vnd.spa.sparse+json`. */
             200: {
                 headers: {
                     /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
@@ -2519,6 +2745,14 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["ArticleView"];
+                    /**
+                     * @example {
+                     *       "title": "Lower Back Pain Deep Tissue Massage",
+                     *       "summary": "Lower back pain can be debilitating, affecting your daily activities and overall quality of life. Lower back deep tissue massage could be the answer if you’re searching for an effective solution to relieve your lower back pain. Deep tissue massage targets the deeper layers of muscles and connective tissues, providing therapeutic benefits and addressing the root causes of back pain.",
+                     *       "readingTimeMinutes": 6
+                     *     }
+                     */
+                    "application/vnd.spa.sparse+json": components["schemas"]["ArticleViewFields"];
                 };
             };
             /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
@@ -2686,7 +2920,10 @@ export interface operations {
     deleteArticle: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write's answer): the write happens only while the article is still that version, a 412 otherwise. */
+                "If-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -2913,7 +3150,10 @@ export interface operations {
     updateArticle: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write's answer): the write happens only while the article is still that version, a 412 otherwise. */
+                "If-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -3411,7 +3651,10 @@ export interface operations {
                 /** @description The `meta.nextCursor` of the previous page, as it was given. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -3614,7 +3857,10 @@ export interface operations {
     replaceArticleTechniques: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write's answer): the write happens only while the article is still that version, a 412 otherwise. */
+                "If-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -4102,7 +4348,10 @@ export interface operations {
                 /** @description The `meta.nextCursor` of the previous page, as it was given. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -4311,7 +4560,10 @@ export interface operations {
     replaceArticleBenefits: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write's answer): the write happens only while the article is still that version, a 412 otherwise. */
+                "If-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -4803,7 +5055,10 @@ export interface operations {
                 /** @description The `meta.nextCursor` of the previous page, as it was given. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -5046,7 +5301,10 @@ export interface operations {
     getArticleRevision: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -5444,7 +5702,10 @@ export interface operations {
     restoreArticleRevision: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write's answer): the write happens only while the article is still that version, a 412 otherwise. */
+                "If-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -6381,7 +6642,10 @@ export interface operations {
                 /** @description The `meta.nextCursor` of the previous page, as it was given. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6552,7 +6816,10 @@ export interface operations {
     getTechnique: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -6740,7 +7007,10 @@ export interface operations {
                 /** @description The `meta.nextCursor` of the previous page, as it was given. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6917,7 +7187,10 @@ export interface operations {
     getBenefit: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -7105,7 +7378,10 @@ export interface operations {
                 /** @description The `meta.nextCursor` of the previous page, as it was given. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -7669,7 +7945,10 @@ export interface operations {
     getComment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -7858,7 +8137,10 @@ export interface operations {
                 /** @description Only `approved` comments are public. New comments are `pending` unless the server auto-approves. */
                 status?: "pending" | "approved" | "spam" | "rejected";
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8291,7 +8573,7 @@ export interface operations {
                 "application/json": {
                     /**
                      * @description Only `approved` comments are public. New comments are `pending` unless the server auto-approves.
-                     * @enum {unknown}
+                     * @enum {string}
                      */
                     status: "pending" | "approved" | "spam" | "rejected";
                 };
@@ -8564,7 +8846,10 @@ export interface operations {
                 /** @description The `meta.nextCursor` of the previous page, as it was given. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8746,7 +9031,12 @@ export interface operations {
     getJsonFeed: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                "If-None-Match"?: string;
+                /** @description The `Last-Modified` of the copy the client holds (an HTTP-date); `If-None-Match` decides when both are sent. */
+                "If-Modified-Since"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8903,7 +9193,12 @@ export interface operations {
     getAtomFeed: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                "If-None-Match"?: string;
+                /** @description The `Last-Modified` of the copy the client holds (an HTTP-date); `If-None-Match` decides when both are sent. */
+                "If-Modified-Since"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -9080,7 +9375,10 @@ export interface operations {
                 /** @description The `meta.nextCursor` of the previous page, as it was given. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };

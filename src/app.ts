@@ -66,6 +66,7 @@ const EXPOSED_HEADERS = ['ETag', 'Link', 'Location', 'Retry-After', 'RateLimit-L
 const COMPRESS_ABOVE_BYTES = 1024
 const NO_QUERY = Type.Object({}, { additionalProperties: false })
 const BODY_PROBLEMS = problemResponses('payload-too-large', 'unsupported-media-type')
+const QUERY_PROBLEMS = problemResponses('validation-failed')
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...viewComponents, ...catalogComponents, ...commentComponents, ...searchComponents, ...feedComponents, ...syncComponents]
@@ -99,6 +100,11 @@ export async function buildApp(options: AppOptions) {
   // An API route that declares no query parameters takes none: an unknown one is a 400, as on lists.
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/v1/') && route.schema && !route.schema.querystring) route.schema.querystring = NO_QUERY
+    // So does every other documented operation (probes, the API catalog): a 400 its document names.
+    if (!route.url.startsWith('/v1/') && route.schema?.operationId && !route.schema.querystring) {
+      route.schema.querystring = NO_QUERY
+      route.schema.response = { ...QUERY_PROBLEMS, ...(route.schema.response as object) }
+    }
     // Any route that reads a body can be sent one too large or of a type it does not read.
     if (route.schema?.body && route.schema.response) route.schema.response = { ...BODY_PROBLEMS, ...(route.schema.response as object) }
   })

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { ArticleRepository, contentOf } from '../articles/repository.js'
 import type { ArticleEntry, Section } from '../articles/schemas.js'
+import { articleView } from '../articles/views.js'
 import { CatalogRepository } from '../catalog/repository.js'
 import { CommentRepository } from '../comments/repository.js'
 import { openDatabase } from '../db/database.js'
@@ -27,6 +28,8 @@ export interface OperationExamples {
   requests: Record<string, unknown>
   /** The success answer of each operation, by operationId. */
   responses: Record<string, unknown>
+  /** The answer with `fields` of each operation that takes it, by operationId. */
+  sparseResponses: Record<string, unknown>
   /** A problem for each status, by status code. */
   problems: Record<number, unknown>
 }
@@ -117,6 +120,10 @@ export function buildExamples(): OperationExamples {
         getHealth: { status: 'ok' },
         getReadiness: { status: 'ok' },
         getProblemType: problemPage('not-found'),
+      },
+      sparseResponses: {
+        listArticles: page(articles.listPublished({ sort: '-publishedAt' }, undefined, DEFAULT_PAGE_SIZE).map(({ article }) => ({ slug: article.slug, title: article.title }))),
+        getArticle: articleView(articles.findPublished(article.slug)!, { fields: 'title,summary,readingTimeMinutes' }),
       },
       problems: {
         ...Object.fromEntries(

@@ -1,9 +1,9 @@
 import Type, { type Static } from 'typebox'
-import { ref } from './schema.js'
+import { ref, StringEnum } from './schema.js'
 
 export const ValidationIssue = Type.Object(
   {
-    in: Type.Enum(['body', 'query', 'path', 'header'], { description: 'Where the failing value was sent.' }),
+    in: StringEnum(['body', 'query', 'path', 'header'], { description: 'Where the failing value was sent.' }),
     name: Type.String({ description: 'The failing field or parameter; nested body fields use `/`.', examples: ['limit'] }),
     detail: Type.String({ examples: ['must be <= 100'] }),
   },
