@@ -64,6 +64,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where to start
+         * @description Links to the API, its documentation (`/docs`), its OpenAPI document (`/openapi.json`) and its API catalog, for whoever opens the server's address.
+         */
+        get: operations["getApiRoot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/api-catalog": {
         parameters: {
             query?: never;
@@ -1535,7 +1555,7 @@ export interface operations {
             };
             path: {
                 /** @description The problem type: the last segment of a problem's `type`. */
-                type: "bad-request" | "validation-failed" | "unauthorized" | "forbidden" | "not-found" | "request-timeout" | "conflict" | "precondition-failed" | "payload-too-large" | "unsupported-media-type" | "unprocessable-content" | "idempotency-key-reused" | "request-header-fields-too-large" | "too-many-requests" | "internal-error" | "service-unavailable";
+                type: "bad-request" | "validation-failed" | "unauthorized" | "forbidden" | "not-found" | "method-not-allowed" | "request-timeout" | "conflict" | "precondition-failed" | "payload-too-large" | "unsupported-media-type" | "unprocessable-content" | "idempotency-key-reused" | "request-header-fields-too-large" | "too-many-requests" | "internal-error" | "service-unavailable";
             };
             cookie?: never;
         };
@@ -1559,6 +1579,125 @@ export interface operations {
                 content: {
                     /** @example <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Not Found</title></head><body><h1>404 Not Found</h1><p>No resource is at this URL, or it is not public.</p></body></html> */
                     "text/html": string;
+                };
+            };
+            /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
+            304: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
+            400: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: query limit.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b",
+                     *       "errors": [
+                     *         {
+                     *           "in": "query",
+                     *           "name": "limit",
+                     *           "detail": "must be <= 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiRoot: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Where to start: the API, its documentation, its OpenAPI document and its catalog, as paths on this server. */
+            200: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "Spa Content API",
+                     *       "links": {
+                     *         "api": "/v1",
+                     *         "docs": "/docs",
+                     *         "openapi": "/openapi.json",
+                     *         "apiCatalog": "/.well-known/api-catalog"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @example Spa Content API */
+                        name: string;
+                        links: {
+                            /**
+                             * @description The API's routes start here.
+                             * @example /v1
+                             */
+                            api: string;
+                            /**
+                             * @description The interactive documentation.
+                             * @example /docs
+                             */
+                            docs: string;
+                            /**
+                             * @description The OpenAPI document (also as `/openapi.yaml`).
+                             * @example /openapi.json
+                             */
+                            openapi: string;
+                            /**
+                             * @description The RFC 9727 API catalog.
+                             * @example /.well-known/api-catalog
+                             */
+                            apiCatalog: string;
+                        };
+                    };
                 };
             };
             /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */

@@ -6,7 +6,7 @@ import { CatalogRepository } from '../catalog/repository.js'
 import { CommentRepository } from '../comments/repository.js'
 import { openDatabase } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
-import { apiCatalog } from '../discovery/routes.js'
+import { API_ROOT, apiCatalog } from '../discovery/routes.js'
 import { buildFeed, toAtom, toJsonFeed } from '../feeds/formats.js'
 import { FeedRepository } from '../feeds/repository.js'
 import { FEED_SIZE } from '../feeds/schemas.js'
@@ -109,6 +109,7 @@ export function buildExamples(): OperationExamples {
         getArticleRevision: articles.revision(article.id, revision!.id),
         restoreArticleRevision: article,
         getApiCatalog: apiCatalog('http://localhost:3000'),
+        getApiRoot: API_ROOT,
         search: page(search.find(matchExpression('deep press'), undefined, DEFAULT_PAGE_SIZE).map(toSearchHit)),
         getJsonFeed: toJsonFeed(feed),
         getAtomFeed: toAtom(feed),
