@@ -224,7 +224,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/articles/{slug}/revisions/{id}": {
+    "/v1/articles/{slug}/revisions/{version}": {
         parameters: {
             query?: never;
             header?: never;
@@ -233,7 +233,7 @@ export interface paths {
         };
         /**
          * Get a revision
-         * @description One earlier version of the article, with its body.
+         * @description One earlier version of the article, with its body, by its version number (the `version` of the list).
          */
         get: operations["getArticleRevision"];
         put?: never;
@@ -244,7 +244,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/articles/{slug}/revisions/{id}/restore": {
+    "/v1/articles/{slug}/revisions/{version}/restore": {
         parameters: {
             query?: never;
             header?: never;
@@ -258,6 +258,26 @@ export interface paths {
          * @description Makes the revision's title and body the article's again, as a new version (the one it replaces becomes a revision too). Status and publication time stay as they are; change them with `PATCH`. With `If-Match`, only the version with that ETag is replaced.
          */
         post: operations["restoreArticleRevision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/editorial/articles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List every article, drafts and scheduled ones included
+         * @description Every article whatever its status, newest change (`updatedAt`) first, without bodies; `status` keeps only drafts, scheduled or published articles. A draft made by `POST /v1/imports` is found here without knowing its slug.
+         */
+        get: operations["listAllArticles"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -574,6 +594,44 @@ export interface components {
             limit: number;
             /** @description Opaque; pass it as `cursor` for the next page. `null` on the last page. */
             nextCursor: string | null;
+        };
+        /** @description An article without its body, as listed. */
+        ArticleSummary: {
+            /** @example 1 */
+            id: number;
+            /**
+             * @description URL-safe identifier derived from a name or title.
+             * @example lower-back-pain-deep-tissue-massage
+             */
+            slug: string;
+            /** @example Lower Back Pain Deep Tissue Massage */
+            title: string;
+            /** @description The first paragraph of the introduction. */
+            summary: string;
+            /**
+             * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
+             * @enum {string}
+             */
+            status: "draft" | "scheduled" | "published";
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:46:00.000Z
+             */
+            publishedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:46:00.000Z
+             */
+            updatedAt: string;
+            /** @example 1042 */
+            wordCount: number;
+            /** @example 6 */
+            readingTimeMinutes: number;
+            /**
+             * @description Approved reader comments.
+             * @example 2
+             */
+            commentCount: number;
         };
         ListItem: {
             /** @example 1 */
@@ -5451,10 +5509,10 @@ export interface operations {
                  */
                 slug: string;
                 /**
-                 * @description A numeric id, as given in the `id` of the resource.
+                 * @description The article's version number: 1 for the article as created, 2 after its first change, …
                  * @example 1
                  */
-                id: number;
+                version: number;
             };
             cookie?: never;
         };
@@ -5852,10 +5910,10 @@ export interface operations {
                  */
                 slug: string;
                 /**
-                 * @description A numeric id, as given in the `id` of the resource.
+                 * @description The article's version number: 1 for the article as created, 2 after its first change, …
                  * @example 1
                  */
-                id: number;
+                version: number;
             };
             cookie?: never;
         };
@@ -6190,6 +6248,207 @@ export interface operations {
                      *       "title": "Precondition Failed",
                      *       "status": 412,
                      *       "detail": "The `If-Match` header names a version that is no longer current: read the resource again and reapply the change.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed; the request id in the answer identifies it in the logs. */
+            500: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "The server failed; the request id in the answer identifies it in the logs.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service cannot answer now; `/readyz` says why. */
+            503: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The service cannot answer now; `/readyz` says why.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAllArticles: {
+        parameters: {
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `meta.nextCursor` of the previous page, as it was given. */
+                cursor?: string;
+                /** @description Only articles with this status now. */
+                status?: "draft" | "scheduled" | "published";
+            };
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of articles, newest change first. */
+            200: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ArticleSummary"][];
+                        meta: components["schemas"]["PageMeta"];
+                    };
+                };
+            };
+            /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
+            304: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
+            400: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: query limit.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b",
+                     *       "errors": [
+                     *         {
+                     *           "in": "query",
+                     *           "name": "limit",
+                     *           "detail": "must be <= 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The route needs a valid `Authorization: Bearer` token. */
+            401: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The authentication scheme to use: `Bearer`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The route needs a valid `Authorization: Bearer` token.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key is valid but lacks the scope this route needs. */
+            403: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The key is valid but lacks the scope this route needs.",
                      *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
                      *     }
                      */

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { httpDate, NO_STORE } from '../http/caching.js'
-import { entityTag } from '../http/conditional.js'
 import { bearerSecurity, hasScope, type Access } from '../auth/access.js'
 import Type from 'typebox'
 import type { CursorCodec } from '../http/cursor.js'
@@ -10,7 +9,8 @@ import { commonProblems, problemResponses, responseHeaders } from '../http/respo
 import { ref, SlugParams, Timestamp } from '../http/schema.js'
 import type { ArticleRepository, EntryKind } from './repository.js'
 import { ArticleEntry } from './schemas.js'
-import { ArticleListItem, ArticleListItemFields, ArticleListQuery, ArticleQuery, ArticleView, ArticleViewFields, articleView, listView, PageOf, SPARSE_JSON, withSparseFieldsets } from './views.js'
+import { noArticle } from './writing.js'
+import { ArticleListItem, ArticleListItemFields, ArticleListQuery, ArticleQuery, ArticleView, ArticleViewFields, articleView, articleViewTag, listView, PageOf, SPARSE_JSON, withSparseFieldsets } from './views.js'
 
 export interface ArticleRoutesOptions {
   articles: ArticleRepository
@@ -94,11 +94,12 @@ export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = as
       const caller = access.identify(request)
       if (caller) reply.header('cache-control', NO_STORE)
       const { slug } = request.params
-      const article = hasScope(caller, 'content:write') ? articles.find(slug) : articles.findPublished(slug)
-      if (!article) throw articleNotFound(slug)
+      const editor = hasScope(caller, 'content:write')
+      const article = editor ? articles.find(slug) : articles.findPublished(slug)
+      if (!article) throw editor ? noArticle(slug) : articleNotFound(slug)
       const view = articleView(article, request.query)
       if (request.query.fields !== undefined) reply.type(SPARSE_JSON)
-      return reply.header('etag', entityTag(view)).header('last-modified', httpDate(articles.lastModified(article))).send(view)
+      return reply.header('etag', articleViewTag(article, view, request.query)).header('last-modified', httpDate(articles.lastModified(article))).send(view)
     },
   )
 

@@ -181,6 +181,7 @@ export type Revision = Static<typeof Revision>
 export type RevisionSummary = Static<typeof RevisionSummary>
 
 export const articleComponents = [
+  ArticleSummary,
   ListItem,
   ParagraphBlock,
   ListBlock,

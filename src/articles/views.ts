@@ -1,4 +1,5 @@
 import Type, { type Static, type TSchema } from 'typebox'
+import { entityTag } from '../http/conditional.js'
 import { invalidParameter } from '../http/problem.js'
 import { PageMeta, pageQuery } from '../http/pagination.js'
 import { ref, SlugParam, StringEnum } from '../http/schema.js'
@@ -142,6 +143,18 @@ export function articleView(article: ArticleBody, query: Static<typeof ArticleQu
   const rendered = format === 'blocks' ? {} : { [format]: renderBody(article.sections, format as BodyFormat) }
   const fields = names(query.fields, 'fields', [...Object.keys(Article.properties), ...Object.keys(rendered)])
   return pick({ ...article, ...rendered }, fields)
+}
+
+/**
+ * The ETag of a read of the article: the article's own tag (the one its writes answer with) for the
+ * plain view, and for a view narrowed by `format` or `fields` that tag's opaque part followed by a
+ * digest of the view. Every tag of the article so begins with the article's own, and `If-Match` takes
+ * any of them while the article is unchanged.
+ */
+export function articleViewTag(article: ArticleBody, view: ArticleView | ArticleViewFields, query: Static<typeof ArticleQuery>): string {
+  const own = entityTag(article)
+  const plain = (query.format ?? 'blocks') === 'blocks' && query.fields === undefined
+  return plain ? own : `${own.slice(0, -1)}.${entityTag(view).slice(1)}`
 }
 
 export const viewComponents = [ArticleListItem, ArticleListItemFields, ArticleView, ArticleViewFields]

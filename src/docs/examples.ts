@@ -106,7 +106,7 @@ export function buildExamples(): OperationExamples {
         replaceArticleTechniques: article,
         replaceArticleBenefits: article,
         listArticleRevisions: page([revision]),
-        getArticleRevision: articles.revision(article.id, revision!.id),
+        getArticleRevision: articles.revision(article.id, revision!.version),
         restoreArticleRevision: article,
         getApiCatalog: apiCatalog('http://localhost:3000'),
         getApiRoot: API_ROOT,
