@@ -176,7 +176,7 @@ export async function buildApp(options: AppOptions) {
       })
       await v1.register(moderationRoutes, { comments, cursors, access, now })
       await v1.register(searchRoutes, { search: new SearchRepository(db, now), cursors })
-      await v1.register(feedRoutes, { feeds: new FeedRepository(db, now), publicUrl: config.publicUrl, now })
+      await v1.register(feedRoutes, { feeds: new FeedRepository(db, now), publicUrl: config.publicUrl, siteArticleUrl: config.siteArticleUrl, now })
       await v1.register(syncRoutes, { sync: new SyncRepository(db, now), cursors })
     },
     { prefix: '/v1' },

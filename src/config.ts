@@ -18,6 +18,7 @@ const Environment = Type.Object({
   CACHE_MAX_AGE: Type.Optional(Type.String({ pattern: '^\\d{1,7}$' })),
   CACHE_STALE_WHILE_REVALIDATE: Type.Optional(Type.String({ pattern: '^\\d{1,7}$' })),
   PUBLIC_URL: Type.Optional(Type.String()),
+  SITE_ARTICLE_URL: Type.Optional(Type.String()),
 })
 
 export interface Config {
@@ -39,6 +40,8 @@ export interface Config {
   cacheStaleWhileRevalidate: number
   /** The URL clients reach the server at, without a trailing slash, for absolute links (feeds); unset: the request's own. */
   publicUrl: string | undefined
+  /** The website's page of an article, `{slug}` standing for its slug, e.g. `https://spa.example/blog/{slug}`; feed entries link there. */
+  siteArticleUrl: string | undefined
   /** Settings that work but are unwise; the server logs them at start-up. */
   warnings: string[]
 }
@@ -64,6 +67,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (values.PUBLIC_URL !== undefined && !isBaseUrl(values.PUBLIC_URL)) {
     problems.push('PUBLIC_URL must be an http(s) URL with no trailing slash, query or fragment, like https://api.spa.example')
   }
+  if (values.SITE_ARTICLE_URL !== undefined && !isArticleUrlTemplate(values.SITE_ARTICLE_URL)) {
+    problems.push('SITE_ARTICLE_URL must be an http(s) URL with {slug} in its path, like https://spa.example/blog/{slug}')
+  }
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${[...new Set(problems)].join('\n  ')}`)
   const warnings: string[] = []
   if (!values.ADMIN_TOKEN) warnings.push('ADMIN_TOKEN is not set: only API keys made with `npm run keys` authenticate')
@@ -82,8 +88,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cacheMaxAge: Number(values.CACHE_MAX_AGE ?? 60),
     cacheStaleWhileRevalidate: Number(values.CACHE_STALE_WHILE_REVALIDATE ?? 300),
     publicUrl: values.PUBLIC_URL,
+    siteArticleUrl: values.SITE_ARTICLE_URL,
     warnings,
   }
+}
+
+function isArticleUrlTemplate(value: string): boolean {
+  if (!/^https?:\/\/[^/?#{}@\s]+\/[^?#\s]*\{slug\}/.test(value)) return false
+  return URL.canParse(value.replace('{slug}', 'slug'))
 }
 
 // Paths are appended to it as they are, so it ends in neither `/` nor a query; no user:password either.

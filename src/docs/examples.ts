@@ -75,7 +75,7 @@ export function buildExamples(): OperationExamples {
     const search = new SearchRepository(db, () => EXAMPLE_TIME)
     const sync = new SyncRepository(db, () => EXAMPLE_TIME)
     const syncedAt = sync.point()
-    const feed = buildFeed(new FeedRepository(db, () => EXAMPLE_TIME).latest(FEED_SIZE), 'https://api.spa.example', EXAMPLE_TIME)
+    const feed = buildFeed(new FeedRepository(db, () => EXAMPLE_TIME).latest(FEED_SIZE), 'https://api.spa.example', EXAMPLE_TIME, 'https://spa.example/blog/{slug}')
     return {
       requests: {
         createArticle: { title: article.title, sections: article.sections.map(sectionInput) },

@@ -12,13 +12,15 @@ export interface FeedRoutesOptions {
   feeds: FeedRepository
   /** The base of absolute URLs; the request's own scheme and host when unset. */
   publicUrl: string | undefined
+  /** The website's page of an article (`{slug}` for its slug), where entries link; the API URL when unset. */
+  siteArticleUrl: string | undefined
   now: () => Date
 }
 
-const ABOUT = `The ${FEED_SIZE} newest public articles, newest first, each with its summary and its body as HTML. Links are absolute: under \`PUBLIC_URL\` when the server sets it, else under the scheme and host of the request. \`Last-Modified\` is the latest change of an entry.`
+const ABOUT = `The ${FEED_SIZE} newest public articles, newest first, each with its summary and its body as HTML. Entries link to the article's page on the website when the server sets \`SITE_ARTICLE_URL\` (the API URL second), else to the API; API links are absolute, under \`PUBLIC_URL\` when the server sets it, else under the scheme and host of the request. Entry ids are stable \`urn:uuid:\` names of the articles. \`Last-Modified\` is the latest change of an entry.`
 
-export const feedRoutes: FastifyPluginAsyncTypebox<FeedRoutesOptions> = async (app, { feeds, publicUrl, now }) => {
-  const feedFor = (request: FastifyRequest) => buildFeed(feeds.latest(FEED_SIZE), publicUrl ?? `${request.protocol}://${request.host}`, now())
+export const feedRoutes: FastifyPluginAsyncTypebox<FeedRoutesOptions> = async (app, { feeds, publicUrl, siteArticleUrl, now }) => {
+  const feedFor = (request: FastifyRequest) => buildFeed(feeds.latest(FEED_SIZE), publicUrl ?? `${request.protocol}://${request.host}`, now(), siteArticleUrl)
   const headers = { 'Last-Modified': { type: 'string', description: 'The latest change of an entry (an HTTP-date); `If-Modified-Since` compares with it.' } }
 
   app.get(
