@@ -6352,6 +6352,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 1,
+                     *           "slug": "lower-back-pain-deep-tissue-massage",
+                     *           "title": "Lower Back Pain Deep Tissue Massage",
+                     *           "summary": "Lower back pain can be debilitating, affecting your daily activities and overall quality of life. Lower back deep tissue massage could be the answer if you’re searching for an effective solution to relieve your lower back pain. Deep tissue massage targets the deeper layers of muscles and connective tissues, providing therapeutic benefits and addressing the root causes of back pain.",
+                     *           "status": "published",
+                     *           "publishedAt": "2026-01-15T09:00:00.000Z",
+                     *           "updatedAt": "2026-01-15T09:00:00.000Z",
+                     *           "wordCount": 1016,
+                     *           "readingTimeMinutes": 6,
+                     *           "commentCount": 2
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "limit": 20,
+                     *         "nextCursor": null
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         data: components["schemas"]["ArticleSummary"][];
                         meta: components["schemas"]["PageMeta"];

@@ -89,6 +89,7 @@ export function buildExamples(): OperationExamples {
       responses: {
         listArticles: page(articles.listPublished({ sort: '-publishedAt' }, undefined, DEFAULT_PAGE_SIZE).map(({ article }) => article)),
         getArticle: articles.findPublished(article.slug),
+        listAllArticles: page(articles.listAll(undefined, undefined, DEFAULT_PAGE_SIZE).map(({ article }) => article)),
         listArticleTechniques: entryPage('techniques'),
         listArticleBenefits: entryPage('benefits'),
         listTechniques: catalogPage('techniques'),
