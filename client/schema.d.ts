@@ -1405,7 +1405,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
                 "If-None-Match"?: string;
             };
             path?: never;
@@ -1496,7 +1496,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
                 "If-None-Match"?: string;
             };
             path?: never;
@@ -1615,7 +1615,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
                 "If-None-Match"?: string;
             };
             path: {
@@ -1702,7 +1702,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
                 "If-None-Match"?: string;
             };
             path?: never;
@@ -1821,7 +1821,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
                 "If-None-Match"?: string;
             };
             path?: never;
@@ -1983,7 +1983,7 @@ export interface operations {
                 fields?: string;
             };
             header?: {
-                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
                 "If-None-Match"?: string;
             };
             path?: never;
@@ -2739,10 +2739,8 @@ export interface operations {
                 fields?: string;
             };
             header?: {
-                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
                 "If-None-Match"?: string;
-                /** @description The `Last-Modified` of the copy the client holds (an HTTP-date); `If-None-Match` decides when both are sent. */
-                "If-Modified-Since"?: string;
             };
             path: {
                 /**
@@ -3125,7 +3123,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write's answer): the write happens only while the article is still that version, a 412 otherwise. */
+                /** @description The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write's answer): the write happens only while the article is still that version, a 412 otherwise. A tag that names no current version, well-formed or not, is a 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -3355,7 +3353,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write's answer): the write happens only while the article is still that version, a 412 otherwise. */
+                /** @description The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write's answer): the write happens only while the article is still that version, a 412 otherwise. A tag that names no current version, well-formed or not, is a 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -3856,7 +3854,7 @@ export interface operations {
                 cursor?: string;
             };
             header?: {
-                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
                 "If-None-Match"?: string;
             };
             path: {
@@ -4062,7 +4060,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write's answer): the write happens only while the article is still that version, a 412 otherwise. */
+                /** @description The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write's answer): the write happens only while the article is still that version, a 412 otherwise. A tag that names no current version, well-formed or not, is a 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -4553,7 +4551,7 @@ export interface operations {
                 cursor?: string;
             };
             header?: {
-                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
                 "If-None-Match"?: string;
             };
             path: {
@@ -4765,7 +4763,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write's answer): the write happens only while the article is still that version, a 412 otherwise. */
+                /** @description The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write's answer): the write happens only while the article is still that version, a 412 otherwise. A tag that names no current version, well-formed or not, is a 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -5260,7 +5258,7 @@ export interface operations {
                 cursor?: string;
             };
             header?: {
-                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
                 "If-None-Match"?: string;
             };
             path: {
@@ -5506,7 +5504,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
                 "If-None-Match"?: string;
             };
             path: {
@@ -5907,7 +5905,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write's answer): the write happens only while the article is still that version, a 412 otherwise. */
+                /** @description The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write's answer): the write happens only while the article is still that version, a 412 otherwise. A tag that names no current version, well-formed or not, is a 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -6328,7 +6326,7 @@ export interface operations {
                 status?: "draft" | "scheduled" | "published";
             };
             header?: {
-                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
                 "If-None-Match"?: string;
             };
             path?: never;
@@ -7070,7 +7068,7 @@ export interface operations {
                 cursor?: string;
             };
             header?: {
-                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
                 "If-None-Match"?: string;
             };
             path?: never;
@@ -7244,7 +7242,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
                 "If-None-Match"?: string;
             };
             path: {
@@ -7435,7 +7433,7 @@ export interface operations {
                 cursor?: string;
             };
             header?: {
-                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
                 "If-None-Match"?: string;
             };
             path?: never;
@@ -7615,7 +7613,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
                 "If-None-Match"?: string;
             };
             path: {
@@ -7806,7 +7804,7 @@ export interface operations {
                 cursor?: string;
             };
             header?: {
-                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
                 "If-None-Match"?: string;
             };
             path: {
@@ -8373,7 +8371,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
                 "If-None-Match"?: string;
             };
             path: {
@@ -8565,7 +8563,7 @@ export interface operations {
                 status?: "pending" | "approved" | "spam" | "rejected";
             };
             header?: {
-                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
                 "If-None-Match"?: string;
             };
             path?: never;
@@ -9274,7 +9272,7 @@ export interface operations {
                 cursor?: string;
             };
             header?: {
-                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
                 "If-None-Match"?: string;
             };
             path?: never;
@@ -9459,10 +9457,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
                 "If-None-Match"?: string;
-                /** @description The `Last-Modified` of the copy the client holds (an HTTP-date); `If-None-Match` decides when both are sent. */
-                "If-Modified-Since"?: string;
             };
             path?: never;
             cookie?: never;
@@ -9622,10 +9618,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
                 "If-None-Match"?: string;
-                /** @description The `Last-Modified` of the copy the client holds (an HTTP-date); `If-None-Match` decides when both are sent. */
-                "If-Modified-Since"?: string;
             };
             path?: never;
             cookie?: never;
@@ -9805,7 +9799,7 @@ export interface operations {
                 cursor?: string;
             };
             header?: {
-                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current. */
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
                 "If-None-Match"?: string;
             };
             path?: never;

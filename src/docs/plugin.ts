@@ -82,23 +82,29 @@ function withPublicSecurity<T extends { paths?: object }>(document: T): T {
   return document
 }
 
-const CONDITIONAL_HEADERS: Record<string, { status: string; description: string }> = {
-  'If-None-Match': { status: '304', description: 'The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current.' },
-  'If-Modified-Since': { status: '304', description: 'The `Last-Modified` of the copy the client holds (an HTTP-date); `If-None-Match` decides when both are sent.' },
-  'If-Match': { status: '412', description: 'The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write\'s answer): the write happens only while the article is still that version, a 412 otherwise.' },
+const CONDITIONAL_HEADERS: Record<string, { status: string; description: string; schema: { type: 'string' } }> = {
+  'If-None-Match': {
+    status: '304',
+    description: 'The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer).',
+    schema: { type: 'string' },
+  },
+  'If-Match': {
+    status: '412',
+    description: 'The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write\'s answer): the write happens only while the article is still that version, a 412 otherwise. A tag that names no current version, well-formed or not, is a 412.',
+    schema: { type: 'string' },
+  },
 }
 
 /**
  * Declares the conditional request headers an operation reads as header parameters, so generated
- * clients expose them: `If-None-Match`/`If-Modified-Since` where a 304 is documented, `If-Match` where a 412 is.
- * They are documented here rather than validated per route: the hooks that read them accept any value.
+ * clients expose them: `If-None-Match` where a 304 is documented, `If-Match` where a 412 is. Any
+ * text is taken: a value that names no current version is simply no match (a full answer, or a 412).
  */
 function withConditionalHeaders<T extends { paths?: object }>(document: T): T {
   for (const operation of operationsOf(document)) {
-    for (const [name, { status, description }] of Object.entries(CONDITIONAL_HEADERS)) {
+    for (const [name, { status, description, schema }] of Object.entries(CONDITIONAL_HEADERS)) {
       if (!operation.responses?.[status]) continue
-      if (name === 'If-Modified-Since' && !operation.responses['200']?.headers?.['Last-Modified']) continue
-      operation.parameters = [...(operation.parameters ?? []), { name, in: 'header', required: false, description, schema: { type: 'string' } }]
+      operation.parameters = [...(operation.parameters ?? []), { name, in: 'header', required: false, description, schema }]
     }
   }
   return document
