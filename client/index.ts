@@ -11,26 +11,34 @@ import type { components, operations, paths } from './schema.js'
 
 export type { components, operations, paths }
 export type Schemas = components['schemas']
-export type Article = Schemas['Article']
-/** A list item as sent without `fields` or `include`. */
-export type ArticleSummary = Required<Omit<Schemas['ArticleListItem'], 'sections' | 'techniques' | 'benefits'>>
+/** An article as `GET /v1/articles/{slug}` sends it without `fields`: every property there, plus a rendered body with `format`. */
+export type Article = Schemas['ArticleView']
+/** A list item as sent without `fields`: the summary, plus what `include` adds. */
+export type ArticleSummary = Schemas['ArticleListItem']
 export type ArticleEntry = Schemas['ArticleEntry']
 export type CatalogEntry = Schemas['CatalogEntry']
 export type Comment = Schemas['Comment']
 export type NewComment = Schemas['NewComment']
 export type Problem = Schemas['Problem']
-export type SpaClient = Client<paths>
+/** The media types this client reads: JSON answers and problems. */
+type JsonMedia = 'application/json' | 'application/problem+json'
+/**
+ * Reads `application/json` answers: with `fields`, an article comes as `application/vnd.spa.sparse+json`
+ * (every property optional); asking openapi-fetch for JSON keeps the default answers' types exact.
+ */
+export type SpaClient = Client<paths, JsonMedia>
 
-export interface SpaClientOptions extends Omit<ClientOptions, 'baseUrl'> {
+export interface SpaClientOptions extends Omit<ClientOptions, 'baseUrl' | 'headers'> {
   /** Where the API is, e.g. `https://api.spa.example` (no `/v1`: the paths carry it). */
   baseUrl: string
-  /** The admin token, for the moderation routes only. */
+  /** A bearer token: the admin token or an API key, for the editorial and moderation routes. */
   token?: string
+  headers?: Record<string, string>
 }
 
 /** A client for the API at `baseUrl`. */
 export function createSpaClient({ baseUrl, token, headers, ...options }: SpaClientOptions): SpaClient {
-  return createFetchClient<paths>({ ...options, baseUrl, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(headers as Record<string, string> | undefined) } })
+  return createFetchClient<paths, JsonMedia>({ ...options, baseUrl, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } })
 }
 
 /** An RFC 9457 problem the API answered with; `problem.type` links to a page that explains it. */
@@ -44,11 +52,14 @@ export class ProblemError extends Error {
   }
 }
 
+/** What an openapi-fetch call resolves to: the data of a success, or the problem of a failure. */
+type Answer<T> = { data: T; error?: never; response: Response } | { data?: never; error: Problem; response: Response }
+
 /** The data of a successful answer; a problem answer is thrown as a `ProblemError`. */
-export async function unwrap<T>(request: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
-  const { data, error, response } = await request
-  if (error !== undefined || !response.ok) throw new ProblemError(error as Problem, response)
-  return data as T
+export async function unwrap<T>(request: Promise<Answer<T>>): Promise<T> {
+  const answer = await request
+  if (answer.error !== undefined) throw new ProblemError(answer.error, answer.response)
+  return answer.data
 }
 
 interface Page<T> {
@@ -57,7 +68,7 @@ interface Page<T> {
 }
 
 /** Every item of a paged list: `fetchPage` is called with each `meta.nextCursor` until the last page. */
-export async function readAll<T>(fetchPage: (cursor: string | undefined) => Promise<{ data?: Page<T>; error?: unknown; response: Response }>): Promise<T[]> {
+export async function readAll<T>(fetchPage: (cursor: string | undefined) => Promise<Answer<Page<T>>>): Promise<T[]> {
   const items: T[] = []
   let cursor: string | undefined
   do {
@@ -68,15 +79,14 @@ export async function readAll<T>(fetchPage: (cursor: string | undefined) => Prom
   return items
 }
 
-/** One published article with its sections. Without `fields` every property is there, so the view is a whole Article. */
+/** One published article with its sections. */
 export function getArticle(client: SpaClient, slug: string): Promise<Article> {
-  return unwrap(client.GET('/v1/articles/{slug}', { params: { path: { slug } } })) as Promise<Article>
+  return unwrap(client.GET('/v1/articles/{slug}', { params: { path: { slug } } }))
 }
 
 /** Every published article, newest first (summaries, without bodies). */
 export function listArticles(client: SpaClient): Promise<ArticleSummary[]> {
-  // Without `fields` or `include` an item is exactly a summary.
-  return readAll((cursor) => client.GET('/v1/articles', { params: { query: { limit: 100, cursor } } })) as Promise<ArticleSummary[]>
+  return readAll((cursor) => client.GET('/v1/articles', { params: { query: { limit: 100, cursor } } }))
 }
 
 /** The techniques an article names, in its order. */

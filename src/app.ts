@@ -77,6 +77,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/
 const EXPOSED_HEADERS = ['ETag', 'Link', 'Location', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'X-Request-Id']
 const NO_QUERY = Type.Object({}, { additionalProperties: false })
 const BODY_PROBLEMS = problemResponses('payload-too-large', 'unsupported-media-type')
+const QUERY_PROBLEMS = problemResponses('validation-failed')
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...importComponents, ...viewComponents, ...catalogComponents, ...commentComponents, ...searchComponents, ...feedComponents, ...syncComponents, ...previewComponents, ...webhookSchemas, ...eventComponents]
@@ -112,6 +113,11 @@ export async function buildApp(options: AppOptions) {
   // An API route that declares no query parameters takes none: an unknown one is a 400, as on lists.
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/v1/') && route.schema && !route.schema.querystring) route.schema.querystring = NO_QUERY
+    // So does every other documented operation (probes, the API catalog): a 400 its document names.
+    if (!route.url.startsWith('/v1/') && route.schema?.operationId && !route.schema.querystring) {
+      route.schema.querystring = NO_QUERY
+      route.schema.response = { ...QUERY_PROBLEMS, ...(route.schema.response as object) }
+    }
     // Any route that reads a body can be sent one too large or of a type it does not read.
     if (route.schema?.body && route.schema.response) route.schema.response = { ...BODY_PROBLEMS, ...(route.schema.response as object) }
   })
@@ -200,7 +206,7 @@ export async function buildApp(options: AppOptions) {
       })
       await v1.register(moderationRoutes, { comments, cursors, access, now })
       await v1.register(searchRoutes, { search: new SearchRepository(db, now), cursors })
-      await v1.register(feedRoutes, { feeds: new FeedRepository(db, now), publicUrl: config.publicUrl, now })
+      await v1.register(feedRoutes, { feeds: new FeedRepository(db, now), publicUrl: config.publicUrl, siteArticleUrl: config.siteArticleUrl, now })
       await v1.register(syncRoutes, { sync: new SyncRepository(db, now), cursors })
       await v1.register(webhookRoutes, { webhooks, access, cursors, allowPrivateNetworks: config.webhooksAllowPrivateNetworks, now })
       await v1.register(previewRoutes, { previews: new PreviewRepository(db), articles, access, cursors, publicUrl: config.publicUrl, now })

@@ -138,13 +138,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
 }
 
+function isArticleUrlTemplate(value: string): boolean {
+  if (!/^https?:\/\/[^/?#{}@\s]+\/[^?#\s]*\{slug\}/.test(value)) return false
+  return URL.canParse(value.replace('{slug}', 'slug'))
+}
+
 // Paths are appended to it as they are, so it ends in neither `/` nor a query; no user:password either.
 function isBaseUrl(value: string): boolean {
   return /^https?:\/\/[^/\s?#@]+(\/[^\s?#]*)?$/.test(value) && !value.endsWith('/') && URL.canParse(value)
-}
-
-function isArticleUrlTemplate(value: string): boolean {
-  return /^https?:\/\/[^/\s?#@]+\/\S*\{slug\}/.test(value) && URL.canParse(value.replaceAll('{slug}', 'slug'))
 }
 
 function parseTrustProxy(value: string | undefined): boolean | number {

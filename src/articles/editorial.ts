@@ -1,18 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { NO_STORE } from '../http/caching.js'
-import type { FastifyReply, FastifyRequest } from 'fastify'
 import Type from 'typebox'
-import { authProblemTypes, bearerSecurity, type Access } from '../auth/access.js'
-import { entityTag, requireMatch } from '../http/conditional.js'
+import { bearerSecurity, type Access } from '../auth/access.js'
 import type { CursorCodec } from '../http/cursor.js'
-import { HttpProblem, invalidParameter, notFound, type ProblemType } from '../http/problem.js'
-import { commonProblems, locationUnder, problemResponses, responseHeaders } from '../http/responses.js'
+import { Page, pageQuery, respondWithPage, type Listing } from '../http/pagination.js'
+import { HttpProblem, invalidParameter } from '../http/problem.js'
+import { locationUnder, responseHeaders } from '../http/responses.js'
 import { ref, SlugParams } from '../http/schema.js'
 import { slugify } from '../parser/slugify.js'
 import { assignSectionSlugs, numberItems, replaceEntries } from './content.js'
 import { contentOf, type ArticleContent, type ArticleRepository } from './repository.js'
 import { revisionRoutes } from './revisions.js'
-import { Article, ArticleChanges, EntryInput, NewArticle, type ArticleStatus, type Section, type SectionInput } from './schemas.js'
+import { ArticleChanges, ArticleStatus, ArticleSummary, EntryInput, NewArticle, type Article, type Section, type SectionInput } from './schemas.js'
+import { articleResponse, articleToChange, sendArticle, writeProblems } from './writing.js'
 
 export interface EditorialRoutesOptions {
   articles: ArticleRepository
@@ -21,23 +21,15 @@ export interface EditorialRoutesOptions {
   now: () => Date
 }
 
-/** The answer of every article write: the article as it now is, with the ETag that a next `If-Match` names. */
-export const articleResponse = (description: string) => ({ ...ref(Article, { description }), headers: { ETag: responseHeaders.etag } })
-
-export const writeProblems = (...types: ProblemType[]) => problemResponses(...types, ...authProblemTypes, ...commonProblems)
-
-export function sendArticle(reply: FastifyReply, article: Article) {
-  return reply.header('etag', entityTag(article)).send(article)
-}
-
-/** The article with this slug whatever its status, checked against `If-Match`; a 404 or 412 otherwise. */
-export function articleToChange(articles: ArticleRepository, request: FastifyRequest, slug: string): Article {
-  const article = articles.find(slug)
-  if (!article) throw notFound(`There is no article with the slug "${slug}".`)
-  requireMatch(request, entityTag(article))
-  return article
-}
-
+const ImportQuery = Type.Object(
+  { publish: Type.Optional(Type.Boolean({ default: false, description: 'Publish the article at once instead of keeping it a draft.' })) },
+  { additionalProperties: false },
+)
+const EditorialListQuery = Type.Object(
+  { ...pageQuery, status: Type.Optional({ ...ArticleStatus, description: 'Only articles with this status now.' }) },
+  { additionalProperties: false },
+)
+const ChangePosition = Type.Object({ key: Type.String(), id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })
 const EntryList = Type.Array(ref(EntryInput), { maxItems: 200, description: 'The whole list, in order; an empty list removes it.' })
 const ENTRY_HEADINGS = { techniques: 'Techniques', benefits: 'Benefits' } as const
 
@@ -57,6 +49,31 @@ export const editorialRoutes: FastifyPluginAsyncTypebox<EditorialRoutesOptions> 
       return articles.find(content.slug)!
     })
   }
+
+  app.get(
+    '/editorial/articles',
+    {
+      schema: {
+        operationId: 'listAllArticles',
+        summary: 'List every article, drafts and scheduled ones included',
+        description:
+          'Every article whatever its status, newest change (`updatedAt`) first, without bodies; `status` keeps only drafts, scheduled or published articles. A draft made by `POST /v1/imports` is found here without knowing its slug.',
+        tags: ['Editorial'],
+        security: bearerSecurity,
+        querystring: EditorialListQuery,
+        response: { 200: Page(ref(ArticleSummary), 'A page of articles, newest change first.'), ...writeProblems() },
+      },
+    },
+    async (request, reply) => {
+      const { status } = request.query
+      const listing: Listing<typeof ChangePosition> = { scope: `editorial/articles?${status ?? ''}`, position: ChangePosition }
+      return respondWithPage(request, reply, cursors, listing, {
+        fetch: (after, limit) => articles.listAll(status, after, limit),
+        positionOf: (row) => row.position,
+        toItem: (row) => row.article,
+      })
+    },
+  )
 
   app.post(
     '/articles',

@@ -8,7 +8,7 @@ import { HttpProblem } from '../http/problem.js'
 import { responseHeaders } from '../http/responses.js'
 import { ref, SlugParams } from '../http/schema.js'
 import { ImportError, parseArticleWithNotes, type ArticleLimits, type ParseReport } from '../parser/parse.js'
-import { articleToChange, writeProblems } from './editorial.js'
+import { articleToChange, writeProblems } from './writing.js'
 import { importedContent, type ArticleRepository } from './repository.js'
 import { Article, ItemInput, ListInput, NewArticle, ParagraphInput, SectionInput } from './schemas.js'
 

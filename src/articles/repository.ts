@@ -121,6 +121,12 @@ export const ARTICLE_COLUMNS = `${SUMMARY_COLUMNS}, author, sections`
 // planner from using the time bound as the index range: a page's cursor is the range that must seek, or
 // the 1,000th page of 100,000 articles walks 20,000 index entries (~1 ms a query instead of ~20 µs).
 export const PUBLIC = "status = 'published' AND +published_at <= @now"
+// What each status a reader sees means in the stored columns at `@now` (a scheduled article is stored as published).
+const STATUS_NOW: Record<ArticleStatus, string> = {
+  draft: "status = 'draft'",
+  scheduled: "status = 'published' AND published_at > @now",
+  published: PUBLIC,
+}
 const REVISION_COLUMNS = 'id, version, slug, title, status, published_at, saved_at, replaced_at'
 
 export class ArticleRepository {
@@ -140,7 +146,7 @@ export class ArticleRepository {
   private entryArticleCount: Statement<[EntryKind, string], { count: number }> | undefined
   private readonly firstRevisions
   private readonly revisionsBefore
-  private readonly revisionById
+  private readonly revisionByVersion
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -175,12 +181,12 @@ export class ArticleRepository {
     this.countArticles = db.prepare<[], { count: number }>('SELECT count(*) AS count FROM (SELECT 1 FROM articles LIMIT 1)')
     this.commentsChangedAt = db.prepare<[number], { at: string | null }>('SELECT comments_changed_at AS at FROM articles WHERE id = ?')
     this.firstRevisions = db.prepare<[number, number], RevisionSummaryRow>(
-      `SELECT ${REVISION_COLUMNS} FROM article_revisions WHERE article_id = ? ORDER BY id DESC LIMIT ?`,
+      `SELECT ${REVISION_COLUMNS} FROM article_revisions WHERE article_id = ? ORDER BY version DESC LIMIT ?`,
     )
     this.revisionsBefore = db.prepare<[number, number, number], RevisionSummaryRow>(
-      `SELECT ${REVISION_COLUMNS} FROM article_revisions WHERE article_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+      `SELECT ${REVISION_COLUMNS} FROM article_revisions WHERE article_id = ? AND version < ? ORDER BY version DESC LIMIT ?`,
     )
-    this.revisionById = db.prepare<[number, number], RevisionRow>(`SELECT ${REVISION_COLUMNS}, sections FROM article_revisions WHERE article_id = ? AND id = ?`)
+    this.revisionByVersion = db.prepare<[number, number], RevisionRow>(`SELECT ${REVISION_COLUMNS}, sections FROM article_revisions WHERE article_id = ? AND version = ?`)
   }
 
   /**
@@ -196,6 +202,23 @@ export class ArticleRepository {
       position: { key: row.sort_key, id: row.id },
       ...(row.sections === undefined ? {} : { sections: JSON.parse(row.sections) as Section[] }),
     }))
+  }
+
+  /**
+   * Every article whatever its status (or only those with `status` now), newest change first, after
+   * `after`; `limit + 1` rows are asked for by the pagination. For editors.
+   */
+  listAll(status: ArticleStatus | undefined, after: ListPosition | undefined, limit: number): ListedArticle[] {
+    const now = this.now()
+    const conditions = [...(status === undefined ? [] : [STATUS_NOW[status]]), ...(after === undefined ? [] : ['(updated_at, id) < (@key, @id)'])]
+    const sql = `SELECT ${SUMMARY_COLUMNS}, updated_at AS sort_key FROM articles ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+      ORDER BY updated_at DESC, id DESC LIMIT @limit`
+    let statement = this.listStatements.get(sql)
+    if (!statement) {
+      statement = this.db.prepare<Record<string, unknown>, ArticleListRow>(sql)
+      this.listStatements.set(sql, statement)
+    }
+    return statement.all({ now, limit, ...after }).map((row) => ({ article: toArticleSummary(row, now), position: { key: row.sort_key, id: row.id } }))
   }
 
   /** The techniques and benefits of several articles at once, by article id. */
@@ -296,15 +319,16 @@ export class ArticleRepository {
     this.deleteArticle.run(id)
   }
 
-  /** An article's earlier versions, newest first; `limit + 1` rows are asked for by the pagination. */
-  revisions(articleId: number, beforeId: number | undefined, limit: number): RevisionSummary[] {
-    const rows = beforeId === undefined ? this.firstRevisions.all(articleId, limit) : this.revisionsBefore.all(articleId, beforeId, limit)
+  /** An article's earlier versions, newest first (by its own version number); `limit + 1` rows are asked for by the pagination. */
+  revisions(articleId: number, beforeVersion: number | undefined, limit: number): RevisionSummary[] {
+    const rows = beforeVersion === undefined ? this.firstRevisions.all(articleId, limit) : this.revisionsBefore.all(articleId, beforeVersion, limit)
     const now = this.now()
     return rows.map((row) => toRevisionSummary(row, now))
   }
 
-  revision(articleId: number, revisionId: number): Revision | undefined {
-    const row = this.revisionById.get(articleId, revisionId)
+  /** The article's version `version` (1, 2, 3 …), kept when the next one replaced it. */
+  revision(articleId: number, version: number): Revision | undefined {
+    const row = this.revisionByVersion.get(articleId, version)
     return row && { ...toRevisionSummary(row, this.now()), sections: JSON.parse(row.sections) as Section[] }
   }
 

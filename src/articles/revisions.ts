@@ -5,9 +5,9 @@ import type { CursorCodec } from '../http/cursor.js'
 import { ListQuery, Page, respondWithPage, type Listing } from '../http/pagination.js'
 import { notFound } from '../http/problem.js'
 import { Id, ref, SlugParam } from '../http/schema.js'
-import { articleResponse, articleToChange, sendArticle, writeProblems } from './editorial.js'
 import { contentOf, type ArticleRepository } from './repository.js'
 import { Revision, RevisionSummary } from './schemas.js'
+import { articleResponse, articleToChange, noArticle, sendArticle, writeProblems } from './writing.js'
 
 export interface RevisionRoutesOptions {
   articles: ArticleRepository
@@ -15,15 +15,20 @@ export interface RevisionRoutesOptions {
   now: () => Date
 }
 
-const RevisionParams = Type.Object({ slug: SlugParam, id: Id }, { additionalProperties: false })
-const revisionListing = (slug: string): Listing<typeof Id> => ({ scope: `articles/${slug}/revisions`, position: Id })
+const RevisionParams = Type.Object(
+  { slug: SlugParam, version: { ...Id, description: 'The article\'s version number: 1 for the article as created, 2 after its first change, …' } },
+  { additionalProperties: false },
+)
+const revisionListing = (slug: string): Listing<typeof Id> => ({ scope: `articles/${slug}/versions`, position: Id })
+
+const noRevision = (slug: string, version: number) => notFound(`The article "${slug}" has no revision of version ${version}.`)
 
 /** An article's earlier versions; registered inside the editorial routes, whose key check they share. */
 export const revisionRoutes: FastifyPluginAsyncTypebox<RevisionRoutesOptions> = async (app, { articles, cursors, now }) => {
   /** The article with this slug whatever its status, or a 404. */
   function articleId(slug: string): number {
     const article = articles.find(slug)
-    if (!article) throw notFound(`There is no article with the slug "${slug}".`)
+    if (!article) throw noArticle(slug)
     return article.id
   }
 
@@ -45,18 +50,18 @@ export const revisionRoutes: FastifyPluginAsyncTypebox<RevisionRoutesOptions> = 
       const id = articleId(request.params.slug)
       return respondWithPage(request, reply, cursors, revisionListing(request.params.slug), {
         fetch: (before, limit) => articles.revisions(id, before, limit),
-        positionOf: (revision) => revision.id,
+        positionOf: (revision) => revision.version,
       })
     },
   )
 
   app.get(
-    '/articles/:slug/revisions/:id',
+    '/articles/:slug/revisions/:version',
     {
       schema: {
         operationId: 'getArticleRevision',
         summary: 'Get a revision',
-        description: 'One earlier version of the article, with its body.',
+        description: 'One earlier version of the article, with its body, by its version number (the `version` of the list).',
         tags: ['Editorial'],
         security: bearerSecurity,
         params: RevisionParams,
@@ -64,14 +69,15 @@ export const revisionRoutes: FastifyPluginAsyncTypebox<RevisionRoutesOptions> = 
       },
     },
     async (request) => {
-      const revision = articles.revision(articleId(request.params.slug), request.params.id)
-      if (!revision) throw notFound(`The article "${request.params.slug}" has no revision ${request.params.id}.`)
+      const { slug, version } = request.params
+      const revision = articles.revision(articleId(slug), version)
+      if (!revision) throw noRevision(slug, version)
       return revision
     },
   )
 
   app.post(
-    '/articles/:slug/revisions/:id/restore',
+    '/articles/:slug/revisions/:version/restore',
     {
       schema: {
         operationId: 'restoreArticleRevision',
@@ -85,11 +91,11 @@ export const revisionRoutes: FastifyPluginAsyncTypebox<RevisionRoutesOptions> = 
       },
     },
     async (request, reply) => {
-      const { slug, id } = request.params
+      const { slug, version } = request.params
       const article = articles.transaction(() => {
         const current = articleToChange(articles, request, slug)
-        const revision = articles.revision(current.id, id)
-        if (!revision) throw notFound(`The article "${slug}" has no revision ${id}.`)
+        const revision = articles.revision(current.id, version)
+        if (!revision) throw noRevision(slug, version)
         articles.update(current.id, { ...contentOf(current), title: revision.title, sections: revision.sections }, now())
         return articles.find(slug)!
       })

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { httpDate } from '../http/caching.js'
-import { entityTag } from '../http/conditional.js'
 import { bearerSecurity, hasScope, type Access } from '../auth/access.js'
 import Type from 'typebox'
 import type { CursorCodec } from '../http/cursor.js'
@@ -11,7 +10,8 @@ import { commonProblems, problemResponses, responseHeaders } from '../http/respo
 import { ref, SlugParams, Timestamp } from '../http/schema.js'
 import type { ArticleRepository, EntryKind } from './repository.js'
 import { ArticleEntry } from './schemas.js'
-import { ArticleListItem, ArticleListQuery, ArticleQuery, ArticleView, articleView, listView } from './views.js'
+import { noArticle } from './writing.js'
+import { ArticleListItem, ArticleListItemFields, ArticleListQuery, ArticleQuery, ArticleView, ArticleViewFields, articleView, articleViewTag, listView, PageOf, SPARSE_JSON, withSparseFieldsets } from './views.js'
 
 export interface ArticleRoutesOptions {
   articles: ArticleRepository
@@ -44,12 +44,16 @@ export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = as
           'Published articles, newest first unless `sort` says otherwise, without their bodies unless `include` asks for them; `technique`, `benefit`, `publishedAfter` and `publishedBefore` narrow the list. Follow `meta.nextCursor` (or the `Link: rel="next"` header) for the next page; a cursor works only with the filters and sort it was issued for.',
         tags: ['Articles'],
         querystring: ArticleListQuery,
-        response: { 200: Page(ref(ArticleListItem), 'A page of published articles.'), ...problemResponses(...commonProblems) },
+        response: {
+          200: withSparseFieldsets(PageOf(ref(ArticleListItem)), PageOf(ref(ArticleListItemFields)), 'A page of published articles.', { Link: responseHeaders.link }),
+          ...problemResponses(...commonProblems),
+        },
       },
     },
     async (request, reply) =>
       reply.sendPrepared(() => {
         const { filter, include, pickFields } = listView(request.query)
+        if (request.query.fields !== undefined) reply.type(SPARSE_JSON)
         const listing: Listing<typeof ListPosition> = { scope: `articles?${JSON.stringify(filter)}`, position: ListPosition }
         return respondWithPage(request, reply, cursors, listing, {
           fetch: (after, limit) => {
@@ -85,7 +89,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = as
         params: SlugParams,
         querystring: ArticleQuery,
         response: {
-          200: { ...ref(ArticleView, { description: 'The article.' }), headers: { ETag: responseHeaders.etag, 'Last-Modified': responseHeaders.lastModified } },
+          200: withSparseFieldsets(ref(ArticleView), ref(ArticleViewFields), 'The article.', { ETag: responseHeaders.etag, 'Last-Modified': responseHeaders.lastModified }),
           ...problemResponses('not-found', 'unauthorized', ...commonProblems),
         },
       },
@@ -94,10 +98,12 @@ export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = as
       reply.sendPrepared(() => {
         const caller = access.identify(request)
         const { slug } = request.params
-        const article = hasScope(caller, 'content:write') ? articles.find(slug) : articles.findPublished(slug)
-        if (!article) throw articleNotFound(slug)
+        const editor = hasScope(caller, 'content:write')
+        const article = editor ? articles.find(slug) : articles.findPublished(slug)
+        if (!article) throw editor ? noArticle(slug) : articleNotFound(slug)
         const view = articleView(article, request.query)
-        reply.header('etag', entityTag(view)).header('last-modified', httpDate(articles.lastModified(article)))
+        if (request.query.fields !== undefined) reply.type(SPARSE_JSON)
+        reply.header('etag', articleViewTag(article, view, request.query)).header('last-modified', httpDate(articles.lastModified(article)))
         return view
       }, ['authorization']),
   )

@@ -1,7 +1,7 @@
 import Type, { type Static } from 'typebox'
-import { Nullable, ref, SlugParam, Timestamp } from '../http/schema.js'
+import { Nullable, ref, SlugParam, StringEnum, Timestamp } from '../http/schema.js'
 
-export const ListKind = Type.Enum(['techniques', 'benefits', 'other'], {
+export const ListKind = StringEnum(['techniques', 'benefits', 'other'], {
   description: 'What a list enumerates: the article\'s techniques, its benefits, or anything else.',
 })
 
@@ -46,7 +46,7 @@ export const Section = Type.Object(
   { $id: 'Section', additionalProperties: false },
 )
 
-export const ArticleStatus = Type.Enum(['draft', 'scheduled', 'published'], {
+export const ArticleStatus = StringEnum(['draft', 'scheduled', 'published'], {
   description: '`draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.',
 })
 
@@ -181,6 +181,7 @@ export type Revision = Static<typeof Revision>
 export type RevisionSummary = Static<typeof RevisionSummary>
 
 export const articleComponents = [
+  ArticleSummary,
   ListItem,
   ParagraphBlock,
   ListBlock,

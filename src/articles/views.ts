@@ -1,38 +1,68 @@
-import Type, { type Static } from 'typebox'
+import Type, { type Static, type TSchema } from 'typebox'
+import { entityTag } from '../http/conditional.js'
 import { invalidParameter } from '../http/problem.js'
-import { pageQuery } from '../http/pagination.js'
-import { ref, SlugParam } from '../http/schema.js'
+import { PageMeta, pageQuery } from '../http/pagination.js'
+import { ref, SlugParam, StringEnum } from '../http/schema.js'
 import type { ArticleFilter } from './repository.js'
 import { renderBody, type BodyFormat } from './render.js'
 import { Article, ArticleEntry, ArticleSummary, type Article as ArticleBody } from './schemas.js'
 
 /**
- * The shapes articles are read in. `fields` picks properties (sparse fieldsets), `include` adds the
- * body and lists to list items, `format` adds a rendered body to a single article. Every property is
- * optional in these schemas because `fields` may leave any of them out; without it all are present.
+ * The shapes articles are read in. `include` adds the body and lists to list items, `format` adds a
+ * rendered body to a single article: those properties are optional, every other one is always there.
+ * `fields` (sparse fieldsets) may leave out any property, so its answers are another media type,
+ * `application/vnd.spa.sparse+json`, with schemas of their own (`…Fields`, every property optional):
+ * the `application/json` types that clients generate stay exact.
  */
+export const SPARSE_JSON = 'application/vnd.spa.sparse+json'
+
 const EXTRAS = {
-  sections: { ...Article.properties.sections, description: 'With `include=sections`.' },
-  techniques: Type.Array(ref(ArticleEntry), { description: 'With `include=techniques`.' }),
-  benefits: Type.Array(ref(ArticleEntry), { description: 'With `include=benefits`.' }),
+  sections: Type.Optional({ ...Article.properties.sections, description: 'With `include=sections`.' }),
+  techniques: Type.Optional(Type.Array(ref(ArticleEntry), { description: 'With `include=techniques`.' })),
+  benefits: Type.Optional(Type.Array(ref(ArticleEntry), { description: 'With `include=benefits`.' })),
 }
 const RENDERED = {
-  html: Type.String({ description: 'With `format=html`: the body as HTML (`h2`, `p`, `ol`), escaped and safe to insert into a page.' }),
-  markdown: Type.String({ description: 'With `format=markdown`: the body as Markdown (`##` headings, `1.` lists).' }),
-  text: Type.String({ description: 'With `format=text`: the body as plain text.' }),
+  html: Type.Optional(Type.String({ description: 'With `format=html`: the body as HTML (`h2`, `p`, `ol`), escaped and safe to insert into a page.' })),
+  markdown: Type.Optional(Type.String({ description: 'With `format=markdown`: the body as Markdown (`##` headings, `1.` lists).' })),
+  text: Type.Optional(Type.String({ description: 'With `format=text`: the body as plain text.' })),
 }
 
-export const ArticleListItem = Type.Partial(Type.Object({ ...ArticleSummary.properties, ...EXTRAS }), {
-  $id: 'ArticleListItem',
+export const ArticleListItem = Type.Object(
+  { ...ArticleSummary.properties, ...EXTRAS },
+  { $id: 'ArticleListItem', additionalProperties: false, description: 'An article as listed: its summary fields, plus what `include` adds.' },
+)
+
+export const ArticleListItemFields = Type.Partial(Type.Object({ ...ArticleSummary.properties, ...EXTRAS }), {
+  $id: 'ArticleListItemFields',
   additionalProperties: false,
-  description: 'An article as listed: its summary fields, plus what `include` adds, narrowed by `fields`.',
+  description: 'An article as listed with `fields`: only the properties it names.',
 })
 
-export const ArticleView = Type.Partial(Type.Object({ ...Article.properties, ...RENDERED }), {
-  $id: 'ArticleView',
+export const ArticleView = Type.Object(
+  { ...Article.properties, ...RENDERED },
+  { $id: 'ArticleView', additionalProperties: false, description: 'An article with its body as blocks, plus a rendered body with `format`.' },
+)
+
+export const ArticleViewFields = Type.Partial(Type.Object({ ...Article.properties, ...RENDERED }), {
+  $id: 'ArticleViewFields',
   additionalProperties: false,
-  description: 'An article with its body as blocks, plus a rendered body with `format`, narrowed by `fields`.',
+  description: 'An article read with `fields`: only the properties it names.',
 })
+
+/**
+ * A 200 answer in two media types: `application/json` (without `fields`) and the sparse one (with it).
+ * `headers` go beside both.
+ */
+/** A page of `item`s, as the body of a list answer. */
+export const PageOf = <T extends TSchema>(item: T) => Type.Object({ data: Type.Array(item), meta: ref(PageMeta) }, { additionalProperties: false })
+
+export function withSparseFieldsets<F extends TSchema, S extends TSchema>(full: F, sparse: S, description: string, headers: Record<string, unknown> = {}) {
+  return {
+    description: `${description} With \`fields\`, only the properties it names, as \`${SPARSE_JSON}\`.`,
+    headers,
+    content: { 'application/json': { schema: full }, [SPARSE_JSON]: { schema: sparse } },
+  }
+}
 
 const SUMMARY_FIELDS = Object.keys(ArticleSummary.properties)
 const INCLUDABLE = Object.keys(EXTRAS) as (keyof typeof EXTRAS)[]
@@ -46,7 +76,7 @@ const Instant = (description: string) => Type.Union([Type.String({ format: 'date
 export const ArticleListQuery = Type.Object(
   {
     ...pageQuery,
-    sort: Type.Optional(Type.Enum(['publishedAt', '-publishedAt', 'title', '-title'], { default: '-publishedAt', description: 'The order; `-` is descending. Ties go by id.' })),
+    sort: Type.Optional(StringEnum(['publishedAt', '-publishedAt', 'title', '-title'], { default: '-publishedAt', description: 'The order; `-` is descending. Ties go by id.' })),
     technique: Type.Optional({ ...SlugParam, description: 'Only articles that list this technique.' }),
     benefit: Type.Optional({ ...SlugParam, description: 'Only articles that list this benefit.' }),
     publishedAfter: Type.Optional(Instant('Only articles published after this time (a date means its midnight UTC).')),
@@ -59,7 +89,7 @@ export const ArticleListQuery = Type.Object(
 
 export const ArticleQuery = Type.Object(
   {
-    format: Type.Optional(Type.Enum([...FORMATS], { default: 'blocks', description: '`blocks` is the structured body; the others add a rendered `html`, `markdown` or `text` property.' })),
+    format: Type.Optional(StringEnum([...FORMATS], { default: 'blocks', description: '`blocks` is the structured body; the others add a rendered `html`, `markdown` or `text` property.' })),
     fields: Type.Optional(FieldList(`Comma-separated properties to return, of: ${Object.keys(Article.properties).join(', ')} and the rendered one.`)),
   },
   { additionalProperties: false },
@@ -68,6 +98,7 @@ export const ArticleQuery = Type.Object(
 export type ArticleListQuery = Static<typeof ArticleListQuery>
 export type ArticleListItem = Static<typeof ArticleListItem>
 export type ArticleView = Static<typeof ArticleView>
+export type ArticleViewFields = Static<typeof ArticleViewFields>
 
 /** The names in a comma list, each one known; an unknown one is a 400 naming it. */
 function names(list: string | undefined, parameter: string, known: readonly string[]): string[] | undefined {
@@ -107,11 +138,23 @@ export function listView(query: ArticleListQuery) {
 }
 
 /** The article as `format` and `fields` ask for it. */
-export function articleView(article: ArticleBody, query: Static<typeof ArticleQuery>): ArticleView {
+export function articleView(article: ArticleBody, query: Static<typeof ArticleQuery>): ArticleView | ArticleViewFields {
   const format = query.format ?? 'blocks'
   const rendered = format === 'blocks' ? {} : { [format]: renderBody(article.sections, format as BodyFormat) }
   const fields = names(query.fields, 'fields', [...Object.keys(Article.properties), ...Object.keys(rendered)])
   return pick({ ...article, ...rendered }, fields)
 }
 
-export const viewComponents = [ArticleListItem, ArticleView]
+/**
+ * The ETag of a read of the article: the article's own tag (the one its writes answer with) for the
+ * plain view, and for a view narrowed by `format` or `fields` that tag's opaque part followed by a
+ * digest of the view. Every tag of the article so begins with the article's own, and `If-Match` takes
+ * any of them while the article is unchanged.
+ */
+export function articleViewTag(article: ArticleBody, view: ArticleView | ArticleViewFields, query: Static<typeof ArticleQuery>): string {
+  const own = entityTag(article)
+  const plain = (query.format ?? 'blocks') === 'blocks' && query.fields === undefined
+  return plain ? own : `${own.slice(0, -1)}.${entityTag(view).slice(1)}`
+}
+
+export const viewComponents = [ArticleListItem, ArticleListItemFields, ArticleView, ArticleViewFields]

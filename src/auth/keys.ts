@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto'
 import Type, { type Static } from 'typebox'
 import type { SqliteDatabase } from '../db/database.js'
+import { StringEnum } from '../http/schema.js'
 
-export const Scope = Type.Enum(['content:write', 'comments:moderate', 'webhooks:manage', 'admin'], {
+export const Scope = StringEnum(['content:write', 'comments:moderate', 'webhooks:manage', 'admin'], {
   description: '`content:write` writes articles, `comments:moderate` moderates comments, `webhooks:manage` manages webhook endpoints, `admin` may do everything.',
 })
 export type Scope = Static<typeof Scope>

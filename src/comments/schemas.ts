@@ -1,7 +1,7 @@
 import Type, { type Static } from 'typebox'
-import { Id, Nullable, SlugParam, Timestamp } from '../http/schema.js'
+import { Id, Nullable, SlugParam, StringEnum, Timestamp } from '../http/schema.js'
 
-export const CommentStatus = Type.Enum(['pending', 'approved', 'spam', 'rejected'], {
+export const CommentStatus = StringEnum(['pending', 'approved', 'spam', 'rejected'], {
   description: 'Only `approved` comments are public. New comments are `pending` unless the server auto-approves.',
 })
 

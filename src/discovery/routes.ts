@@ -25,6 +25,27 @@ const Linkset = Type.Object(
   { additionalProperties: false, description: 'An RFC 9264 linkset naming this API, its OpenAPI documents, its docs and its readiness.' },
 )
 
+const ApiRoot = Type.Object(
+  {
+    name: Type.String({ examples: ['Spa Content API'] }),
+    links: Type.Object(
+      {
+        api: Type.String({ description: 'The API\'s routes start here.', examples: ['/v1'] }),
+        docs: Type.String({ description: 'The interactive documentation.', examples: ['/docs'] }),
+        openapi: Type.String({ description: 'The OpenAPI document (also as `/openapi.yaml`).', examples: ['/openapi.json'] }),
+        apiCatalog: Type.String({ description: 'The RFC 9727 API catalog.', examples: ['/.well-known/api-catalog'] }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false, description: 'Where to start: the API, its documentation, its OpenAPI document and its catalog, as paths on this server.' },
+)
+
+export const API_ROOT: Static<typeof ApiRoot> = {
+  name: 'Spa Content API',
+  links: { api: '/v1', docs: '/docs', openapi: '/openapi.json', apiCatalog: '/.well-known/api-catalog' },
+}
+
 export interface DiscoveryRoutesOptions {
   /** The base of the catalog's links; the request's own scheme and host when unset. */
   publicUrl: string | undefined
@@ -32,6 +53,20 @@ export interface DiscoveryRoutesOptions {
 
 /** RFC 9727: `/.well-known/api-catalog` lets a client find the API and its description from the host alone. */
 export const discoveryRoutes: FastifyPluginAsyncTypebox<DiscoveryRoutesOptions> = async (app, { publicUrl }) => {
+  app.get(
+    '/',
+    {
+      schema: {
+        operationId: 'getApiRoot',
+        summary: 'Where to start',
+        description: 'Links to the API, its documentation (`/docs`), its OpenAPI document (`/openapi.json`) and its API catalog, for whoever opens the server\'s address.',
+        tags: ['Operations'],
+        response: { 200: ApiRoot },
+      },
+    },
+    async () => API_ROOT,
+  )
+
   app.get(
     '/.well-known/api-catalog',
     {

@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs'
 import { ArticleRepository, contentOf } from '../articles/repository.js'
 import type { ArticleEntry, Section } from '../articles/schemas.js'
 import { RelatedArticles } from '../articles/related.js'
+import { articleView } from '../articles/views.js'
 import { CatalogRepository } from '../catalog/repository.js'
 import { CommentRepository } from '../comments/repository.js'
 import { openDatabase } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
-import { apiCatalog } from '../discovery/routes.js'
+import { API_ROOT, apiCatalog } from '../discovery/routes.js'
 import { buildFeed, toAtom, toJsonFeed } from '../feeds/formats.js'
 import { FeedRepository } from '../feeds/repository.js'
 import { FEED_SIZE } from '../feeds/schemas.js'
@@ -30,6 +31,8 @@ export interface OperationExamples {
   requests: Record<string, unknown>
   /** The success answer of each operation, by operationId. */
   responses: Record<string, unknown>
+  /** The answer with `fields` of each operation that takes it, by operationId. */
+  sparseResponses: Record<string, unknown>
   /** A problem for each status, by status code. */
   problems: Record<number, unknown>
 }
@@ -78,7 +81,7 @@ export function buildExamples(): OperationExamples {
     const syncedAt = sync.point()
     const { notes } = readArticleFile(seedFiles()[0]!)
     const webhooks = webhookExamples(db, EXAMPLE_TIME)
-    const feed = buildFeed(new FeedRepository(db, () => EXAMPLE_TIME).latest(FEED_SIZE), 'https://api.spa.example', EXAMPLE_TIME)
+    const feed = buildFeed(new FeedRepository(db, () => EXAMPLE_TIME).latest(FEED_SIZE), 'https://api.spa.example', EXAMPLE_TIME, 'https://spa.example/blog/{slug}')
     return {
       requests: {
         createArticle: { title: article.title, sections: article.sections.map(sectionInput) },
@@ -95,6 +98,7 @@ export function buildExamples(): OperationExamples {
       responses: {
         listArticles: page(articles.listPublished({ sort: '-publishedAt' }, undefined, DEFAULT_PAGE_SIZE).map(({ article }) => article)),
         getArticle: articles.findPublished(article.slug),
+        listAllArticles: page(articles.listAll(undefined, undefined, DEFAULT_PAGE_SIZE).map(({ article }) => article)),
         listArticleTechniques: entryPage('techniques'),
         listArticleBenefits: entryPage('benefits'),
         listTechniques: catalogPage('techniques'),
@@ -115,9 +119,10 @@ export function buildExamples(): OperationExamples {
         replaceArticleTechniques: article,
         replaceArticleBenefits: article,
         listArticleRevisions: page([revision]),
-        getArticleRevision: articles.revision(article.id, revision!.id),
+        getArticleRevision: articles.revision(article.id, revision!.version),
         restoreArticleRevision: article,
         getApiCatalog: apiCatalog('http://localhost:3000'),
+        getApiRoot: API_ROOT,
         search: (({ hits, truncated }) => ({ ...page(hits.map(toSearchHit)), meta: { limit: DEFAULT_PAGE_SIZE, nextCursor: null, truncated } }))(
           search.find(matchExpression(queryWords('deep press')), undefined, DEFAULT_PAGE_SIZE),
         ),
@@ -134,6 +139,10 @@ export function buildExamples(): OperationExamples {
         listRelatedArticles: page(new RelatedArticles(db, () => EXAMPLE_TIME).of(article.slug, 4)!),
         ...previewExamples(db, draft, EXAMPLE_TIME),
         ...webhooks.responses,
+      },
+      sparseResponses: {
+        listArticles: page(articles.listPublished({ sort: '-publishedAt' }, undefined, DEFAULT_PAGE_SIZE).map(({ article }) => ({ slug: article.slug, title: article.title }))),
+        getArticle: articleView(articles.findPublished(article.slug)!, { fields: 'title,summary,readingTimeMinutes' }),
       },
       problems: {
         ...Object.fromEntries(

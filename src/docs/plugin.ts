@@ -2,11 +2,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fastifyPlugin from 'fastify-plugin'
+import { SPARSE_JSON } from '../articles/views.js'
 import { bearerSecurityScheme } from '../auth/access.js'
 import Type from 'typebox'
 import { PREPARED_ROUTE } from '../http/prepared.js'
 import { problemTypes, type ProblemType } from '../http/problem.js'
 import { problemResponses } from '../http/responses.js'
+import { StringEnum } from '../http/schema.js'
 import { buildExamples, type OperationExamples } from './examples.js'
 import { problemPage } from './problem-page.js'
 import { webhookDocument } from '../webhooks/events.js'
@@ -43,8 +45,8 @@ const openApiDocument: FastifyPluginAsyncTypebox<DocsOptions> = async (app, { ve
         version,
         description:
           'Articles, massage techniques, benefits and reader comments as JSON. Lists are `{ data, meta }` with cursor pagination; every error is an RFC 9457 problem (`application/problem+json`).',
-        // Not open source: `identifier` takes an SPDX expression, and npm's `UNLICENSED` is none.
-        license: { name: 'UNLICENSED' },
+        // Not open source (npm's `UNLICENSED`): SPDX names a license of one's own `LicenseRef-…`.
+        license: { name: 'UNLICENSED', identifier: 'LicenseRef-Proprietary' },
         contact: { name: 'Spa Content API maintainers' },
       },
       // Relative: the API is where the document is served from (Swagger UI's "Try it out" calls the
@@ -53,36 +55,82 @@ const openApiDocument: FastifyPluginAsyncTypebox<DocsOptions> = async (app, { ve
       tags,
       components: { securitySchemes: bearerSecurityScheme },
     },
-    transformObject: (documents) => ('openapiObject' in documents ? withExamples({ ...documents.openapiObject, webhooks: webhookDocument() }, buildExamples()) : documents.swaggerObject),
+    transformObject: (documents) =>
+      'openapiObject' in documents
+        ? withConditionalHeaders(withPublicSecurity(withExamples({ ...documents.openapiObject, webhooks: webhookDocument() }, buildExamples())))
+        : documents.swaggerObject,
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `Schema${index}`) },
   })
 }
 
 type Content = Record<string, { example?: unknown }>
+interface Parameter {
+  name: string
+  in: string
+  required?: boolean
+  description?: string
+  schema: object
+}
 interface Operation {
   operationId?: string
+  security?: object[]
+  parameters?: Parameter[]
   requestBody?: { content?: Content }
-  responses?: Record<string, { content?: Content }>
+  responses?: Record<string, { content?: Content; headers?: Record<string, unknown> }>
+}
+
+const operationsOf = (document: { paths?: object }) =>
+  Object.values((document.paths ?? {}) as Record<string, Record<string, Operation>>).flatMap((pathItem) => Object.values(pathItem))
+
+/** An operation that declares no credentials takes none: it says so with an empty requirement, so no linter or reader has to guess. */
+function withPublicSecurity<T extends { paths?: object }>(document: T): T {
+  for (const operation of operationsOf(document)) operation.security ??= []
+  return document
+}
+
+const CONDITIONAL_HEADERS: Record<string, { status: string; description: string; schema: { type: 'string' } }> = {
+  'If-None-Match': {
+    status: '304',
+    description: 'The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer).',
+    schema: { type: 'string' },
+  },
+  'If-Match': {
+    status: '412',
+    description: 'The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write\'s answer): the write happens only while the article is still that version, a 412 otherwise. A tag that names no current version, well-formed or not, is a 412.',
+    schema: { type: 'string' },
+  },
+}
+
+/**
+ * Declares the conditional request headers an operation reads as header parameters, so generated
+ * clients expose them: `If-None-Match` where a 304 is documented, `If-Match` where a 412 is. Any
+ * text is taken: a value that names no current version is simply no match (a full answer, or a 412).
+ */
+function withConditionalHeaders<T extends { paths?: object }>(document: T): T {
+  for (const operation of operationsOf(document)) {
+    for (const [name, { status, description, schema }] of Object.entries(CONDITIONAL_HEADERS)) {
+      if (!operation.responses?.[status]) continue
+      operation.parameters = [...(operation.parameters ?? []), { name, in: 'header', required: false, description, schema }]
+    }
+  }
+  return document
 }
 
 /** Puts a real example on every operation's request body, success answer and problem answers. */
 function withExamples<T extends { paths?: object }>(document: T, examples: OperationExamples): T {
-  const paths = (document.paths ?? {}) as Record<string, Record<string, Operation>>
   // A copy each time: shared objects would become YAML anchors, which some OpenAPI tools reject.
   const put = (media: { example?: unknown } | undefined, example: unknown) => {
     if (media && example !== undefined) media.example = structuredClone(example)
   }
-  for (const pathItem of Object.values(paths)) {
-    for (const operation of Object.values(pathItem)) {
-      const id = operation.operationId ?? ''
-      for (const media of Object.values(operation.requestBody?.content ?? {})) put(media, examples.requests[id])
-      for (const [status, response] of Object.entries(operation.responses ?? {})) {
-        const content = response.content ?? {}
-        if (status.startsWith('2')) {
-          for (const media of Object.values(content)) put(media, examples.responses[id])
-        } else {
-          put(content['application/problem+json'], examples.problems[Number(status)])
-        }
+  for (const operation of operationsOf(document)) {
+    const id = operation.operationId ?? ''
+    for (const media of Object.values(operation.requestBody?.content ?? {})) put(media, examples.requests[id])
+    for (const [status, response] of Object.entries(operation.responses ?? {})) {
+      const content = response.content ?? {}
+      if (status.startsWith('2')) {
+        for (const [type, media] of Object.entries(content)) put(media, (type === SPARSE_JSON ? examples.sparseResponses : examples.responses)[id])
+      } else {
+        put(content['application/problem+json'], examples.problems[Number(status)])
       }
     }
   }
@@ -110,7 +158,7 @@ export const docsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Describe a problem type',
         description: 'The page that a problem\'s `type` points to: what the problem means and what to do about it.',
         tags: ['Operations'],
-        params: Type.Object({ type: Type.Enum(Object.keys(problemTypes) as ProblemType[], { description: 'The problem type: the last segment of a problem\'s `type`.' }) }, { additionalProperties: false }),
+        params: Type.Object({ type: StringEnum(Object.keys(problemTypes) as ProblemType[], { description: 'The problem type: the last segment of a problem\'s `type`.' }) }, { additionalProperties: false }),
         response: {
           200: { description: 'A short HTML page.', content: { 'text/html': { schema: Type.String() } } },
           ...problemResponses('validation-failed'),

@@ -14,17 +14,19 @@ export interface FeedRoutesOptions {
   feeds: FeedRepository
   /** The base of absolute URLs; the request's own scheme and host when unset. */
   publicUrl: string | undefined
+  /** The website's page of an article (`{slug}` for its slug), where entries link; the API URL when unset. */
+  siteArticleUrl: string | undefined
   now: () => Date
 }
 
-const ABOUT = `The ${FEED_SIZE} newest public articles, newest first, each with its summary and its body as HTML. Links are absolute: under \`PUBLIC_URL\` when the server sets it, else under the scheme and host of the request (which must then have a well-formed \`Host\`). \`Last-Modified\` is the latest change of an entry.`
+const ABOUT = `The ${FEED_SIZE} newest public articles, newest first, each with its summary and its body as HTML. Entries link to the article's page on the website when the server sets \`SITE_ARTICLE_URL\` (the API URL second), else to the API; API links are absolute, under \`PUBLIC_URL\` when the server sets it, else under the scheme and host of the request (which must then have a well-formed \`Host\`). Entry ids are stable \`urn:uuid:\` names of the articles. \`Last-Modified\` is the latest change of an entry.`
 
-export const feedRoutes: FastifyPluginAsyncTypebox<FeedRoutesOptions> = async (app, { feeds, publicUrl, now }) => {
+export const feedRoutes: FastifyPluginAsyncTypebox<FeedRoutesOptions> = async (app, { feeds, publicUrl, siteArticleUrl, now }) => {
   const dependsOn = linkDependencies(publicUrl)
   /** The handler that sends the feed in one format, prepared. */
   const sendFeed = (type: string, format: (feed: Feed) => unknown) => async (request: FastifyRequest, reply: FastifyReply) =>
     reply.sendPrepared(() => {
-      const feed = buildFeed(feeds.latest(FEED_SIZE), baseUrl(request, publicUrl), now())
+      const feed = buildFeed(feeds.latest(FEED_SIZE), baseUrl(request, publicUrl), now(), siteArticleUrl)
       reply.type(type).header('last-modified', httpDate(feed.updated))
       return format(feed)
     }, dependsOn)

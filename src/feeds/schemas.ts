@@ -8,8 +8,9 @@ const Url = Type.String({ format: 'uri', examples: ['https://api.spa.example/v1/
 
 export const JsonFeedItem = Type.Object(
   {
-    id: Type.String({ description: 'The article\'s URL.' }),
-    url: Url,
+    id: Type.String({ description: 'Stable: a `urn:uuid:` made from the article\'s id, whatever the host or the slug.' }),
+    url: { ...Url, description: 'The article\'s page on the website when the server sets `SITE_ARTICLE_URL`; its API URL otherwise.' },
+    external_url: Type.Optional({ ...Url, description: 'The article in the API, when `url` is the website\'s page.' }),
     title: Type.String({ examples: ['Lower Back Pain Deep Tissue Massage'] }),
     summary: Type.String({ description: 'The first paragraph, plain text.' }),
     content_html: Type.String({ description: 'The whole body as HTML (`h2` headings, `p`, `ol`); all text escaped.' }),

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { storageFault, type StorageFault } from '../db/storage.js'
 import { HttpProblem, problemBody, problemTypes, type ProblemBody, type ProblemType } from './problem.js'
+import { AllowedMethods } from './methods.js'
 import { validationProblem } from './validation.js'
 
 const PROBLEM_TYPE_BY_STATUS = new Map<number, ProblemType>(
@@ -26,14 +27,19 @@ export function useProblemResponses(app: FastifyInstance, onStorageFault: (fault
       request.log.warn({ code: fault.code }, 'storage unavailable')
       return sendProblem(request, reply, storageUnavailable(fault))
     }
-    const problem = toProblem(error)
+    const problem = toProblem(error, request)
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed')
     return sendProblem(request, reply, problem)
   })
 
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, new HttpProblem('not-found', `Nothing is at ${request.method} ${request.url.split('?')[0]}.`)),
-  )
+  const allowed = new AllowedMethods(app)
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!
+    const methods = allowed.of(path)
+    if (methods.length === 0) return sendProblem(request, reply, new HttpProblem('not-found', `Nothing is at ${request.method} ${path}.`))
+    const allow = methods.join(', ')
+    return sendProblem(request, reply, new HttpProblem('method-not-allowed', `${path} does not answer ${request.method}; it answers ${allow}.`, undefined, { allow }))
+  })
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: HttpProblem | ProblemBody) {
@@ -48,8 +54,13 @@ export function storageUnavailable(fault: StorageFault): HttpProblem {
   })
 }
 
-function toProblem(error: FastifyError): HttpProblem | ProblemBody {
+function toProblem(error: FastifyError, request: FastifyRequest): HttpProblem | ProblemBody {
   if (error instanceof HttpProblem) return error
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    const accepted = (request.routeOptions.schema as { consumes?: string[] } | undefined)?.consumes ?? ['application/json']
+    const sent = request.headers['content-type']?.split(';')[0]!.trim().slice(0, 100) || 'no content type'
+    return new HttpProblem('unsupported-media-type', `This route does not read ${sent}; send the body as ${accepted.join(' or ')}.`)
+  }
   if (error.validation) {
     return validationProblem(error.validation, error.validationContext ?? 'body')
   }

@@ -1,9 +1,9 @@
 import Type, { type Static } from 'typebox'
-import { ref } from './schema.js'
+import { ref, StringEnum } from './schema.js'
 
 export const ValidationIssue = Type.Object(
   {
-    in: Type.Enum(['body', 'query', 'path', 'header'], { description: 'Where the failing value was sent.' }),
+    in: StringEnum(['body', 'query', 'path', 'header'], { description: 'Where the failing value was sent.' }),
     name: Type.String({ description: 'The failing field or parameter; nested body fields use `/`.', examples: ['limit'] }),
     detail: Type.String({ examples: ['must be <= 100'] }),
   },
@@ -35,6 +35,7 @@ export const problemTypes = {
   unauthorized: { status: 401, title: 'Unauthorized', about: 'The route needs a valid `Authorization: Bearer` token.' },
   forbidden: { status: 403, title: 'Forbidden', about: 'The key is valid but lacks the scope this route needs.' },
   'not-found': { status: 404, title: 'Not Found', about: 'No resource is at this URL, or it is not public.' },
+  'method-not-allowed': { status: 405, title: 'Method Not Allowed', about: 'The path exists but does not answer this method; `Allow` lists the methods it answers.' },
   'request-timeout': { status: 408, title: 'Request Timeout', about: 'The request was not received in time; send it again.' },
   conflict: { status: 409, title: 'Conflict', about: 'The request conflicts with what is stored, e.g. the same comment posted twice.' },
   'precondition-failed': { status: 412, title: 'Precondition Failed', about: 'The `If-Match` header names a version that is no longer current: read the resource again and reapply the change.' },

@@ -30,3 +30,8 @@ export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, d
 export const SlugParams = Type.Object({ slug: SlugParam }, { additionalProperties: false })
 
 export const Timestamp = Type.String({ format: 'date-time', examples: ['2026-11-23T19:46:00.000Z'] })
+
+/** An enum of strings that says it is one (`type: string`): generators and linters read the type, not only the values. */
+export function StringEnum<const T extends string[]>(values: [...T], options: { description?: string; default?: T[number] } = {}) {
+  return Type.Enum(values, { ...options, type: 'string' })
+}

@@ -111,12 +111,14 @@ function validationIssues(errors: FastifySchemaValidationError[], context: strin
   const issues = new Map<string, ValidationIssueBody>()
   for (const error of errors) {
     const path = error.instancePath.split('/').slice(1).join('/')
-    const params = error.params as { missingProperty?: string; additionalProperty?: string }
+    const params = error.params as { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[] }
     let name = path
     let detail = error.message ?? 'is invalid'
     if (error.keyword === 'required' && params.missingProperty) {
       name = join(path, params.missingProperty)
       detail = 'is required'
+    } else if (error.keyword === 'enum' && params.allowedValues) {
+      detail = `must be one of: ${params.allowedValues.map((value) => JSON.stringify(value)).join(', ')}`
     } else if (error.keyword === 'additionalProperties' && params.additionalProperty) {
       name = join(path, params.additionalProperty)
       detail = where === 'body' ? 'is not a field this operation accepts' : 'is not a parameter this operation accepts'

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/ty
 import Type from 'typebox'
 import { authProblemTypes, bearerSecurity, type Access } from '../auth/access.js'
 import type { ArticleRepository } from '../articles/repository.js'
-import { ArticleQuery, ArticleView, articleView } from '../articles/views.js'
+import { ArticleQuery, ArticleView, ArticleViewFields, articleView, SPARSE_JSON, withSparseFieldsets } from '../articles/views.js'
 import { NO_STORE } from '../http/caching.js'
 import type { CursorCodec } from '../http/cursor.js'
 import { ListQuery, Page, respondWithPage, type Listing } from '../http/pagination.js'
@@ -76,7 +76,7 @@ export const previewRoutes: FastifyPluginAsyncTypebox<PreviewRoutesOptions> = as
         params: TokenParams,
         querystring: ArticleQuery,
         response: {
-          200: { ...ref(ArticleView, { description: 'The article.' }), headers: { 'X-Robots-Tag': { type: 'string', description: '`noindex`: a preview is not for search engines.' } } },
+          200: withSparseFieldsets(ref(ArticleView), ref(ArticleViewFields), 'The article.', { 'X-Robots-Tag': { type: 'string', description: '`noindex`: a preview is not for search engines.' } }),
           ...problemResponses('not-found', ...commonProblems),
         },
       },
@@ -84,6 +84,7 @@ export const previewRoutes: FastifyPluginAsyncTypebox<PreviewRoutesOptions> = as
     async (request, reply) => {
       const article = previews.article(request.params.token, now())
       if (!article) throw notFound('This preview link is unknown, expired or revoked.')
+      if (request.query.fields !== undefined) reply.type(SPARSE_JSON)
       return reply.header('x-robots-tag', 'noindex').send(articleView(article, request.query))
     },
   )

@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox'
 import { PageMeta, pageQuery } from '../http/pagination.js'
-import { SlugParam } from '../http/schema.js'
+import { SlugParam, StringEnum } from '../http/schema.js'
 
 /** Longest query accepted, in characters: enough for a sentence, not for a pasted page. */
 export const MAX_QUERY_LENGTH = 200
@@ -31,7 +31,7 @@ export const SearchQuery = Type.Object(
   { additionalProperties: false },
 )
 
-export const SearchHitType = Type.Enum(['article', 'technique', 'benefit'], { description: 'What matched: an article, or a technique or benefit that an article lists.' })
+export const SearchHitType = StringEnum(['article', 'technique', 'benefit'], { description: 'What matched: an article, or a technique or benefit that an article lists.' })
 
 export const SearchHit = Type.Object(
   {

@@ -8,6 +8,7 @@ import {
   NO_STORE,
   SEED_SLUG,
   T0,
+  allPages,
   articleBody,
   assertProblem,
   catalogSlugs,
@@ -15,7 +16,9 @@ import {
   editorApp,
   entry,
   failingFields,
+  inject,
   listed,
+  makeKey,
   patchArticle,
   publicSlugs,
   rowCount,
@@ -559,8 +562,8 @@ const conditionalWrites: { name: string; success: number; prepare?: (t: Test, ed
     name: 'restore',
     success: 200,
     write: async (editor, slug, headers) => {
-      const revisions = (await editor.send('GET', `/v1/articles/${slug}/revisions`)).json().data as { id: number }[]
-      return editor.send('POST', `/v1/articles/${slug}/revisions/${revisions.at(-1)!.id}/restore`, undefined, headers)
+      const revisions = (await editor.send('GET', `/v1/articles/${slug}/revisions`)).json().data as { version: number }[]
+      return editor.send('POST', `/v1/articles/${slug}/revisions/${revisions.at(-1)!.version}/restore`, undefined, headers)
     },
   },
 ]
@@ -614,4 +617,76 @@ t.test('POST /v1/articles/ (with a trailing slash) answers a Location that leads
   t.equal(res.statusCode, 201, 'the router takes the trailing slash')
   t.equal(res.headers.location, '/v1/articles/trailing-slash', 'Location names the article')
   t.equal((await editor.send('GET', String(res.headers.location))).statusCode, 200, 'and a GET of the Location finds it')
+})
+
+t.test('If-Match takes the ETag of any read of the article (format, fields, content coding) while it is unchanged', async (t) => {
+  const editor = await editorApp(t)
+  const url = `/v1/articles/${SEED_SLUG}`
+  const reads = ['', '?format=html', '?format=markdown', '?format=text', '?fields=title,slug', '?format=html&fields=html']
+  const tags: string[] = []
+  for (const query of reads) {
+    for (const headers of [{}, { 'accept-encoding': 'br' }, { 'accept-encoding': 'gzip' }] as Record<string, string>[]) {
+      const publicRead = await editor.app.inject({ url: `${url}${query}`, headers })
+      const editorRead = await editor.send('GET', `${url}${query}`, undefined, headers)
+      for (const res of [publicRead, editorRead]) {
+        t.equal(res.statusCode, 200, `GET ${query || '(plain)'} ${JSON.stringify(headers)}`)
+        tags.push(String(res.headers.etag))
+      }
+    }
+  }
+  t.ok(new Set(tags).size >= reads.length, 'the representations have tags of their own')
+  const before = snapshot(editor.db)
+  for (const tag of new Set(tags)) {
+    const res = await editor.send('PATCH', url, { title: 'Lower Back Pain Deep Tissue Massage' }, { 'if-match': tag })
+    t.equal(res.statusCode, 200, `If-Match: ${tag} names the current version`)
+  }
+  t.same(snapshot(editor.db), before, 'a PATCH to the same title changes nothing')
+  const changed = await editor.send('PATCH', url, { title: 'Lower Back Pain, Changed' })
+  t.equal(changed.statusCode, 200)
+  for (const tag of new Set(tags)) {
+    assertProblem(t, await editor.send('PATCH', url, { title: 'Stale' }, { 'if-match': tag }), 412, '/problems/precondition-failed', `If-Match: ${tag} after a change`)
+  }
+  const htmlNow = await editor.app.inject(`/v1/articles/${SEED_SLUG}?format=html`)
+  t.equal((await editor.send('PATCH', url, { title: 'Lower Back Pain, Again' }, { 'if-match': String(htmlNow.headers.etag) })).statusCode, 200, 'a fresh format=html tag works again')
+})
+
+t.test('a 404 to an editor does not speak of published articles', async (t) => {
+  const editor = await editorApp(t)
+  const asEditor = await editor.send('GET', '/v1/articles/no-such-article')
+  assertProblem(t, asEditor, 404, '/problems/not-found')
+  t.equal(asEditor.json().detail, 'There is no article with the slug "no-such-article".')
+  const asPublic = await editor.publicGet('/v1/articles/no-such-article')
+  t.equal(asPublic.json().detail, 'No published article has the slug "no-such-article".')
+})
+
+t.test('editors list every article, drafts and scheduled ones included, newest change first, filtered by status', async (t) => {
+  const editor = await editorApp(t)
+  editor.clock.advance(MINUTE)
+  const imported = await editor.send('POST', '/v1/imports', articleText('Imported Draft'), { 'content-type': 'text/plain; charset=utf-8' })
+  t.equal(imported.statusCode, 201)
+  editor.clock.advance(MINUTE)
+  await createArticle(t, editor, { title: 'Scheduled Piece', status: 'scheduled', publishedAt: editor.clock.in(HOUR) })
+  editor.clock.advance(MINUTE)
+  await createArticle(t, editor, { title: 'Fresh Draft' })
+  const slugsOf = async (query: string) => {
+    const pages = await allPages<{ slug: string; status: string }>(editor.app, `/v1/editorial/articles?limit=1${query}`, editor.writer)
+    return pages.flat().map((item) => `${item.slug} ${item.status}`)
+  }
+  t.same(await slugsOf(''), ['fresh-draft draft', 'scheduled-piece scheduled', 'imported-draft draft', `${SEED_SLUG} published`], 'every article, newest change first, over pages of one')
+  t.same(await slugsOf('&status=draft'), ['fresh-draft draft', 'imported-draft draft'])
+  t.same(await slugsOf('&status=scheduled'), ['scheduled-piece scheduled'])
+  t.same(await slugsOf('&status=published'), [`${SEED_SLUG} published`])
+  editor.clock.advance(MINUTE)
+  await patchArticle(t, editor, 'imported-draft', { title: 'Imported Draft, Edited' })
+  t.same((await slugsOf('&status=draft'))[0], 'imported-draft draft', 'a change puts it first')
+  editor.clock.advance(2 * HOUR)
+  t.same(await slugsOf('&status=scheduled'), [], 'a scheduled article whose time has come is published')
+
+  const list = await editor.send('GET', '/v1/editorial/articles')
+  t.equal(list.headers['cache-control'], NO_STORE, 'never cached')
+  assertProblem(t, await editor.publicGet('/v1/editorial/articles'), 401, '/problems/unauthorized', 'without a key')
+  assertProblem(t, await inject(editor.app, 'GET', '/v1/editorial/articles', undefined, makeKey(editor.db, ['comments:moderate']).headers), 403, '/problems/forbidden', 'with another scope')
+  const wrong = await editor.send('GET', '/v1/editorial/articles?status=archived')
+  assertProblem(t, wrong, 400, '/problems/validation-failed', 'an unknown status')
+  t.match(wrong.json().errors[0].detail, /must be one of: "draft", "scheduled", "published"/)
 })

@@ -72,7 +72,7 @@ t.test('each saved change keeps the version it replaces, newest first', async (t
   t.match(revisions[1], { version: 3, title: 'Hot Stone Therapy', status: 'published', publishedAt: minute(2), savedAt: minute(2), replacedAt: minute(3) }, 'the published version')
   t.match(revisions[0], { version: 4, status: 'published', savedAt: minute(3), replacedAt: minute(4) })
 
-  const bodies = await Promise.all(revisions.map((r) => editor.send('GET', `/v1/articles/hot-stone/revisions/${r.id}`)))
+  const bodies = await Promise.all(revisions.map((r) => editor.send('GET', `/v1/articles/hot-stone/revisions/${r.version}`)))
   for (const res of bodies) {
     t.equal(res.statusCode, 200)
     t.equal(res.headers['cache-control'], NO_STORE)
@@ -149,7 +149,7 @@ t.test('restoring a revision makes its title and body current as a new version; 
   t.equal(first!.version, 1)
 
   editor.clock.advance(MINUTE)
-  const res = await editor.send('POST', `/v1/articles/hot-stone/revisions/${first!.id}/restore`)
+  const res = await editor.send('POST', `/v1/articles/hot-stone/revisions/${first!.version}/restore`)
   t.equal(res.statusCode, 200)
   t.equal(res.headers['cache-control'], NO_STORE)
   const restored = res.json() as Article
@@ -166,14 +166,14 @@ t.test('restoring a revision makes its title and body current as a new version; 
   const after = (await editor.send('GET', '/v1/articles/hot-stone/revisions')).json().data as RevisionSummary[]
   t.same(after.map((r) => r.version), [2, 1], 'the replaced version became a revision')
   t.match(after[0], { title: 'Hot Stone Deluxe', status: 'published', publishedAt })
-  t.same((await editor.send('GET', `/v1/articles/hot-stone/revisions/${after[0]!.id}`)).json().sections, before.sections, 'with the body it had')
+  t.same((await editor.send('GET', `/v1/articles/hot-stone/revisions/${after[0]!.version}`)).json().sections, before.sections, 'with the body it had')
 
-  const again = await editor.send('POST', `/v1/articles/hot-stone/revisions/${first!.id}/restore`)
+  const again = await editor.send('POST', `/v1/articles/hot-stone/revisions/${first!.version}/restore`)
   t.equal(again.statusCode, 200)
   t.equal(again.headers.etag, res.headers.etag, 'restoring what is current changes nothing')
   t.equal(rowCount(editor.db, 'article_revisions'), 2, 'and makes no revision')
 
-  const back = await editor.send('POST', `/v1/articles/hot-stone/revisions/${after[0]!.id}/restore`)
+  const back = await editor.send('POST', `/v1/articles/hot-stone/revisions/${after[0]!.version}/restore`)
   t.equal(back.json().title, 'Hot Stone Deluxe', 'a restore can be undone by restoring the revision it made')
   t.same(back.json().sections, before.sections)
 })
@@ -185,7 +185,7 @@ t.test('restore keeps a draft a draft and a scheduled article scheduled', async 
   const at = editor.clock.in(HOUR)
   await patchArticle(t, editor, 'hot-stone', { status: 'scheduled', publishedAt: at })
   const revisions = (await editor.send('GET', '/v1/articles/hot-stone/revisions')).json().data as RevisionSummary[]
-  const restored = await editor.send('POST', `/v1/articles/hot-stone/revisions/${revisions.at(-1)!.id}/restore`)
+  const restored = await editor.send('POST', `/v1/articles/hot-stone/revisions/${revisions.at(-1)!.version}/restore`)
   t.match(restored.json(), { title: 'Hot Stone', status: 'scheduled', publishedAt: at })
   assertProblem(t, await editor.publicGet('/v1/articles/hot-stone'), 404, '/problems/not-found', 'still not public')
 
@@ -193,12 +193,12 @@ t.test('restore keeps a draft a draft and a scheduled article scheduled', async 
   const latest = (await editor.send('GET', '/v1/articles/hot-stone/revisions')).json().data[0] as RevisionSummary
   t.match(latest, { title: 'Hot Stone', status: 'scheduled', publishedAt: at }, 'a revision of a scheduled version says scheduled')
   editor.clock.advance(2 * HOUR)
-  t.match((await editor.send('GET', `/v1/articles/hot-stone/revisions/${latest.id}`)).json(), { status: 'published', publishedAt: at }, 'and published once its time has come')
+  t.match((await editor.send('GET', `/v1/articles/hot-stone/revisions/${latest.version}`)).json(), { status: 'published', publishedAt: at }, 'and published once its time has come')
 
   await patchArticle(t, editor, 'hot-stone', { status: 'draft' })
   const publishedRevision = (await editor.send('GET', '/v1/articles/hot-stone/revisions')).json().data[0] as RevisionSummary
   t.match(publishedRevision, { status: 'published' })
-  const draft = await editor.send('POST', `/v1/articles/hot-stone/revisions/${publishedRevision.id}/restore`)
+  const draft = await editor.send('POST', `/v1/articles/hot-stone/revisions/${publishedRevision.version}/restore`)
   t.match(draft.json(), { title: 'Edited While Scheduled', status: 'draft', publishedAt: null }, 'restoring a published version does not publish a draft')
 })
 
@@ -208,9 +208,11 @@ t.test('unknown revisions, revisions of another article and unknown articles are
   await patchArticle(t, editor, 'hot-stone', { title: 'Hot Stone 2' })
   await createArticle(t, editor, { title: 'Other Article' })
   await patchArticle(t, editor, 'other-article', { title: 'Other Article 2' })
-  const own = ((await editor.send('GET', '/v1/articles/hot-stone/revisions')).json().data as RevisionSummary[])[0]!.id
-  const foreign = ((await editor.send('GET', '/v1/articles/other-article/revisions')).json().data as RevisionSummary[])[0]!.id
-  t.not(own, foreign)
+  await patchArticle(t, editor, 'other-article', { title: 'Other Article 3' })
+  const own = ((await editor.send('GET', '/v1/articles/hot-stone/revisions')).json().data as RevisionSummary[])[0]!.version
+  // Another article's revision: a version number that article has kept and this one has not (its 2 is current).
+  const foreign = ((await editor.send('GET', '/v1/articles/other-article/revisions')).json().data as RevisionSummary[])[0]!.version
+  t.same([own, foreign], [1, 2])
   const before = snapshot(editor.db)
   const missing: [string, 'GET' | 'POST', string][] = [
     ['GET an unknown revision', 'GET', '/v1/articles/hot-stone/revisions/999999'],
@@ -237,7 +239,7 @@ t.test('unknown revisions, revisions of another article and unknown articles are
 t.test('revisions need a key with content:write: 401 without one, 403 with another scope', async (t) => {
   const editor = await editorApp(t)
   await patchArticle(t, editor, SEED_SLUG, { title: 'Seed, Retitled' })
-  const id = ((await editor.send('GET', `/v1/articles/${SEED_SLUG}/revisions`)).json().data as RevisionSummary[])[0]!.id
+  const id = ((await editor.send('GET', `/v1/articles/${SEED_SLUG}/revisions`)).json().data as RevisionSummary[])[0]!.version
   const moderator = makeKey(editor.db, ['comments:moderate']).headers
   const admin = makeKey(editor.db, ['admin']).headers
   const routes: ['GET' | 'POST', string][] = [
@@ -268,4 +270,27 @@ t.test('a change by another path (the importer) is kept as a revision too', asyn
   const [revision] = (await editor.send('GET', '/v1/articles/imported-later/revisions')).json().data as RevisionSummary[]
   t.match(revision, { version: 1, title: 'Imported Later', status: 'published', savedAt: T0, replacedAt: '2026-03-02T00:00:00.000Z' })
   t.same(listed((await editor.send('GET', '/v1/articles/imported-later')).json(), 'techniques'), [[1, 'Tapping', 'tapping']])
+})
+
+t.test('revisions are addressed by the article\'s own version numbers, 1, 2, 3 …', async (t) => {
+  const editor = await editorApp(t)
+  await createArticle(t, editor, { title: 'First Article' })
+  await createArticle(t, editor, { title: 'Second Article' })
+  for (const title of ['First Article 2', 'First Article 3']) await patchArticle(t, editor, 'first-article', { title })
+  for (const title of ['Second Article 2', 'Second Article 3']) await patchArticle(t, editor, 'second-article', { title })
+  for (const slug of ['first-article', 'second-article']) {
+    const listedRevisions = (await editor.send('GET', `/v1/articles/${slug}/revisions`)).json().data as RevisionSummary[]
+    t.same(listedRevisions.map((revision) => revision.version), [2, 1], `${slug}: its own versions, newest first`)
+    for (const version of [1, 2]) {
+      const res = await editor.send('GET', `/v1/articles/${slug}/revisions/${version}`)
+      t.equal(res.statusCode, 200, `${slug} revision ${version}`)
+      t.match(res.json(), { version, title: version === 1 ? (slug === 'first-article' ? 'First Article' : 'Second Article') : /2$/ })
+    }
+    const current = await editor.send('GET', `/v1/articles/${slug}/revisions/3`)
+    assertProblem(t, current, 404, '/problems/not-found', `${slug}: version 3 is the current one, no revision`)
+    t.equal(current.json().detail, `The article "${slug}" has no revision of version 3.`)
+  }
+  const restored = await editor.send('POST', '/v1/articles/second-article/revisions/1/restore')
+  t.equal(restored.statusCode, 200)
+  t.equal(restored.json().title, 'Second Article', 'version 1 of the second article, not of the first')
 })

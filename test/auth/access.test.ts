@@ -85,7 +85,7 @@ async function fixture(t: Test, env: Record<string, string> = {}) {
   /** The request that exercises `op` successfully for an authorised caller, and the status it then answers. */
   function request(op: Operation): { url: string; payload?: unknown; headers?: Headers; success: number | undefined } {
     serial += 1
-    const fill = (values: Record<string, string | number>) => op.path.replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? (name === 'id' ? 1 : SEED_SLUG)))
+    const fill = (values: Record<string, string | number>) => op.path.replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? (name === 'id' || name === 'version' ? 1 : SEED_SLUG)))
     switch (op.operationId) {
       case 'createArticle':
         return { url: fill({}), payload: { title: `Matrix Article ${serial}` }, success: 201 }
@@ -219,7 +219,7 @@ t.test('the key is checked before the request is read: an invalid request withou
     assertProblem(t, scoped, 403, '/problems/forbidden', `${op.operationId} with nothing valid but a key of another scope`)
   }
   for (const op of secured.filter((op) => op.method === 'GET')) {
-    const url = op.path.replace('{slug}', SEED_SLUG).replace('{id}', '1')
+    const url = op.path.replace('{slug}', SEED_SLUG).replace('{id}', '1').replace('{version}', '1')
     const head = await inject(app, 'HEAD', url)
     t.equal(head.statusCode, 401, `HEAD ${url} without a key: 401 as GET`)
     t.equal(head.body, '', 'and no body')

@@ -74,14 +74,15 @@ t.test('the catalog is cacheable like any public GET and not taken in by X-Forwa
   t.equal((behind.json() as Linkset).linkset[0]!.anchor, 'https://api.example.com/v1', 'behind a trusted proxy the public origin is used')
 })
 
-t.test('the catalog answers HEAD; other methods are 404 problems', async (t) => {
+t.test('the catalog answers HEAD; other methods are 405 problems naming GET and HEAD', async (t) => {
   const { app } = await createTestApp(t)
   const head = await app.inject({ method: 'HEAD', url: CATALOG })
   t.equal(head.statusCode, 200)
   t.match(head.headers['content-type'], /^application\/linkset\+json/)
   t.equal(head.body, '')
   const post = await app.inject({ method: 'POST', url: CATALOG })
-  t.equal(post.statusCode, 404, 'only GET and HEAD')
+  t.equal(post.statusCode, 405, 'only GET and HEAD')
+  t.equal(post.headers.allow, 'GET, HEAD')
   t.match(post.headers['content-type'], /^application\/problem\+json/)
 })
 
@@ -116,4 +117,17 @@ t.test('absolute links: from PUBLIC_URL whatever the Host; without it from a che
   const answer = await rawRequest(port, `GET ${CATALOG} HTTP/1.0\r\nConnection: close\r\n\r\n`)
   t.notMatch(answer.raw, 'http:///', 'HTTP/1.0 without Host never gets http:///')
   t.match(answer.raw, /^HTTP\/1\.[01] 400/, 'but a 400')
+})
+
+t.test('GET / links to the API, its docs, its OpenAPI document and its catalog, each of which answers', async (t) => {
+  const { app } = await createTestApp(t)
+  const res = await app.inject('/')
+  t.equal(res.statusCode, 200)
+  t.match(res.headers['content-type'], /^application\/json/)
+  const body = res.json() as { name: string; links: Record<string, string> }
+  t.same(body, { name: 'Spa Content API', links: { api: '/v1', docs: '/docs', openapi: '/openapi.json', apiCatalog: CATALOG } })
+  for (const [name, href] of Object.entries(body.links).filter(([name]) => name !== 'api')) {
+    const linked = await app.inject(href.endsWith('/docs') ? `${href}/` : href)
+    t.equal(linked.statusCode, 200, `${name}: ${href} answers`)
+  }
 })

@@ -49,3 +49,32 @@ t.test('openapi.yaml is a valid OpenAPI 3.1 document for an independent validato
   t.equal(result.valid, true)
   t.equal(validator.version, '3.1')
 })
+
+const REDOCLY = join(PROJECT_DIR, 'node_modules', '.bin', 'redocly')
+const REDOCLY_CONFIG = join(PROJECT_DIR, 'redocly.yaml')
+
+interface RedoclyReport {
+  totals: { errors: number; warnings: number; ignored: number }
+  problems: { ruleId: string; severity: string; message: string; location: { pointer: string }[] }[]
+}
+
+t.test('the Redocly configuration is the recommended ruleset, with no rule turned off', async (t) => {
+  const config = parse(readFileSync(REDOCLY_CONFIG, 'utf8')) as { extends: unknown; rules?: Record<string, unknown> }
+  t.same(config.extends, ['recommended'])
+  t.same(Object.entries(config.rules ?? {}).filter(([, rule]) => rule === 'off'), [], 'no rule is off')
+})
+
+t.test('openapi.yaml has no Redocly problem: no error, no warning, nothing ignored', async (t) => {
+  const { stdout, code } = await run(REDOCLY, ['lint', DOCUMENT, '--config', REDOCLY_CONFIG, '--format', 'json'], { cwd: PROJECT_DIR }).then(
+    ({ stdout }) => ({ stdout, code: 0 }),
+    (error: { stdout: string; code: number }) => ({ stdout: error.stdout, code: error.code }),
+  )
+  const report = JSON.parse(stdout) as RedoclyReport
+  t.same(
+    report.problems.map((problem) => `${problem.severity} ${problem.ruleId}: ${problem.message} (${problem.location.map((where) => where.pointer).join(', ')})`),
+    [],
+    'redocly lint openapi.yaml',
+  )
+  t.same(report.totals, { errors: 0, warnings: 0, ignored: 0 })
+  t.equal(code, 0, 'redocly exits 0')
+})

@@ -1,4 +1,6 @@
 import t from 'tap'
+import { parseFeed } from '@rowanmanning/feed-parser'
+import { loadConfig } from '../../src/config.js'
 import { articleText, createTestApp, saveText } from '../helpers/app.js'
 
 const SEED_SLUG = 'lower-back-pain-deep-tissue-massage'
@@ -126,7 +128,8 @@ t.test('the Atom feed is well-formed RFC 4287 with everything escaped', async (t
   for (const entry of entries) {
     for (const name of ['id', 'title', 'updated', 'published', 'summary', 'content']) t.ok(child(entry, name)?.text, `entry has ${name}`)
     t.match(child(entry, 'updated')!.text, ISO)
-    t.equal(child(entry, 'link')?.attributes.href, child(entry, 'id')!.text)
+    t.match(child(entry, 'id')!.text, /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a stable name-based id')
+    t.match(child(entry, 'link')?.attributes, { rel: 'alternate', type: 'application/json', href: new RegExp(`^${BASE}/v1/articles/`) }, 'no website set: the API')
   }
   const [tricky] = entries
   t.equal(child(tricky!, 'title')!.text, 'Tips & <Tricks> for "Tense" Shoulders', 'the title survives escaping')
@@ -170,4 +173,39 @@ t.test('feeds take no parameters and revalidate with Last-Modified', async (t) =
   const first = await app.inject('/v1/feed.xml')
   const again = await app.inject({ url: '/v1/feed.xml', headers: { 'if-modified-since': String(first.headers['last-modified']) } })
   t.equal(again.statusCode, 304)
+})
+
+t.test('with SITE_ARTICLE_URL, entries link to the website (the API second), ids stay put, and a feed reader follows them', async (t) => {
+  const SITE = 'https://spa.example/blog/{slug}'
+  const { app } = await createTestApp(t, { env: { PUBLIC_URL: BASE, SITE_ARTICLE_URL: SITE } })
+  const xml = (await app.inject('/v1/feed.xml')).body
+  const parsed = parseFeed(xml)
+  t.equal(parsed.title, 'Spa articles')
+  t.equal(parsed.url, 'https://spa.example/', 'the feed\'s alternate is the website')
+  t.equal(parsed.self, `${BASE}/v1/feed.xml`, 'its self is the feed')
+  const [item] = parsed.items
+  t.equal(item!.url, `https://spa.example/blog/${SEED_SLUG}`, 'a reader opens the article on the website')
+  t.match(item!.id, /^urn:uuid:/)
+  t.match(xml, `<link rel="related" type="application/json" href="${BASE}/v1/articles/${SEED_SLUG}"/>`, 'the API URL is a secondary link')
+
+  const json = (await app.inject('/v1/feed.json')).json()
+  t.equal(json.home_page_url, 'https://spa.example/')
+  t.equal(json.items[0].url, `https://spa.example/blog/${SEED_SLUG}`)
+  t.equal(json.items[0].external_url, `${BASE}/v1/articles/${SEED_SLUG}`)
+  t.equal(json.items[0].id, item!.id, 'the same id in both formats')
+
+  // The ids depend on neither the host asked nor the settings.
+  const { app: bare } = await createTestApp(t)
+  for (const host of ['spa.test', 'other.example:8080']) {
+    const viaHost = parseFeed((await bare.inject({ url: '/v1/feed.xml', headers: { host } })).body)
+    t.equal(viaHost.items[0]!.id, item!.id, `the id through ${host}`)
+    t.equal(viaHost.items[0]!.url, `http://${host}/v1/articles/${SEED_SLUG}`, 'without a website, the entry links to the API')
+  }
+})
+
+t.test('SITE_ARTICLE_URL must be an http(s) URL with {slug} in its path', async (t) => {
+  for (const bad of ['spa.example/blog/{slug}', 'https://spa.example/blog/', 'ftp://spa.example/{slug}', 'https://spa.example/blog?slug={slug}']) {
+    t.throws(() => loadConfig({ SITE_ARTICLE_URL: bad }), /SITE_ARTICLE_URL must be/, bad)
+  }
+  t.equal(loadConfig({ SITE_ARTICLE_URL: 'https://spa.example/blog/{slug}' }).siteArticleUrl, 'https://spa.example/blog/{slug}')
 })

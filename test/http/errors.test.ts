@@ -74,13 +74,45 @@ t.test('malformed, mistyped and oversized bodies are 4xx problems', async (t) =>
   t.equal((await app.inject('/healthz')).statusCode, 200, 'the service answers normally afterwards')
 })
 
-t.test('unknown routes and methods are 404 problems', async (t) => {
+t.test('unknown routes are 404 problems', async (t) => {
   const { app } = await appWithProbes(t)
-  for (const [method, url] of [['GET', '/nowhere'], ['DELETE', '/v1/articles'], ['GET', '/v2/articles']] as const) {
+  for (const [method, url] of [['GET', '/nowhere'], ['DELETE', '/v1/nowhere'], ['GET', '/v2/articles'], ['GET', '/v1/articles/a/b/c']] as const) {
     const res = await app.inject({ method, url })
     t.equal(res.statusCode, 404, `${method} ${url}`)
+    t.equal(res.headers.allow, undefined, 'no Allow: nothing is there')
     t.match(res.json(), { type: '/problems/not-found', status: 404, detail: new RegExp(`${method} ${url}`) })
   }
+})
+
+t.test('a method a path does not answer is a 405 problem whose Allow lists the methods it does', async (t) => {
+  const { app } = await appWithProbes(t)
+  const cases = [
+    ['DELETE', '/v1/articles', 'GET, HEAD, POST'],
+    ['PUT', '/v1/articles/lower-back-pain-deep-tissue-massage', 'DELETE, GET, HEAD, PATCH'],
+    ['POST', '/v1/techniques/friction/', 'GET, HEAD'],
+    ['DELETE', '/healthz?x=1', 'GET, HEAD'],
+  ] as const
+  for (const [method, url, allow] of cases) {
+    const res = await app.inject({ method, url })
+    t.equal(res.statusCode, 405, `${method} ${url}`)
+    t.equal(res.headers.allow, allow)
+    t.match(res.headers['content-type'], /^application\/problem\+json/)
+    t.match(res.json(), { type: '/problems/method-not-allowed', status: 405, detail: new RegExp(`does not answer ${method}; it answers ${allow}`) })
+  }
+})
+
+t.test('a 415 names the media types the route reads', async (t) => {
+  const { app } = await appWithProbes(t)
+  const json = await app.inject({ method: 'POST', url: '/probe/body', payload: '<a/>', headers: { 'content-type': 'text/xml; charset=utf-8' } })
+  t.equal(json.statusCode, 415)
+  t.equal(json.json().detail, 'This route does not read text/xml; send the body as application/json.')
+})
+
+t.test('a value outside an enum is a 400 that lists the allowed values', async (t) => {
+  const { app } = await appWithProbes(t)
+  const res = await app.inject('/v1/articles?sort=newest')
+  t.equal(res.statusCode, 400)
+  t.same(res.json().errors, [{ in: 'query', name: 'sort', detail: 'must be one of: "publishedAt", "-publishedAt", "title", "-title"' }])
 })
 
 t.test('request log lines carry the request id and method but no client address or credentials', async (t) => {

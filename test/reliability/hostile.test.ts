@@ -172,7 +172,8 @@ t.test('a corpus of hostile requests across every route: 4xx problems, nothing w
         add(op, `body ${body.name}`, { payload: body.payload, headers })
       }
     }
-    for (const header of op.headerParams) {
+    // A header whose schema takes any text has no hostile value: an If-None-Match or If-Match naming nothing current is just no match (a 200, a 412).
+    for (const header of op.headerParams.filter(({ schema }) => ['pattern', 'enum', 'format', 'maxLength', 'minLength'].some((keyword) => schema?.[keyword] !== undefined))) {
       for (const value of ['k'.repeat(300), 'bad key', "' OR 1=1 --", 'cl\u00e9', '']) add(op, `header ${header.name}=${value.slice(0, 20)}`, { ...validBody(op), headers: { ...validBody(op).headers, [header.name]: value } })
     }
     if (op.secured) {
