@@ -64,6 +64,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where to start
+         * @description Links to the API, its documentation (`/docs`), its OpenAPI document (`/openapi.json`) and its API catalog, for whoever opens the server's address.
+         */
+        get: operations["getApiRoot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/api-catalog": {
         parameters: {
             query?: never;
@@ -204,7 +224,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/articles/{slug}/revisions/{id}": {
+    "/v1/articles/{slug}/revisions/{version}": {
         parameters: {
             query?: never;
             header?: never;
@@ -213,7 +233,7 @@ export interface paths {
         };
         /**
          * Get a revision
-         * @description One earlier version of the article, with its body.
+         * @description One earlier version of the article, with its body, by its version number (the `version` of the list).
          */
         get: operations["getArticleRevision"];
         put?: never;
@@ -224,7 +244,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/articles/{slug}/revisions/{id}/restore": {
+    "/v1/articles/{slug}/revisions/{version}/restore": {
         parameters: {
             query?: never;
             header?: never;
@@ -238,6 +258,26 @@ export interface paths {
          * @description Makes the revision's title and body the article's again, as a new version (the one it replaces becomes a revision too). Status and publication time stay as they are; change them with `PATCH`. With `If-Match`, only the version with that ETag is replaced.
          */
         post: operations["restoreArticleRevision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/editorial/articles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List every article, drafts and scheduled ones included
+         * @description Every article whatever its status, newest change (`updatedAt`) first, without bodies; `status` keeps only drafts, scheduled or published articles. A draft made by `POST /v1/imports` is found here without knowing its slug.
+         */
+        get: operations["listAllArticles"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -541,7 +581,7 @@ export interface paths {
         };
         /**
          * The newest articles as a JSON Feed
-         * @description The 50 newest public articles, newest first, each with its summary and its body as HTML. Links are absolute: under `PUBLIC_URL` when the server sets it, else under the scheme and host of the request (which must then have a well-formed `Host`). `Last-Modified` is the latest change of an entry. Format: JSON Feed 1.1.
+         * @description The 50 newest public articles, newest first, each with its summary and its body as HTML. Entries link to the article's page on the website when the server sets `SITE_ARTICLE_URL` (the API URL second), else to the API; API links are absolute, under `PUBLIC_URL` when the server sets it, else under the scheme and host of the request (which must then have a well-formed `Host`). Entry ids are stable `urn:uuid:` names of the articles. `Last-Modified` is the latest change of an entry. Format: JSON Feed 1.1.
          */
         get: operations["getJsonFeed"];
         put?: never;
@@ -561,7 +601,7 @@ export interface paths {
         };
         /**
          * The newest articles as an Atom feed
-         * @description The 50 newest public articles, newest first, each with its summary and its body as HTML. Links are absolute: under `PUBLIC_URL` when the server sets it, else under the scheme and host of the request (which must then have a well-formed `Host`). `Last-Modified` is the latest change of an entry. Format: Atom 1.0 (RFC 4287), the body in `content type="html"`.
+         * @description The 50 newest public articles, newest first, each with its summary and its body as HTML. Entries link to the article's page on the website when the server sets `SITE_ARTICLE_URL` (the API URL second), else to the API; API links are absolute, under `PUBLIC_URL` when the server sets it, else under the scheme and host of the request (which must then have a well-formed `Host`). Entry ids are stable `urn:uuid:` names of the articles. `Last-Modified` is the latest change of an entry. Format: Atom 1.0 (RFC 4287), the body in `content type="html"`.
          */
         get: operations["getAtomFeed"];
         put?: never;
@@ -956,7 +996,7 @@ export interface components {
         ValidationIssue: {
             /**
              * @description Where the failing value was sent.
-             * @enum {unknown}
+             * @enum {string}
              */
             in: "body" | "query" | "path" | "header";
             /**
@@ -992,6 +1032,44 @@ export interface components {
             /** @description Opaque; pass it as `cursor` for the next page. `null` on the last page. */
             nextCursor: string | null;
         };
+        /** @description An article without its body, as listed. */
+        ArticleSummary: {
+            /** @example 1 */
+            id: number;
+            /**
+             * @description URL-safe identifier derived from a name or title.
+             * @example lower-back-pain-deep-tissue-massage
+             */
+            slug: string;
+            /** @example Lower Back Pain Deep Tissue Massage */
+            title: string;
+            /** @description The first paragraph of the introduction. */
+            summary: string;
+            /**
+             * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
+             * @enum {string}
+             */
+            status: "draft" | "scheduled" | "published";
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:46:00.000Z
+             */
+            publishedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:46:00.000Z
+             */
+            updatedAt: string;
+            /** @example 1042 */
+            wordCount: number;
+            /** @example 6 */
+            readingTimeMinutes: number;
+            /**
+             * @description Approved reader comments.
+             * @example 2
+             */
+            commentCount: number;
+        };
         ListItem: {
             /** @example 1 */
             position: number;
@@ -1018,7 +1096,7 @@ export interface components {
             type: "list";
             /**
              * @description What a list enumerates: the article's techniques, its benefits, or anything else.
-             * @enum {unknown}
+             * @enum {string}
              */
             kind: "techniques" | "benefits" | "other";
             items: components["schemas"]["ListItem"][];
@@ -1051,7 +1129,7 @@ export interface components {
             summary: string;
             /**
              * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
-             * @enum {unknown}
+             * @enum {string}
              */
             status: "draft" | "scheduled" | "published";
             /**
@@ -1109,7 +1187,7 @@ export interface components {
             type: "list";
             /**
              * @description What a list enumerates: the article's techniques, its benefits, or anything else.
-             * @enum {unknown}
+             * @enum {string}
              */
             kind: "techniques" | "benefits" | "other";
             items: components["schemas"]["ItemInput"][];
@@ -1136,7 +1214,7 @@ export interface components {
             /**
              * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
              * @default draft
-             * @enum {unknown}
+             * @enum {string}
              */
             status: "draft" | "scheduled" | "published";
             /**
@@ -1162,7 +1240,7 @@ export interface components {
             slug?: string;
             /**
              * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
-             * @enum {unknown}
+             * @enum {string}
              */
             status?: "draft" | "scheduled" | "published";
             /**
@@ -1197,7 +1275,7 @@ export interface components {
             title: string;
             /**
              * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
-             * @enum {unknown}
+             * @enum {string}
              */
             status: "draft" | "scheduled" | "published";
             /**
@@ -1235,7 +1313,7 @@ export interface components {
             title: string;
             /**
              * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
-             * @enum {unknown}
+             * @enum {string}
              */
             status: "draft" | "scheduled" | "published";
             /**
@@ -1292,7 +1370,7 @@ export interface components {
             summary: string;
             /**
              * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
-             * @enum {unknown}
+             * @enum {string}
              */
             status: "draft" | "scheduled" | "published";
             /**
@@ -1323,8 +1401,52 @@ export interface components {
             /** @description What the parser left out of the text and why, in the order of the text; empty when it kept everything. */
             notes: components["schemas"]["ImportNote"][];
         };
-        /** @description An article as listed: its summary fields, plus what `include` adds, narrowed by `fields`. */
+        /** @description An article as listed: its summary fields, plus what `include` adds. */
         ArticleListItem: {
+            /** @example 1 */
+            id: number;
+            /**
+             * @description URL-safe identifier derived from a name or title.
+             * @example lower-back-pain-deep-tissue-massage
+             */
+            slug: string;
+            /** @example Lower Back Pain Deep Tissue Massage */
+            title: string;
+            /** @description The first paragraph of the introduction. */
+            summary: string;
+            /**
+             * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
+             * @enum {string}
+             */
+            status: "draft" | "scheduled" | "published";
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:46:00.000Z
+             */
+            publishedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:46:00.000Z
+             */
+            updatedAt: string;
+            /** @example 1042 */
+            wordCount: number;
+            /** @example 6 */
+            readingTimeMinutes: number;
+            /**
+             * @description Approved reader comments.
+             * @example 2
+             */
+            commentCount: number;
+            /** @description With `include=sections`. */
+            sections?: components["schemas"]["Section"][];
+            /** @description With `include=techniques`. */
+            techniques?: components["schemas"]["ArticleEntry"][];
+            /** @description With `include=benefits`. */
+            benefits?: components["schemas"]["ArticleEntry"][];
+        };
+        /** @description An article as listed with `fields`: only the properties it names. */
+        ArticleListItemFields: {
             /** @example 1 */
             id?: number;
             /**
@@ -1338,7 +1460,7 @@ export interface components {
             summary?: string;
             /**
              * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
-             * @enum {unknown}
+             * @enum {string}
              */
             status?: "draft" | "scheduled" | "published";
             /**
@@ -1367,8 +1489,58 @@ export interface components {
             /** @description With `include=benefits`. */
             benefits?: components["schemas"]["ArticleEntry"][];
         };
-        /** @description An article with its body as blocks, plus a rendered body with `format`, narrowed by `fields`. */
+        /** @description An article with its body as blocks, plus a rendered body with `format`. */
         ArticleView: {
+            /** @example 1 */
+            id: number;
+            /**
+             * @description URL-safe identifier derived from a name or title.
+             * @example lower-back-pain-deep-tissue-massage
+             */
+            slug: string;
+            /** @example Lower Back Pain Deep Tissue Massage */
+            title: string;
+            /** @description The first paragraph of the introduction. */
+            summary: string;
+            /**
+             * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
+             * @enum {string}
+             */
+            status: "draft" | "scheduled" | "published";
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:46:00.000Z
+             */
+            publishedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:46:00.000Z
+             */
+            updatedAt: string;
+            /** @example 1042 */
+            wordCount: number;
+            /** @example 6 */
+            readingTimeMinutes: number;
+            /**
+             * @description Approved reader comments.
+             * @example 2
+             */
+            commentCount: number;
+            /**
+             * @description Who wrote it, as the byline of an imported text names them; `null` when unknown.
+             * @example Dana Lee
+             */
+            author: string | null;
+            sections: components["schemas"]["Section"][];
+            /** @description With `format=html`: the body as HTML (`h2`, `p`, `ol`), escaped and safe to insert into a page. */
+            html?: string;
+            /** @description With `format=markdown`: the body as Markdown (`##` headings, `1.` lists). */
+            markdown?: string;
+            /** @description With `format=text`: the body as plain text. */
+            text?: string;
+        };
+        /** @description An article read with `fields`: only the properties it names. */
+        ArticleViewFields: {
             /** @example 1 */
             id?: number;
             /**
@@ -1382,7 +1554,7 @@ export interface components {
             summary?: string;
             /**
              * @description `draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.
-             * @enum {unknown}
+             * @enum {string}
              */
             status?: "draft" | "scheduled" | "published";
             /**
@@ -1538,7 +1710,7 @@ export interface components {
             replyCount: number;
             /**
              * @description Only `approved` comments are public. New comments are `pending` unless the server auto-approves.
-             * @enum {unknown}
+             * @enum {string}
              */
             status: "pending" | "approved" | "spam" | "rejected";
         };
@@ -1585,7 +1757,7 @@ export interface components {
             authorEmail: string;
             /**
              * @description Only `approved` comments are public. New comments are `pending` unless the server auto-approves.
-             * @enum {unknown}
+             * @enum {string}
              */
             status: "pending" | "approved" | "spam" | "rejected";
             /**
@@ -1629,7 +1801,7 @@ export interface components {
         SearchHit: {
             /**
              * @description What matched: an article, or a technique or benefit that an article lists.
-             * @enum {unknown}
+             * @enum {string}
              */
             type: "article" | "technique" | "benefit";
             /**
@@ -1665,13 +1837,20 @@ export interface components {
             truncated: boolean;
         };
         JsonFeedItem: {
-            /** @description The article's URL. */
+            /** @description Stable: a `urn:uuid:` made from the article's id, whatever the host or the slug. */
             id: string;
             /**
              * Format: uri
+             * @description The article's page on the website when the server sets `SITE_ARTICLE_URL`; its API URL otherwise.
              * @example https://api.spa.example/v1/articles/lower-back-pain-deep-tissue-massage
              */
             url: string;
+            /**
+             * Format: uri
+             * @description The article in the API, when `url` is the website's page.
+             * @example https://api.spa.example/v1/articles/lower-back-pain-deep-tissue-massage
+             */
+            external_url?: string;
             /** @example Lower Back Pain Deep Tissue Massage */
             title: string;
             /** @description The first paragraph, plain text. */
@@ -2159,7 +2338,10 @@ export interface operations {
     getHealth: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2208,13 +2390,49 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
+            400: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: query limit.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b",
+                     *       "errors": [
+                     *         {
+                     *           "in": "query",
+                     *           "name": "limit",
+                     *           "detail": "must be <= 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
     getReadiness: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2263,6 +2481,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
+            400: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: query limit.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b",
+                     *       "errors": [
+                     *         {
+                     *           "in": "query",
+                     *           "name": "limit",
+                     *           "detail": "must be <= 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description The service cannot answer now; `/readyz` says why. */
             503: {
@@ -2297,10 +2548,13 @@ export interface operations {
     getProblemType: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description The problem type: the last segment of a problem's `type`. */
-                type: "bad-request" | "validation-failed" | "unauthorized" | "forbidden" | "not-found" | "request-timeout" | "conflict" | "precondition-failed" | "precondition-required" | "payload-too-large" | "unsupported-media-type" | "unprocessable-content" | "idempotency-key-reused" | "request-header-fields-too-large" | "too-many-requests" | "internal-error" | "service-unavailable";
+                type: "bad-request" | "validation-failed" | "unauthorized" | "forbidden" | "not-found" | "method-not-allowed" | "request-timeout" | "conflict" | "precondition-failed" | "precondition-required" | "payload-too-large" | "unsupported-media-type" | "unprocessable-content" | "idempotency-key-reused" | "request-header-fields-too-large" | "too-many-requests" | "internal-error" | "service-unavailable";
             };
             cookie?: never;
         };
@@ -2378,10 +2632,132 @@ export interface operations {
             };
         };
     };
+    getApiRoot: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Where to start: the API, its documentation, its OpenAPI document and its catalog, as paths on this server. */
+            200: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "Spa Content API",
+                     *       "links": {
+                     *         "api": "/v1",
+                     *         "docs": "/docs",
+                     *         "openapi": "/openapi.json",
+                     *         "apiCatalog": "/.well-known/api-catalog"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @example Spa Content API */
+                        name: string;
+                        links: {
+                            /**
+                             * @description The API's routes start here.
+                             * @example /v1
+                             */
+                            api: string;
+                            /**
+                             * @description The interactive documentation.
+                             * @example /docs
+                             */
+                            docs: string;
+                            /**
+                             * @description The OpenAPI document (also as `/openapi.yaml`).
+                             * @example /openapi.json
+                             */
+                            openapi: string;
+                            /**
+                             * @description The RFC 9727 API catalog.
+                             * @example /.well-known/api-catalog
+                             */
+                            apiCatalog: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
+            304: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
+            400: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: query limit.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b",
+                     *       "errors": [
+                     *         {
+                     *           "in": "query",
+                     *           "name": "limit",
+                     *           "detail": "must be <= 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getApiCatalog: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2540,13 +2916,16 @@ export interface operations {
                 /** @description Comma-separated properties to return, of: id, slug, title, summary, status, publishedAt, updatedAt, wordCount, readingTimeMinutes, commentCount and the included ones. */
                 fields?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description A page of published articles. */
+            /** @description A page of published articles. With `fields`, only the properties it names, as `application/vnd.spa.sparse+json`. */
             200: {
                 headers: {
                     /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
@@ -2586,6 +2965,24 @@ export interface operations {
                      */
                     "application/json": {
                         data: components["schemas"]["ArticleListItem"][];
+                        meta: components["schemas"]["PageMeta"];
+                    };
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "slug": "lower-back-pain-deep-tissue-massage",
+                     *           "title": "Lower Back Pain Deep Tissue Massage"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "limit": 20,
+                     *         "nextCursor": null
+                     *       }
+                     *     }
+                     */
+                    "application/vnd.spa.sparse+json": {
+                        data: components["schemas"]["ArticleListItemFields"][];
                         meta: components["schemas"]["PageMeta"];
                     };
                 };
@@ -3276,7 +3673,10 @@ export interface operations {
                 /** @description Comma-separated properties to return, of: id, slug, title, summary, status, publishedAt, updatedAt, wordCount, readingTimeMinutes, commentCount, author, sections and the rendered one. */
                 fields?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -3288,7 +3688,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The article. */
+            /** @description The article. With `fields`, only the properties it names, as `application/vnd.spa.sparse+json`. */
             200: {
                 headers: {
                     /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
@@ -3483,6 +3883,14 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["ArticleView"];
+                    /**
+                     * @example {
+                     *       "title": "Lower Back Pain Deep Tissue Massage",
+                     *       "summary": "Lower back pain can be debilitating, affecting your daily activities and overall quality of life. Lower back deep tissue massage could be the answer if you’re searching for an effective solution to relieve your lower back pain. Deep tissue massage targets the deeper layers of muscles and connective tissues, providing therapeutic benefits and addressing the root causes of back pain.",
+                     *       "readingTimeMinutes": 6
+                     *     }
+                     */
+                    "application/vnd.spa.sparse+json": components["schemas"]["ArticleViewFields"];
                 };
             };
             /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
@@ -3650,7 +4058,10 @@ export interface operations {
     deleteArticle: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write's answer): the write happens only while the article is still that version, a 412 otherwise. A tag that names no current version, well-formed or not, is a 412. */
+                "If-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -3877,7 +4288,10 @@ export interface operations {
     updateArticle: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write's answer): the write happens only while the article is still that version, a 412 otherwise. A tag that names no current version, well-formed or not, is a 412. */
+                "If-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -4376,7 +4790,10 @@ export interface operations {
                 /** @description The `meta.nextCursor` of the previous page, as it was given. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -4579,7 +4996,10 @@ export interface operations {
     replaceArticleTechniques: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write's answer): the write happens only while the article is still that version, a 412 otherwise. A tag that names no current version, well-formed or not, is a 412. */
+                "If-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -5068,7 +5488,10 @@ export interface operations {
                 /** @description The `meta.nextCursor` of the previous page, as it was given. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -5277,7 +5700,10 @@ export interface operations {
     replaceArticleBenefits: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write's answer): the write happens only while the article is still that version, a 412 otherwise. A tag that names no current version, well-formed or not, is a 412. */
+                "If-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -5770,7 +6196,10 @@ export interface operations {
                 /** @description The `meta.nextCursor` of the previous page, as it was given. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -6013,7 +6442,10 @@ export interface operations {
     getArticleRevision: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -6021,10 +6453,10 @@ export interface operations {
                  */
                 slug: string;
                 /**
-                 * @description A numeric id, as given in the `id` of the resource.
+                 * @description The article's version number: 1 for the article as created, 2 after its first change, …
                  * @example 1
                  */
-                id: number;
+                version: number;
             };
             cookie?: never;
         };
@@ -6411,7 +6843,10 @@ export interface operations {
     restoreArticleRevision: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write's answer): the write happens only while the article is still that version, a 412 otherwise. A tag that names no current version, well-formed or not, is a 412. */
+                "If-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -6419,10 +6854,10 @@ export interface operations {
                  */
                 slug: string;
                 /**
-                 * @description A numeric id, as given in the `id` of the resource.
+                 * @description The article's version number: 1 for the article as created, 2 after its first change, …
                  * @example 1
                  */
-                id: number;
+                version: number;
             };
             cookie?: never;
         };
@@ -6758,6 +7193,229 @@ export interface operations {
                      *       "title": "Precondition Failed",
                      *       "status": 412,
                      *       "detail": "The `If-Match` header names a version that is no longer current: read the resource again and reapply the change.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed; the request id in the answer identifies it in the logs. */
+            500: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal-error",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "The server failed; the request id in the answer identifies it in the logs.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service cannot answer now; `/readyz` says why. */
+            503: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The service cannot answer now; `/readyz` says why.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAllArticles: {
+        parameters: {
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `meta.nextCursor` of the previous page, as it was given. */
+                cursor?: string;
+                /** @description Only articles with this status now. */
+                status?: "draft" | "scheduled" | "published";
+            };
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of articles, newest change first. */
+            200: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 1,
+                     *           "slug": "lower-back-pain-deep-tissue-massage",
+                     *           "title": "Lower Back Pain Deep Tissue Massage",
+                     *           "summary": "Lower back pain can be debilitating, affecting your daily activities and overall quality of life. Lower back deep tissue massage could be the answer if you’re searching for an effective solution to relieve your lower back pain. Deep tissue massage targets the deeper layers of muscles and connective tissues, providing therapeutic benefits and addressing the root causes of back pain.",
+                     *           "status": "published",
+                     *           "publishedAt": "2026-01-15T09:00:00.000Z",
+                     *           "updatedAt": "2026-01-15T09:00:00.000Z",
+                     *           "wordCount": 1016,
+                     *           "readingTimeMinutes": 6,
+                     *           "commentCount": 2
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "limit": 20,
+                     *         "nextCursor": null
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: components["schemas"]["ArticleSummary"][];
+                        meta: components["schemas"]["PageMeta"];
+                    };
+                };
+            };
+            /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
+            304: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of this representation; send it as `If-Match` to write only over this version. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description One or more parameters or body fields are invalid; `errors` lists each one. */
+            400: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: query limit.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b",
+                     *       "errors": [
+                     *         {
+                     *           "in": "query",
+                     *           "name": "limit",
+                     *           "detail": "must be <= 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The route needs a valid `Authorization: Bearer` token. */
+            401: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    /** @description The authentication scheme to use: `Bearer`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The route needs a valid `Authorization: Bearer` token.",
+                     *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key is valid but lacks the scope this route needs. */
+            403: {
+                headers: {
+                    /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
+                    Link?: string;
+                    /** @description `public, max-age=…, stale-while-revalidate=…` on public reads; `private, no-store` on errors and on answers to requests with credentials. */
+                    "Cache-Control"?: string;
+                    /** @description The request headers the answer depends on, e.g. `accept-encoding`. */
+                    Vary?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it sent a sane one; also in the logs and in problems. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The key is valid but lacks the scope this route needs.",
                      *       "requestId": "5f0c6a2e-8d1b-4b7e-9f3a-2c4d6e8f0a1b"
                      *     }
                      */
@@ -7377,6 +8035,8 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version to replace (from any answer carrying the article); required. */
                 "if-match"?: string;
+                /** @description The `ETag` of the version the client read (from any `GET` of the article, in any format, or from a write's answer): the write happens only while the article is still that version, a 412 otherwise. A tag that names no current version, well-formed or not, is a 412. */
+                "If-Match"?: string;
             };
             path: {
                 /**
@@ -7985,7 +8645,10 @@ export interface operations {
                 /** @description The `meta.nextCursor` of the previous page, as it was given. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8156,7 +8819,10 @@ export interface operations {
     getTechnique: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -8344,7 +9010,10 @@ export interface operations {
                 /** @description The `meta.nextCursor` of the previous page, as it was given. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -8535,7 +9204,10 @@ export interface operations {
                 /** @description The `meta.nextCursor` of the previous page, as it was given. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8712,7 +9384,10 @@ export interface operations {
     getBenefit: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -8900,7 +9575,10 @@ export interface operations {
                 /** @description The `meta.nextCursor` of the previous page, as it was given. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -9089,7 +9767,10 @@ export interface operations {
                 /** @description How many articles. */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -9272,7 +9953,10 @@ export interface operations {
                 /** @description The `meta.nextCursor` of the previous page, as it was given. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -9836,7 +10520,10 @@ export interface operations {
     getComment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.
@@ -10025,7 +10712,10 @@ export interface operations {
                 /** @description Only `approved` comments are public. New comments are `pending` unless the server auto-approves. */
                 status?: "pending" | "approved" | "spam" | "rejected";
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -10458,7 +11148,7 @@ export interface operations {
                 "application/json": {
                     /**
                      * @description Only `approved` comments are public. New comments are `pending` unless the server auto-approves.
-                     * @enum {unknown}
+                     * @enum {string}
                      */
                     status: "pending" | "approved" | "spam" | "rejected";
                 };
@@ -10731,7 +11421,10 @@ export interface operations {
                 /** @description The `meta.nextCursor` of the previous page, as it was given. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -10914,7 +11607,10 @@ export interface operations {
     getJsonFeed: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -10942,12 +11638,13 @@ export interface operations {
                      * @example {
                      *       "version": "https://jsonfeed.org/version/1.1",
                      *       "title": "Spa articles",
-                     *       "home_page_url": "https://api.spa.example/v1/articles",
+                     *       "home_page_url": "https://spa.example/",
                      *       "feed_url": "https://api.spa.example/v1/feed.json",
                      *       "items": [
                      *         {
-                     *           "id": "https://api.spa.example/v1/articles/lower-back-pain-deep-tissue-massage",
-                     *           "url": "https://api.spa.example/v1/articles/lower-back-pain-deep-tissue-massage",
+                     *           "id": "urn:uuid:f24708b0-1018-562e-aff5-a88fc1e082a2",
+                     *           "url": "https://spa.example/blog/lower-back-pain-deep-tissue-massage",
+                     *           "external_url": "https://api.spa.example/v1/articles/lower-back-pain-deep-tissue-massage",
                      *           "title": "Lower Back Pain Deep Tissue Massage",
                      *           "summary": "Lower back pain can be debilitating, affecting your daily activities and overall quality of life. Lower back deep tissue massage could be the answer if you’re searching for an effective solution to relieve your lower back pain. Deep tissue massage targets the deeper layers of muscles and connective tissues, providing therapeutic benefits and addressing the root causes of back pain.",
                      *           "content_html": "<p>Lower back pain can be debilitating, affecting your daily activities and overall quality of life. Lower back deep tissue massage could be the answer if you’re searching for an effective solution to relieve your lower back pain. Deep tissue massage targets the deeper layers of muscles and connective tissues, providing therapeutic benefits and addressing the root causes of back pain.</p>\n<p>This blog will explore how back pain deep tissue massage can help alleviate lower back pain, its techniques, and its benefits. Discover the effective solutions deep tissue massage can provide for lower back pain.</p>\n<h2>Understanding Lower Back Pain</h2>\n<p>Lower back pain is a prevalent condition that affects people of all ages and lifestyles. Various factors, including muscle strain, poor posture, herniated discs, arthritis, and lifestyle factors such as prolonged sitting or heavy lifting, can cause it. The pain can range from mild discomfort to severe and chronic, impacting mobility and overall well-being.</p>\n<h2>Back Pain Deep Tissue Massage: A Targeted Approach</h2>\n<p>Deep tissue massage is a specialized massage technique that focuses on releasing tension and knots in the deeper layers of muscles and connective tissues. Unlike traditional Swedish massage, deep tissue massage applies more pressure and utilizes slower strokes to reach the underlying muscles. By targeting specific areas of pain and tension, deep-tissue massage can effectively relieve lower back pain and promote healing. Let SPA 56 NYC be your sanctuary of rejuvenation and find solace in the restorative benefits of deep tissue massage.</p>\n<h2>Techniques Used in Deep Tissue Massage</h2>\n<ol><li><strong>Deep Pressure</strong>: The massage therapist applies firm and sustained pressure to release tension and knots in the lower back muscles.</li><li><strong>Friction</strong>: Deep tissue massage can break down scar tissue and adhesion’s by applying friction to the affected areas, promoting improved mobility and reducing pain.</li><li><strong>Stripping</strong>: This technique involves using the thumbs, knuckles, or elbows to apply deep and direct pressure along the length of the muscles, releasing tension and promoting relaxation.</li><li><strong>Trigger Point Therapy</strong>: Trigger points are tight knots within the muscle fibers that can cause referred pain. Deep tissue massage can alleviate pain and restore normal muscle function by applying pressure to these trigger points.</li></ol>\n<h2>The Science Behind Deep Tissue Massage: How It Works</h2>\n<p>Deep tissue massage is more than just a soothing experience; it is rooted in scientific principles that explain its effectiveness in relieving lower back pain. Understanding the science behind deep tissue massage can help individuals grasp its therapeutic benefits and make informed decisions about incorporating it into their pain management routine.</p>\n<p>Lower back pain deep tissue massage involves the application of sustained pressure and targeted techniques to access deeper layers of muscle and connective tissue. It aims to release muscle knots, break up scar tissue, and improve overall tissue health by addressing specific areas of tension and tightness.</p>\n<p>One of the key mechanisms behind deep tissue massage is the stimulation of blood circulation. The pressure applied during the massage promotes vasodilation, which widens the blood vessels and enhances blood flow to the targeted areas. This increased circulation brings oxygen and nutrients to the muscles, aiding in their repair and reducing inflammation. It also facilitates the removal of metabolic waste products, such as lactic acid, which can contribute to muscle soreness and stiffness.</p>\n<p>Deep tissue massage also affects the nervous system. The pressure and techniques used during the massage stimulate sensory receptors in the skin, muscles, and connective tissues. This sensory input triggers the relaxation response, leading to a decrease in the production of stress hormones like cortisol and an increase in the release of feel-good hormones like endorphins. As a result, individuals experience a deep sense of relaxation, reduced anxiety, and overall improved emotional well-being.</p>\n<p>Additionally, deep tissue massage can help break the pain cycle by interrupting pain signals sent to the brain. The pressure applied during the massage stimulates the mechanoreceptors, which compete with the pain receptors for neural pathways to the brain. This can help alleviate pain perception and temporarily relieve lower back pain.</p>\n<p>The effectiveness of deep tissue massage in relieving lower back pain is supported by scientific research. Numerous studies have shown its positive impact on reducing pain intensity, improving range of motion, and enhancing overall functional outcomes for individuals with chronic low back pain.</p>\n<p>By understanding the science behind deep tissue massage, individuals can appreciate the therapeutic mechanisms at work and have confidence in its potential to alleviate their lower back pain. Consulting with a qualified massage therapist who deeply understands the science behind the technique is crucial for optimal results and personalized care.</p>\n<h2>Benefits of Deep Tissue Massage for Lower Back Pain</h2>\n<p>Deep tissue massage offers several benefits for relieving lower back pain:</p>\n<ol><li><strong>Pain Relief</strong>: Deep tissue massage targets the underlying causes of lower back pain, relieving muscle tension, inflammation, and spasms.</li><li><strong>Improved Blood Circulation</strong>: By applying deep pressure and stimulating the muscles, deep tissue massage promotes better blood flow, delivering oxygen and nutrients to the affected area and aiding in removing waste products.</li><li><strong>Increased Flexibility and Range of Motion</strong>: Deep tissue massage helps to release tight muscles and improve flexibility, allowing for greater mobility and reducing the risk of future injuries.</li><li><strong>Stress Reduction</strong>: Lower back pain can be accompanied by stress and tension. Deep tissue massage promotes relaxation and triggers the release of endorphins, reducing stress and enhancing overall well-being.</li><li><strong>Injury Rehabilitation</strong>: If your lower back pain results from an injury, deep tissue massage can aid in the rehabilitation process by reducing inflammation, improving flexibility, and promoting healing.</li></ol>\n<h2>Conclusion</h2>\n<p>Back pain deep tissue massage offers effective solutions for relieving lower back pain. Targeting the deeper layers of muscles and connective tissues addresses the root causes of back pain and promotes healing. Understanding the techniques and science behind deep tissue massage empowers individuals to make informed decisions about pain management. Seeking the expertise of a qualified massage therapist ensures personalized care and optimal results. Deep tissue massage relieves pain, improves blood circulation, increases flexibility, reduces stress, and aids injury rehabilitation. Incorporating deep tissue massage into your routine can provide long-lasting relief and improve overall well-being. Find effective solutions for your lower back pain through deep tissue massage.</p>",
@@ -11071,7 +11768,10 @@ export interface operations {
     getAtomFeed: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -11103,8 +11803,9 @@ export interface operations {
                      *     <updated>2026-01-15T09:00:00.000Z</updated>
                      *     <author><name>Spa articles</name></author>
                      *     <link rel="self" type="application/atom+xml" href="https://api.spa.example/v1/feed.xml"/>
+                     *     <link rel="alternate" type="text/html" href="https://spa.example/"/>
                      *     <link rel="alternate" type="application/feed+json" href="https://api.spa.example/v1/feed.json"/>
-                     *     <entry><id>https://api.spa.example/v1/articles/lower-back-pain-deep-tissue-massage</id><title>Lower Back Pain Deep Tissue Massage</title><updated>2026-01-15T09:00:00.000Z</updated><published>2026-01-15T09:00:00.000Z</published><link rel="alternate" type="application/json" href="https://api.spa.example/v1/articles/lower-back-pain-deep-tissue-massage"/><summary type="text">Lower back pain can be debilitating, affecting your daily activities and overall quality of life. Lower back deep tissue massage could be the answer if you’re searching for an effective solution to relieve your lower back pain. Deep tissue massage targets the deeper layers of muscles and connective tissues, providing therapeutic benefits and addressing the root causes of back pain.</summary><content type="html">&lt;p&gt;Lower back pain can be debilitating, affecting your daily activities and overall quality of life. Lower back deep tissue massage could be the answer if you’re searching for an effective solution to relieve your lower back pain. Deep tissue massage targets the deeper layers of muscles and connective tissues, providing therapeutic benefits and addressing the root causes of back pain.&lt;/p&gt;
+                     *     <entry><id>urn:uuid:f24708b0-1018-562e-aff5-a88fc1e082a2</id><title>Lower Back Pain Deep Tissue Massage</title><updated>2026-01-15T09:00:00.000Z</updated><published>2026-01-15T09:00:00.000Z</published><link rel="alternate" type="text/html" href="https://spa.example/blog/lower-back-pain-deep-tissue-massage"/><link rel="related" type="application/json" href="https://api.spa.example/v1/articles/lower-back-pain-deep-tissue-massage"/><summary type="text">Lower back pain can be debilitating, affecting your daily activities and overall quality of life. Lower back deep tissue massage could be the answer if you’re searching for an effective solution to relieve your lower back pain. Deep tissue massage targets the deeper layers of muscles and connective tissues, providing therapeutic benefits and addressing the root causes of back pain.</summary><content type="html">&lt;p&gt;Lower back pain can be debilitating, affecting your daily activities and overall quality of life. Lower back deep tissue massage could be the answer if you’re searching for an effective solution to relieve your lower back pain. Deep tissue massage targets the deeper layers of muscles and connective tissues, providing therapeutic benefits and addressing the root causes of back pain.&lt;/p&gt;
                      *     &lt;p&gt;This blog will explore how back pain deep tissue massage can help alleviate lower back pain, its techniques, and its benefits. Discover the effective solutions deep tissue massage can provide for lower back pain.&lt;/p&gt;
                      *     &lt;h2&gt;Understanding Lower Back Pain&lt;/h2&gt;
                      *     &lt;p&gt;Lower back pain is a prevalent condition that affects people of all ages and lifestyles. Various factors, including muscle strain, poor posture, herniated discs, arthritis, and lifestyle factors such as prolonged sitting or heavy lifting, can cause it. The pain can range from mild discomfort to severe and chronic, impacting mobility and overall well-being.&lt;/p&gt;
@@ -11248,7 +11949,10 @@ export interface operations {
                 /** @description The `meta.nextCursor` of the previous page, as it was given. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -11578,7 +12282,10 @@ export interface operations {
                 /** @description The `meta.nextCursor` of the previous page, as it was given. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -12047,7 +12754,10 @@ export interface operations {
     getWebhookEndpoint: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description A numeric id, as given in the `id` of the resource.
@@ -13200,7 +13910,10 @@ export interface operations {
                 /** @description The `meta.nextCursor` of the previous page, as it was given. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description A numeric id, as given in the `id` of the resource.
@@ -13674,7 +14387,10 @@ export interface operations {
                 /** @description Comma-separated properties to return, of: id, slug, title, summary, status, publishedAt, updatedAt, wordCount, readingTimeMinutes, commentCount, author, sections and the rendered one. */
                 fields?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description The `token` of a preview link.
@@ -13686,7 +14402,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The article. */
+            /** @description The article. With `fields`, only the properties it names, as `application/vnd.spa.sparse+json`. */
             200: {
                 headers: {
                     /** @description RFC 8288 links: `rel="service-desc"` (the OpenAPI document) and `rel="service-doc"` (the docs) on every answer, and `rel="next"` to the next page of a list that has one. */
@@ -13881,6 +14597,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["ArticleView"];
+                    "application/vnd.spa.sparse+json": components["schemas"]["ArticleViewFields"];
                 };
             };
             /** @description Not Modified: the representation named by `If-None-Match` (or dated by `If-Modified-Since`) is still current. No body; the headers are those of the 200. */
@@ -14025,7 +14742,10 @@ export interface operations {
                 /** @description The `meta.nextCursor` of the previous page, as it was given. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: the answer is a 304 with no body while it is current (any other value gets the full answer). */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description URL-safe identifier derived from a name or title.

@@ -79,12 +79,14 @@ interface Operation {
   responses?: Record<string, { content?: Content; headers?: Record<string, unknown> }>
 }
 
-const operationsOf = (document: { paths?: object }) =>
-  Object.values((document.paths ?? {}) as Record<string, Record<string, Operation>>).flatMap((pathItem) => Object.values(pathItem))
+/** The operations of a map of path items: the document's `paths`, or its `webhooks`. */
+const operationsIn = (pathItems: object | undefined) =>
+  Object.values((pathItems ?? {}) as Record<string, Record<string, Operation>>).flatMap((pathItem) => Object.values(pathItem))
 
 /** An operation that declares no credentials takes none: it says so with an empty requirement, so no linter or reader has to guess. */
-function withPublicSecurity<T extends { paths?: object }>(document: T): T {
-  for (const operation of operationsOf(document)) operation.security ??= []
+// A webhook event is sent with a signature (`webhook-signature`), not with credentials of the receiver's.
+function withPublicSecurity<T extends { paths?: object; webhooks?: object }>(document: T): T {
+  for (const operation of [...operationsIn(document.paths), ...operationsIn(document.webhooks)]) operation.security ??= []
   return document
 }
 
@@ -107,7 +109,7 @@ const CONDITIONAL_HEADERS: Record<string, { status: string; description: string;
  * text is taken: a value that names no current version is simply no match (a full answer, or a 412).
  */
 function withConditionalHeaders<T extends { paths?: object }>(document: T): T {
-  for (const operation of operationsOf(document)) {
+  for (const operation of operationsIn(document.paths)) {
     for (const [name, { status, description, schema }] of Object.entries(CONDITIONAL_HEADERS)) {
       if (!operation.responses?.[status]) continue
       operation.parameters = [...(operation.parameters ?? []), { name, in: 'header', required: false, description, schema }]
@@ -122,7 +124,7 @@ function withExamples<T extends { paths?: object }>(document: T, examples: Opera
   const put = (media: { example?: unknown } | undefined, example: unknown) => {
     if (media && example !== undefined) media.example = structuredClone(example)
   }
-  for (const operation of operationsOf(document)) {
+  for (const operation of operationsIn(document.paths)) {
     const id = operation.operationId ?? ''
     for (const media of Object.values(operation.requestBody?.content ?? {})) put(media, examples.requests[id])
     for (const [status, response] of Object.entries(operation.responses ?? {})) {
