@@ -243,7 +243,8 @@ function keyOf(request: FastifyRequest, dependsOn: readonly Dependency[]): strin
 
 /** The route's own serializer for its 200 (by media type where the route declares content types). */
 function serialize(reply: FastifyReply, payload: unknown, type: string): string {
-  return String(type === JSON_TYPE ? reply.serialize(payload) : reply.serializeInput(payload as Record<string, unknown>, '200', type.split(';')[0]!))
+  const ok = (reply.request.routeOptions.schema?.response as Record<string, { content?: object }> | undefined)?.[200]
+  return String(ok?.content ? reply.serializeInput(payload as Record<string, unknown>, '200', type.split(';')[0]!) : reply.serialize(payload))
 }
 
 /** The coding to send for an `Accept-Encoding` value: the acceptable one of br and gzip with the higher q (br on a tie). */
