@@ -1,4 +1,4 @@
-import { slugify } from '../parser/slugify.js'
+import { slugify } from '../content/slugify.js'
 import type { ArticleEntry, ListItem, Section } from './schemas.js'
 
 const WORDS_PER_MINUTE = 200

@@ -7,7 +7,7 @@ import { Page, pageQuery, respondWithPage, type Listing } from '../http/paginati
 import { HttpProblem, invalidParameter } from '../http/problem.js'
 import { locationUnder, responseHeaders } from '../http/responses.js'
 import { ref, SlugParams } from '../http/schema.js'
-import { slugify } from '../parser/slugify.js'
+import { slugify } from '../content/slugify.js'
 import { assignSectionSlugs, numberItems, replaceEntries } from './content.js'
 import { contentOf, type ArticleContent, type ArticleRepository } from './repository.js'
 import { revisionRoutes } from './revisions.js'

@@ -5,7 +5,7 @@ import type { CommentStatus } from '../comments/schemas.js'
 import type { SqliteDatabase } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
 import type { ParsedArticle } from '../parser/parse.js'
-import { slugify } from '../parser/slugify.js'
+import { slugify } from '../content/slugify.js'
 
 /**
  * A deterministic synthetic dataset for benchmarks: articles shaped like the seed (an introduction,

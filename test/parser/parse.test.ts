@@ -3,7 +3,7 @@ import t, { type Test } from 'tap'
 import { countWords } from '../../src/articles/content.js'
 import type { Block, ListKind } from '../../src/articles/schemas.js'
 import { decodeArticleText, ImportError, parseArticle, type ParsedArticle } from '../../src/parser/parse.js'
-import { slugify } from '../../src/parser/slugify.js'
+import { slugify } from '../../src/content/slugify.js'
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
