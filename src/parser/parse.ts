@@ -1,4 +1,4 @@
-import { assignSectionSlugs, deriveContent, type DerivedContent } from '../articles/content.js'
+import { assignSectionSlugs, deriveContent, type DerivedContent } from '../content/derive.js'
 import type { Block, ListItem, ListKind, Section } from '../articles/schemas.js'
 import { readByline, type Byline } from './byline.js'
 import { slugify } from '../content/slugify.js'

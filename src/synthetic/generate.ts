@@ -1,4 +1,4 @@
-import { deriveContent } from '../articles/content.js'
+import { deriveContent } from '../content/derive.js'
 import { ArticleRepository } from '../articles/repository.js'
 import type { Block, ListItem, Section } from '../articles/schemas.js'
 import type { CommentStatus } from '../comments/schemas.js'
