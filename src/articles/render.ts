@@ -1,5 +1,5 @@
 import { escapeMarkup } from '../http/markup.js'
-import type { Block, ListItem, Section } from './schemas.js'
+import type { Block, ListItem, Section } from '../content/schemas.js'
 
 /** The body formats `GET /v1/articles/{slug}?format=` renders from the blocks. */
 export type BodyFormat = 'html' | 'markdown' | 'text'

@@ -1,8 +1,9 @@
 import type { Statement } from 'better-sqlite3'
 import { writeTransaction, type SqliteDatabase } from '../db/database.js'
+import { deriveContent } from '../content/derive.js'
+import type { ArticleEntry, Section } from '../content/schemas.js'
 import type { ParsedArticle } from '../parser/parse.js'
-import { deriveContent } from './content.js'
-import type { Article, ArticleEntry, ArticleStatus, ArticleSummary, Revision, RevisionSummary, Section } from './schemas.js'
+import type { Article, ArticleStatus, ArticleSummary, Revision, RevisionSummary } from './schemas.js'
 
 export type EntryKind = 'techniques' | 'benefits'
 

@@ -9,7 +9,7 @@ import { notFound } from '../http/problem.js'
 import { commonProblems, problemResponses, responseHeaders } from '../http/responses.js'
 import { ref, SlugParams, Timestamp } from '../http/schema.js'
 import type { ArticleRepository, EntryKind } from './repository.js'
-import { ArticleEntry } from './schemas.js'
+import { ArticleEntry } from '../content/schemas.js'
 import { noArticle } from './writing.js'
 import { ArticleListItem, ArticleListItemFields, ArticleListQuery, ArticleQuery, ArticleView, ArticleViewFields, articleView, articleViewTag, listView, PageOf, SPARSE_JSON, withSparseFieldsets } from './views.js'
 

@@ -1,50 +1,6 @@
 import Type, { type Static } from 'typebox'
+import { ArticleEntry, Block, ListBlock, ListItem, ListKind, ParagraphBlock, Section } from '../content/schemas.js'
 import { Nullable, ref, SlugParam, StringEnum, Timestamp } from '../http/schema.js'
-
-export const ListKind = StringEnum(['techniques', 'benefits', 'other'], {
-  description: 'What a list enumerates: the article\'s techniques, its benefits, or anything else.',
-})
-
-export const ListItem = Type.Object(
-  {
-    position: Type.Integer({ minimum: 1, examples: [1] }),
-    name: Type.Optional(Type.String({ minLength: 1, description: 'The item\'s name, when it is written `Name: description`.', examples: ['Deep Pressure'] })),
-    slug: Type.Optional(Type.String({ description: 'Derived from the name; the catalog key for techniques and benefits.', examples: ['deep-pressure'] })),
-    description: Type.String({ description: 'The text after the name, or the whole item when it has no name.' }),
-  },
-  { $id: 'ListItem', additionalProperties: false },
-)
-
-export const ParagraphBlock = Type.Object(
-  {
-    type: Type.Literal('paragraph'),
-    text: Type.String({ minLength: 1 }),
-  },
-  { $id: 'ParagraphBlock', additionalProperties: false },
-)
-
-export const ListBlock = Type.Object(
-  {
-    type: Type.Literal('list'),
-    kind: ListKind,
-    items: Type.Array(ref(ListItem), { minItems: 1 }),
-  },
-  { $id: 'ListBlock', additionalProperties: false },
-)
-
-export const Block = Type.Union([ref(ParagraphBlock), ref(ListBlock)], {
-  $id: 'Block',
-  discriminator: { propertyName: 'type', mapping: { paragraph: '#/components/schemas/ParagraphBlock', list: '#/components/schemas/ListBlock' } },
-})
-
-export const Section = Type.Object(
-  {
-    heading: Type.Optional(Type.String({ minLength: 1, description: 'Absent on the introduction.', examples: ['Understanding Lower Back Pain'] })),
-    slug: Type.String({ description: 'Anchor for the section, unique within the article.', examples: ['understanding-lower-back-pain'] }),
-    blocks: Type.Array(ref(Block)),
-  },
-  { $id: 'Section', additionalProperties: false },
-)
 
 export const ArticleStatus = StringEnum(['draft', 'scheduled', 'published'], {
   description: '`draft` is seen only by editors; `scheduled` becomes `published`, and public, by itself at `publishedAt`.',
@@ -72,16 +28,6 @@ export const ArticleSummary = Type.Object(summaryProperties, {
 export const Article = Type.Object(
   { ...summaryProperties, author: Nullable(Type.String({ description: 'Who wrote it, as the byline of an imported text names them; `null` when unknown.', examples: ['Dana Lee'] })), sections: Type.Array(ref(Section)) },
   { $id: 'Article', additionalProperties: false },
-)
-
-export const ArticleEntry = Type.Object(
-  {
-    position: Type.Integer({ minimum: 1, examples: [1] }),
-    name: Type.String({ examples: ['Deep Pressure'] }),
-    slug: Type.String({ examples: ['deep-pressure'] }),
-    description: Type.String(),
-  },
-  { $id: 'ArticleEntry', additionalProperties: false, description: 'A technique or benefit as one article lists it.' },
 )
 
 /** Text that must say something (blank strings are refused like empty ones) and holds no control characters but line breaks and tabs. */
@@ -166,14 +112,9 @@ export const Revision = Type.Object(
   { $id: 'Revision', additionalProperties: false, description: 'A version an article had before a change.' },
 )
 
-export type ListKind = Static<typeof ListKind>
-export type ListItem = Static<typeof ListItem>
-export type Block = Static<typeof ParagraphBlock> | Static<typeof ListBlock>
-export type Section = Static<typeof Section>
 export type ArticleStatus = Static<typeof ArticleStatus>
 export type ArticleSummary = Static<typeof ArticleSummary>
 export type Article = Static<typeof Article>
-export type ArticleEntry = Static<typeof ArticleEntry>
 export type NewArticle = Static<typeof NewArticle>
 export type ArticleChanges = Static<typeof ArticleChanges>
 export type SectionInput = Static<typeof SectionInput>

@@ -1,11 +1,12 @@
 import Type, { type Static, type TSchema } from 'typebox'
+import { ArticleEntry } from '../content/schemas.js'
 import { entityTag } from '../http/conditional.js'
 import { invalidParameter } from '../http/problem.js'
 import { PageMeta, pageQuery } from '../http/pagination.js'
 import { ref, SlugParam, StringEnum } from '../http/schema.js'
 import type { ArticleFilter } from './repository.js'
 import { renderBody, type BodyFormat } from './render.js'
-import { Article, ArticleEntry, ArticleSummary, type Article as ArticleBody } from './schemas.js'
+import { Article, ArticleSummary, type Article as ArticleBody } from './schemas.js'
 
 /**
  * The shapes articles are read in. `include` adds the body and lists to list items, `format` adds a

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util'
+import type { CliIo } from '../cli-io.js'
 import { loadConfig } from '../config.js'
 import { openDatabase } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
-import type { CliIo } from '../importer/cli.js'
 import { ApiKeyRepository, SCOPES, type ApiKey, type Scope } from './keys.js'
 
 const USAGE = `usage: npm run keys -- create --name <name> --scope <scope> [--scope <scope> ...]

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { ArticleRepository } from '../articles/repository.js'
+import type { CliIo } from '../cli-io.js'
 import { loadConfig } from '../config.js'
 import { openDatabase } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
@@ -7,13 +8,6 @@ import { readArticleFiles, saveArticles, seedFiles } from './files.js'
 
 const USAGE = `usage: npm run import -- [--publish] [--dry-run] <file...>
        npm run seed            (imports seed/*.txt as published)`
-
-export interface CliIo {
-  env: Record<string, string | undefined>
-  stdout: (text: string) => void
-  stderr: (text: string) => void
-  now: () => Date
-}
 
 /** The import and seed commands; returns the exit code. */
 export function runImportCli(argv: string[], io: CliIo): number {

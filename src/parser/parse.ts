@@ -1,7 +1,7 @@
-import { assignSectionSlugs, deriveContent, type DerivedContent } from '../articles/content.js'
-import type { Block, ListItem, ListKind, Section } from '../articles/schemas.js'
+import { assignSectionSlugs, deriveContent, type DerivedContent } from '../content/derive.js'
+import type { Block, ListItem, ListKind, Section } from '../content/schemas.js'
+import { slugify } from '../content/slugify.js'
 import { readByline, type Byline } from './byline.js'
-import { slugify } from './slugify.js'
 
 /** The content model of one article as the importer reads it from plain text. */
 export interface ParsedArticle extends DerivedContent {

@@ -1,19 +1,15 @@
 import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import type { CliIo } from '../cli-io.js'
 import { openDatabase } from '../db/database.js'
 import { generateSynthetic } from './generate.js'
 
 const USAGE = `usage: npm run seed:synthetic -- --articles N --comments M --database <path> [--seed S]`
 
-export interface SyntheticCliIo {
-  stdout: (text: string) => void
-  stderr: (text: string) => void
-}
-
 const COUNT = /^\d{1,9}$/
 
 /** `npm run seed:synthetic`: fills a new (or empty) database with the synthetic dataset; returns the exit code. */
-export function runSyntheticCli(argv: string[], io: SyntheticCliIo): number {
+export function runSyntheticCli(argv: string[], io: Pick<CliIo, 'stdout' | 'stderr'>): number {
   let values
   try {
     values = parseArgs({

@@ -1,11 +1,11 @@
-import { deriveContent } from '../articles/content.js'
 import { ArticleRepository } from '../articles/repository.js'
-import type { Block, ListItem, Section } from '../articles/schemas.js'
 import type { CommentStatus } from '../comments/schemas.js'
+import { deriveContent } from '../content/derive.js'
+import type { Block, ListItem, Section } from '../content/schemas.js'
+import { slugify } from '../content/slugify.js'
 import type { SqliteDatabase } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
 import type { ParsedArticle } from '../parser/parse.js'
-import { slugify } from '../parser/slugify.js'
 
 /**
  * A deterministic synthetic dataset for benchmarks: articles shaped like the seed (an introduction,

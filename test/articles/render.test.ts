@@ -1,6 +1,6 @@
 import t from 'tap'
 import { renderBody } from '../../src/articles/render.js'
-import type { Section } from '../../src/articles/schemas.js'
+import type { Section } from '../../src/content/schemas.js'
 
 const paragraph = (text: string) => ({ type: 'paragraph' as const, text })
 const list = (items: { name?: string; description: string }[], kind: 'techniques' | 'benefits' | 'other' = 'other') => ({

@@ -3,7 +3,7 @@ import { Ajv } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import t from 'tap'
 import { parse } from 'yaml'
-import { generateOpenApiYaml } from '../../src/docs/document.js'
+import { generateOpenApiYaml } from '../../src/openapi/document.js'
 import { createTestApp } from '../helpers/app.js'
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default

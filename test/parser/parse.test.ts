@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import t, { type Test } from 'tap'
-import { countWords } from '../../src/articles/content.js'
-import type { Block, ListKind } from '../../src/articles/schemas.js'
+import { countWords } from '../../src/content/derive.js'
+import type { Block, ListKind } from '../../src/content/schemas.js'
+import { slugify } from '../../src/content/slugify.js'
 import { decodeArticleText, ImportError, parseArticle, type ParsedArticle } from '../../src/parser/parse.js'
-import { slugify } from '../../src/parser/slugify.js'
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

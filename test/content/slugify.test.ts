@@ -1,5 +1,5 @@
 import t from 'tap'
-import { slugify } from '../../src/parser/slugify.js'
+import { slugify } from '../../src/content/slugify.js'
 
 t.test('slugify folds case, diacritics, apostrophes and punctuation', async (t) => {
   t.equal(slugify('Lower Back Pain Deep Tissue Massage'), 'lower-back-pain-deep-tissue-massage')

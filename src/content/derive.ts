@@ -1,5 +1,5 @@
-import { slugify } from '../parser/slugify.js'
 import type { ArticleEntry, ListItem, Section } from './schemas.js'
+import { slugify } from './slugify.js'
 
 const WORDS_PER_MINUTE = 200
 const WORD = /[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu
