@@ -23,6 +23,7 @@ import { writeReports } from './report.js'
 import { serializationCost } from './serialization.js'
 import { storageCeiling } from './storage.js'
 import { coldStartPairs, fetchRaw, memoryOf, PROJECT_DIR, SERVER, startApp, startRaw, type Running } from './servers.js'
+import { stallRows } from './stall.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -141,7 +142,9 @@ interface RawAnswer {
  * Benchmarks of other concerns that report rows of their own (e.g. an event-loop stall test): each gets the
  * running app's database and a scratch folder and returns rows for the targets table.
  */
-const EXTRA_BENCHMARKS: { name: string; run: (context: { databasePath: string; slug: string; scratchDir: string }) => Promise<ExtraRow[]> }[] = []
+const EXTRA_BENCHMARKS: { name: string; run: (context: { databasePath: string; slug: string; scratchDir: string }) => Promise<ExtraRow[]> }[] = [
+  { name: 'the event-loop stall corpus on 20,000 articles / 200,000 comments (issue 15)', run: stallRows },
+]
 
 const COMPRESSED = { 'Accept-Encoding': 'gzip, deflate, br' }
 
