@@ -9,10 +9,10 @@ import { HttpProblem, invalidParameter, notFound, type ProblemType } from '../ht
 import { commonProblems, locationUnder, problemResponses, responseHeaders } from '../http/responses.js'
 import { ref, SlugParams } from '../http/schema.js'
 import { slugify } from '../parser/slugify.js'
-import { assignSectionSlugs, numberItems, replaceEntries } from './content.js'
+import { assignSectionSlugs, countListItems, numberItems, replaceEntries } from './content.js'
 import { contentOf, type ArticleContent, type ArticleRepository } from './repository.js'
 import { revisionRoutes } from './revisions.js'
-import { Article, ArticleChanges, EntryInput, NewArticle, type ArticleStatus, type Section, type SectionInput } from './schemas.js'
+import { Article, ArticleChanges, EntryInput, MAX_ARTICLE_LIST_ITEMS, NewArticle, type ArticleStatus, type Section, type SectionInput } from './schemas.js'
 
 export interface EditorialRoutesOptions {
   articles: ArticleRepository
@@ -161,6 +161,7 @@ export const editorialRoutes: FastifyPluginAsyncTypebox<EditorialRoutesOptions> 
         const article = articles.transaction(() => {
           const current = articleToChange(articles, request, request.params.slug)
           const sections = replaceEntries(current.sections, kind, numberItems(request.body), ENTRY_HEADINGS[kind])
+          requireListItemsBound(sections, 'body')
           articles.update(current.id, { ...contentOf(current), sections }, now())
           return articles.find(current.slug)!
         })
@@ -176,7 +177,16 @@ function requireSlug(name: string | undefined, field: string): void {
   if (name !== undefined && !slugify(name)) throw invalidParameter('body', field, 'has no letters or digits to make a slug from')
 }
 
+/** An article's write is bounded (see MAX_ARTICLE_LIST_ITEMS): more list items than that is a 400 naming the bound. */
+function requireListItemsBound(sections: Parameters<typeof countListItems>[0], field: string): void {
+  const items = countListItems(sections)
+  if (items > MAX_ARTICLE_LIST_ITEMS) {
+    throw invalidParameter('body', field, `would give the article ${items} list items; an article may hold at most ${MAX_ARTICLE_LIST_ITEMS}, all its lists together`)
+  }
+}
+
 function toSections(input: SectionInput[]): Section[] {
+  requireListItemsBound(input, 'sections')
   input.forEach((section, index) =>
     section.blocks.forEach((block, at) => {
       if (block.type === 'list') block.items.forEach(({ name }, item) => requireSlug(name, `sections/${index}/blocks/${at}/items/${item}/name`))
