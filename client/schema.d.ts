@@ -1224,7 +1224,7 @@ export interface components {
              */
             publishedAt?: string;
             /**
-             * @description The body; summary, counts, techniques and benefits are derived from it.
+             * @description The body; summary, counts, techniques and benefits are derived from it. At most 500 list items in all its lists together (400 problem).
              * @default []
              */
             sections: components["schemas"]["SectionInput"][];
@@ -1249,7 +1249,7 @@ export interface components {
              * @example 2026-11-23T19:46:00.000Z
              */
             publishedAt?: string;
-            /** @description The body; summary, counts, techniques and benefits are derived from it. */
+            /** @description The body; summary, counts, techniques and benefits are derived from it. At most 500 list items in all its lists together (400 problem). */
             sections?: components["schemas"]["SectionInput"][];
         };
         /** @description A technique or benefit to list; its position and slug are derived. */
