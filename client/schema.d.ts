@@ -1224,7 +1224,7 @@ export interface components {
              */
             publishedAt?: string;
             /**
-             * @description The body; summary, counts, techniques and benefits are derived from it.
+             * @description The body; summary, counts, techniques and benefits are derived from it. At most 500 list items in all its lists together (400 problem).
              * @default []
              */
             sections: components["schemas"]["SectionInput"][];
@@ -1249,7 +1249,7 @@ export interface components {
              * @example 2026-11-23T19:46:00.000Z
              */
             publishedAt?: string;
-            /** @description The body; summary, counts, techniques and benefits are derived from it. */
+            /** @description The body; summary, counts, techniques and benefits are derived from it. At most 500 list items in all its lists together (400 problem). */
             sections?: components["schemas"]["SectionInput"][];
         };
         /** @description A technique or benefit to list; its position and slug are derived. */
@@ -14597,6 +14597,173 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["ArticleView"];
+                    /**
+                     * @example {
+                     *       "title": "Lower Back Pain Deep Tissue Massage",
+                     *       "status": "draft",
+                     *       "sections": [
+                     *         {
+                     *           "slug": "introduction",
+                     *           "blocks": [
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "Lower back pain can be debilitating, affecting your daily activities and overall quality of life. Lower back deep tissue massage could be the answer if you’re searching for an effective solution to relieve your lower back pain. Deep tissue massage targets the deeper layers of muscles and connective tissues, providing therapeutic benefits and addressing the root causes of back pain."
+                     *             },
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "This blog will explore how back pain deep tissue massage can help alleviate lower back pain, its techniques, and its benefits. Discover the effective solutions deep tissue massage can provide for lower back pain."
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "heading": "Understanding Lower Back Pain",
+                     *           "slug": "understanding-lower-back-pain",
+                     *           "blocks": [
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "Lower back pain is a prevalent condition that affects people of all ages and lifestyles. Various factors, including muscle strain, poor posture, herniated discs, arthritis, and lifestyle factors such as prolonged sitting or heavy lifting, can cause it. The pain can range from mild discomfort to severe and chronic, impacting mobility and overall well-being."
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "heading": "Back Pain Deep Tissue Massage: A Targeted Approach",
+                     *           "slug": "back-pain-deep-tissue-massage-a-targeted-approach",
+                     *           "blocks": [
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "Deep tissue massage is a specialized massage technique that focuses on releasing tension and knots in the deeper layers of muscles and connective tissues. Unlike traditional Swedish massage, deep tissue massage applies more pressure and utilizes slower strokes to reach the underlying muscles. By targeting specific areas of pain and tension, deep-tissue massage can effectively relieve lower back pain and promote healing. Let SPA 56 NYC be your sanctuary of rejuvenation and find solace in the restorative benefits of deep tissue massage."
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "heading": "Techniques Used in Deep Tissue Massage",
+                     *           "slug": "techniques-used-in-deep-tissue-massage",
+                     *           "blocks": [
+                     *             {
+                     *               "type": "list",
+                     *               "kind": "techniques",
+                     *               "items": [
+                     *                 {
+                     *                   "position": 1,
+                     *                   "name": "Deep Pressure",
+                     *                   "slug": "deep-pressure",
+                     *                   "description": "The massage therapist applies firm and sustained pressure to release tension and knots in the lower back muscles."
+                     *                 },
+                     *                 {
+                     *                   "position": 2,
+                     *                   "name": "Friction",
+                     *                   "slug": "friction",
+                     *                   "description": "Deep tissue massage can break down scar tissue and adhesion’s by applying friction to the affected areas, promoting improved mobility and reducing pain."
+                     *                 },
+                     *                 {
+                     *                   "position": 3,
+                     *                   "name": "Stripping",
+                     *                   "slug": "stripping",
+                     *                   "description": "This technique involves using the thumbs, knuckles, or elbows to apply deep and direct pressure along the length of the muscles, releasing tension and promoting relaxation."
+                     *                 },
+                     *                 {
+                     *                   "position": 4,
+                     *                   "name": "Trigger Point Therapy",
+                     *                   "slug": "trigger-point-therapy",
+                     *                   "description": "Trigger points are tight knots within the muscle fibers that can cause referred pain. Deep tissue massage can alleviate pain and restore normal muscle function by applying pressure to these trigger points."
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "heading": "The Science Behind Deep Tissue Massage: How It Works",
+                     *           "slug": "the-science-behind-deep-tissue-massage-how-it-works",
+                     *           "blocks": [
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "Deep tissue massage is more than just a soothing experience; it is rooted in scientific principles that explain its effectiveness in relieving lower back pain. Understanding the science behind deep tissue massage can help individuals grasp its therapeutic benefits and make informed decisions about incorporating it into their pain management routine."
+                     *             },
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "Lower back pain deep tissue massage involves the application of sustained pressure and targeted techniques to access deeper layers of muscle and connective tissue. It aims to release muscle knots, break up scar tissue, and improve overall tissue health by addressing specific areas of tension and tightness."
+                     *             },
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "One of the key mechanisms behind deep tissue massage is the stimulation of blood circulation. The pressure applied during the massage promotes vasodilation, which widens the blood vessels and enhances blood flow to the targeted areas. This increased circulation brings oxygen and nutrients to the muscles, aiding in their repair and reducing inflammation. It also facilitates the removal of metabolic waste products, such as lactic acid, which can contribute to muscle soreness and stiffness."
+                     *             },
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "Deep tissue massage also affects the nervous system. The pressure and techniques used during the massage stimulate sensory receptors in the skin, muscles, and connective tissues. This sensory input triggers the relaxation response, leading to a decrease in the production of stress hormones like cortisol and an increase in the release of feel-good hormones like endorphins. As a result, individuals experience a deep sense of relaxation, reduced anxiety, and overall improved emotional well-being."
+                     *             },
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "Additionally, deep tissue massage can help break the pain cycle by interrupting pain signals sent to the brain. The pressure applied during the massage stimulates the mechanoreceptors, which compete with the pain receptors for neural pathways to the brain. This can help alleviate pain perception and temporarily relieve lower back pain."
+                     *             },
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "The effectiveness of deep tissue massage in relieving lower back pain is supported by scientific research. Numerous studies have shown its positive impact on reducing pain intensity, improving range of motion, and enhancing overall functional outcomes for individuals with chronic low back pain."
+                     *             },
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "By understanding the science behind deep tissue massage, individuals can appreciate the therapeutic mechanisms at work and have confidence in its potential to alleviate their lower back pain. Consulting with a qualified massage therapist who deeply understands the science behind the technique is crucial for optimal results and personalized care."
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "heading": "Benefits of Deep Tissue Massage for Lower Back Pain",
+                     *           "slug": "benefits-of-deep-tissue-massage-for-lower-back-pain",
+                     *           "blocks": [
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "Deep tissue massage offers several benefits for relieving lower back pain:"
+                     *             },
+                     *             {
+                     *               "type": "list",
+                     *               "kind": "benefits",
+                     *               "items": [
+                     *                 {
+                     *                   "position": 1,
+                     *                   "name": "Pain Relief",
+                     *                   "slug": "pain-relief",
+                     *                   "description": "Deep tissue massage targets the underlying causes of lower back pain, relieving muscle tension, inflammation, and spasms."
+                     *                 },
+                     *                 {
+                     *                   "position": 2,
+                     *                   "name": "Improved Blood Circulation",
+                     *                   "slug": "improved-blood-circulation",
+                     *                   "description": "By applying deep pressure and stimulating the muscles, deep tissue massage promotes better blood flow, delivering oxygen and nutrients to the affected area and aiding in removing waste products."
+                     *                 },
+                     *                 {
+                     *                   "position": 3,
+                     *                   "name": "Increased Flexibility and Range of Motion",
+                     *                   "slug": "increased-flexibility-and-range-of-motion",
+                     *                   "description": "Deep tissue massage helps to release tight muscles and improve flexibility, allowing for greater mobility and reducing the risk of future injuries."
+                     *                 },
+                     *                 {
+                     *                   "position": 4,
+                     *                   "name": "Stress Reduction",
+                     *                   "slug": "stress-reduction",
+                     *                   "description": "Lower back pain can be accompanied by stress and tension. Deep tissue massage promotes relaxation and triggers the release of endorphins, reducing stress and enhancing overall well-being."
+                     *                 },
+                     *                 {
+                     *                   "position": 5,
+                     *                   "name": "Injury Rehabilitation",
+                     *                   "slug": "injury-rehabilitation",
+                     *                   "description": "If your lower back pain results from an injury, deep tissue massage can aid in the rehabilitation process by reducing inflammation, improving flexibility, and promoting healing."
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "heading": "Conclusion",
+                     *           "slug": "conclusion",
+                     *           "blocks": [
+                     *             {
+                     *               "type": "paragraph",
+                     *               "text": "Back pain deep tissue massage offers effective solutions for relieving lower back pain. Targeting the deeper layers of muscles and connective tissues addresses the root causes of back pain and promotes healing. Understanding the techniques and science behind deep tissue massage empowers individuals to make informed decisions about pain management. Seeking the expertise of a qualified massage therapist ensures personalized care and optimal results. Deep tissue massage relieves pain, improves blood circulation, increases flexibility, reduces stress, and aids injury rehabilitation. Incorporating deep tissue massage into your routine can provide long-lasting relief and improve overall well-being. Find effective solutions for your lower back pain through deep tissue massage."
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/vnd.spa.sparse+json": components["schemas"]["ArticleViewFields"];
                 };
             };

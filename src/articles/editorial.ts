@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { NO_STORE } from '../http/caching.js'
 import Type from 'typebox'
 import { bearerSecurity, type Access } from '../auth/access.js'
-import { assignSectionSlugs, numberItems, replaceEntries } from '../content/derive.js'
+import { assignSectionSlugs, countListItems, numberItems, replaceEntries } from '../content/derive.js'
 import type { Section } from '../content/schemas.js'
 import { slugify } from '../content/slugify.js'
 import type { CursorCodec } from '../http/cursor.js'
@@ -12,7 +12,7 @@ import { locationUnder, responseHeaders } from '../http/responses.js'
 import { ref, SlugParams } from '../http/schema.js'
 import { contentOf, type ArticleContent, type ArticleRepository } from './repository.js'
 import { revisionRoutes } from './revisions.js'
-import { ArticleChanges, ArticleStatus, ArticleSummary, EntryInput, NewArticle, type Article, type SectionInput } from './schemas.js'
+import { ArticleChanges, ArticleStatus, ArticleSummary, EntryInput, MAX_ARTICLE_LIST_ITEMS, NewArticle, type Article, type SectionInput } from './schemas.js'
 import { articleResponse, articleToChange, sendArticle, writeProblems } from './writing.js'
 
 export interface EditorialRoutesOptions {
@@ -179,6 +179,7 @@ export const editorialRoutes: FastifyPluginAsyncTypebox<EditorialRoutesOptions> 
         const article = articles.transaction(() => {
           const current = articleToChange(articles, request, request.params.slug)
           const sections = replaceEntries(current.sections, kind, numberItems(request.body), ENTRY_HEADINGS[kind])
+          requireListItemsBound(sections, 'body')
           articles.update(current.id, { ...contentOf(current), sections }, now())
           return articles.find(current.slug)!
         })
@@ -194,7 +195,16 @@ function requireSlug(name: string | undefined, field: string): void {
   if (name !== undefined && !slugify(name)) throw invalidParameter('body', field, 'has no letters or digits to make a slug from')
 }
 
+/** An article's write is bounded (see MAX_ARTICLE_LIST_ITEMS): more list items than that is a 400 naming the bound. */
+function requireListItemsBound(sections: Parameters<typeof countListItems>[0], field: string): void {
+  const items = countListItems(sections)
+  if (items > MAX_ARTICLE_LIST_ITEMS) {
+    throw invalidParameter('body', field, `would give the article ${items} list items; an article may hold at most ${MAX_ARTICLE_LIST_ITEMS}, all its lists together`)
+  }
+}
+
 function toSections(input: SectionInput[]): Section[] {
+  requireListItemsBound(input, 'sections')
   input.forEach((section, index) =>
     section.blocks.forEach((block, at) => {
       if (block.type === 'list') block.items.forEach(({ name }, item) => requireSlug(name, `sections/${index}/blocks/${at}/items/${item}/name`))

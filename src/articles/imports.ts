@@ -10,7 +10,7 @@ import { ref, SlugParams } from '../http/schema.js'
 import { ImportError, parseArticleWithNotes, type ArticleLimits, type ParseReport } from '../parser/parse.js'
 import { articleToChange, writeProblems } from './writing.js'
 import { importedContent, type ArticleRepository } from './repository.js'
-import { Article, ItemInput, ListInput, NewArticle, ParagraphInput, SectionInput } from './schemas.js'
+import { Article, ItemInput, ListInput, MAX_ARTICLE_LIST_ITEMS, NewArticle, ParagraphInput, SectionInput } from './schemas.js'
 
 export interface ImportRoutesOptions {
   articles: ArticleRepository
@@ -33,6 +33,7 @@ export const IMPORT_LIMITS: ArticleLimits = {
   sections: bound(NewArticle.properties.sections, 'maxItems'),
   blocksPerSection: bound(SectionInput.properties.blocks, 'maxItems'),
   itemsPerList: bound(ListInput.properties.items, 'maxItems'),
+  itemsPerArticle: MAX_ARTICLE_LIST_ITEMS,
   paragraphChars: bound(ParagraphInput.properties.text, 'maxLength'),
   descriptionChars: bound(ItemInput.properties.description, 'maxLength'),
 }

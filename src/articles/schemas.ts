@@ -62,6 +62,14 @@ export const SectionInput = Type.Object(
   { $id: 'SectionInput', additionalProperties: false, description: 'A section as an editor writes it; its slug is derived from its heading.' },
 )
 
+/**
+ * The most list items one article may hold, all its lists together, whether sent as JSON or imported.
+ * Every item of a technique or benefit list is a row of its own in the catalog and the search index,
+ * kept by triggers in the write's transaction: 500 items are written in ~20-40 ms on a loaded 2-core
+ * machine; the 4,000 the JSON body limit let through held the event loop for ~0.4-1 s.
+ */
+export const MAX_ARTICLE_LIST_ITEMS = 500
+
 const writableProperties = {
   title: Written(150, { examples: ['Hot Stone Massage for Stiff Shoulders'] }),
   slug: Type.Optional({ ...SlugParam, description: 'The URL slug; derived from the title when left out.' }),
@@ -70,7 +78,7 @@ const writableProperties = {
     ...Timestamp,
     description: 'When the article is (or was) published: in the future for `scheduled`, now or earlier for `published` (default: now); drafts have none.',
   }),
-  sections: Type.Array(ref(SectionInput), { maxItems: 200, description: 'The body; summary, counts, techniques and benefits are derived from it.' }),
+  sections: Type.Array(ref(SectionInput), { maxItems: 200, description: `The body; summary, counts, techniques and benefits are derived from it. At most ${MAX_ARTICLE_LIST_ITEMS} list items in all its lists together (400 problem).` }),
 }
 
 export const NewArticle = Type.Object(

@@ -16,6 +16,13 @@ export function countWords(text: string): number {
   return text.match(WORD)?.length ?? 0
 }
 
+/** How many list items the sections hold, all lists together. */
+export function countListItems(sections: readonly { blocks: readonly ({ type: 'paragraph' } | { type: 'list'; items: readonly unknown[] })[] }[]): number {
+  let items = 0
+  for (const section of sections) for (const block of section.blocks) if (block.type === 'list') items += block.items.length
+  return items
+}
+
 /** What an article's body determines by itself: summary, counts and its techniques and benefits. */
 export function deriveContent(sections: readonly Section[]): DerivedContent {
   const paragraphs: string[] = []

@@ -143,6 +143,7 @@ export function buildExamples(): OperationExamples {
       sparseResponses: {
         listArticles: page(articles.listPublished({ sort: '-publishedAt' }, undefined, DEFAULT_PAGE_SIZE).map(({ article }) => ({ slug: article.slug, title: article.title }))),
         getArticle: articleView(articles.findPublished(article.slug)!, { fields: 'title,summary,readingTimeMinutes' }),
+        getPreview: articleView(draft, { fields: 'title,status,sections' }),
       },
       problems: {
         ...Object.fromEntries(

@@ -35,6 +35,8 @@ export interface ArticleLimits {
   sections: number
   blocksPerSection: number
   itemsPerList: number
+  /** All lists together. */
+  itemsPerArticle: number
   paragraphChars: number
   descriptionChars: number
 }
@@ -260,6 +262,7 @@ function isHeading(text: string): boolean {
 function buildSections(units: Unit[], limits: ArticleLimits | undefined): Section[] {
   const sections: Section[] = [{ slug: 'introduction', blocks: [] }]
   let pendingItems: string[] = []
+  let items = 0
   const current = () => sections.at(-1)!
   const addBlock = (block: Block, line: number) => {
     const { blocks } = current()
@@ -275,6 +278,7 @@ function buildSections(units: Unit[], limits: ArticleLimits | undefined): Sectio
   for (const unit of units) {
     if (unit.kind === 'item') {
       if (limits && pendingItems.length >= limits.itemsPerList) throw limitError(unit.line, `a list may hold at most ${limits.itemsPerList} items`)
+      if (limits && ++items > limits.itemsPerArticle) throw limitError(unit.line, `an article may hold at most ${limits.itemsPerArticle} list items, all its lists together`)
       if (limits && splitNamedItem(unit.text).description.length > limits.descriptionChars) {
         throw limitError(unit.line, `a list item's description may be at most ${limits.descriptionChars} characters long`)
       }

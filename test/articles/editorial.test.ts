@@ -192,6 +192,43 @@ t.test('POST /v1/articles validates the content model', async (t) => {
   t.same(snapshot(editor.db), before, 'nothing was written')
 })
 
+t.test('an article holds at most 500 list items, all its lists together: POST, PATCH and PUT of a list refuse more with a 400 naming the bound', async (t) => {
+  const editor = await editorApp(t)
+  const list = (kind: string, count: number, from = 0) => ({
+    type: 'list',
+    kind,
+    items: Array.from({ length: count }, (_, index) => ({ name: `Stroke ${from + index + 1}`, description: 'Slow work along the muscle.' })),
+  })
+  // 3 lists of 200, 200 and 101 items: each list within its own bound, 501 in all.
+  const sections = (last: number) => [
+    { heading: 'Techniques', blocks: [list('techniques', 200), list('techniques', 200, 200)] },
+    { heading: 'Benefits', blocks: [list('benefits', last)] },
+  ]
+  const before = snapshot(editor.db)
+  const tooMany = await editor.send('POST', '/v1/articles', { title: 'Too Long', sections: sections(101) })
+  const problem = assertProblem(t, tooMany, 400, '/problems/validation-failed', 'POST of 501 list items')
+  t.same(failingFields(tooMany), ['body:sections'], 'names the sections')
+  t.match(JSON.stringify(problem.errors), /501 list items; an article may hold at most 500, all its lists together/, 'says the bound and the count')
+  t.same(snapshot(editor.db), before, 'nothing written')
+
+  const atBound = await createArticle(t, editor, { title: 'Long Enough', status: 'published', sections: sections(100) })
+  t.equal(rowCount(editor.db, 'article_entries', 'article_id = ?', atBound.id), 500, '500 list items: stored, every one an entry')
+  t.equal(rowCount(editor.db, 'catalog_occurrences', 'article_id = ?', atBound.id), 500, 'and in the catalog')
+  t.equal(rowCount(editor.db, 'search_documents', 'article_id = ?', atBound.id), 501, 'and searchable, with the article itself')
+
+  const stored = snapshot(editor.db)
+  assertProblem(t, await editor.send('PATCH', '/v1/articles/long-enough', { sections: sections(101) }), 400, '/problems/validation-failed', 'PATCH to 501 list items')
+  const put = await editor.send('PUT', '/v1/articles/long-enough/benefits', list('benefits', 101).items)
+  assertProblem(t, put, 400, '/problems/validation-failed', 'PUT of a list that brings the article to 501')
+  t.same(failingFields(put), ['body:body'], 'names the body')
+  t.same(snapshot(editor.db), stored, 'nothing written')
+
+  const shrunk = await patchArticle(t, editor, 'long-enough', { sections: sections(1) })
+  t.equal(rowCount(editor.db, 'article_entries', 'article_id = ?', shrunk.id), 401, 'shrunk: the entries follow')
+  t.equal(rowCount(editor.db, 'catalog_occurrences', 'article_id = ?', shrunk.id), 401, 'and the catalog')
+  t.equal(rowCount(editor.db, 'search_documents', 'article_id = ?', shrunk.id), 402, 'and the search index')
+})
+
 t.test('PATCH /v1/articles/:slug changes each field and keeps the rest', async (t) => {
   const editor = await editorApp(t)
   const created = await createArticle(t, editor, HOT_STONE)

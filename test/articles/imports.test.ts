@@ -59,6 +59,11 @@ t.test('POST /v1/imports has the bounds of a JSON article', async (t) => {
   const refused: [name: string, text: string, detail: RegExp][] = [
     ['10,000 list items in 230 KB', long(`Techniques\n\n${'1. Item: What it does.\n'.repeat(10_000)}`), /a list may hold at most 200 items \(line 207\)/],
     ['201 list items', long(`Techniques\n\n${items(201)}`), /a list may hold at most 200 items/],
+    [
+      '501 list items in 3 lists',
+      long(`Techniques\n\n${items(200)}\n\nMore Techniques\n\n${items(200)}\n\nBenefits\n\n${items(101)}`),
+      /an article may hold at most 500 list items, all its lists together \(line 513\)/,
+    ],
     ['201 sections', long(Array.from({ length: 201 }, (_, index) => `Heading ${index + 1}\n\nA paragraph.`).join('\n\n')), /at most 200 sections/],
     ['501 paragraphs in a section', long(Array.from({ length: 501 }, () => 'A paragraph.').join('\n\n')), /at most 500 paragraphs and lists/],
     ['a paragraph of 20,001 characters', long('word '.repeat(4000) + 'a'), /a paragraph may be at most 20000 characters/],

@@ -177,13 +177,14 @@ t.test('notes say which lines were taken as page chrome, and why', async (t) => 
 })
 
 t.test('limits: a text longer than an article may be is refused where it goes over', async (t) => {
-  const limits = { sections: 3, blocksPerSection: 2, itemsPerList: 4, paragraphChars: 200, descriptionChars: 50 }
+  const limits = { sections: 3, blocksPerSection: 2, itemsPerList: 4, itemsPerArticle: 6, paragraphChars: 200, descriptionChars: 50 }
   const items = (n: number) => Array.from({ length: n }, (_, index) => `${index + 1}. Item ${index + 1}: What it does.`).join('\n')
   t.equal(parseArticle(`${TITLE}\n\n${INTRO}\n\nTechniques\n\n${items(4)}`, limits).techniques.length, 4, 'at the limit: parsed')
   t.equal(parseArticle(`${TITLE}\n\n${'a'.repeat(200)}\n\nTechniques\n\n1. Name: ${'d'.repeat(50)}`, limits).techniques.length, 1, 'a paragraph and a description at their limits: parsed')
   const refused: [name: string, text: string, message: RegExp][] = [
     ['a list of 5 items', `${TITLE}\n\n${INTRO}\n\nTechniques\n\n${items(5)}`, /a list may hold at most 4 items \(line 11\)/],
     ['80,000 items', `${TITLE}\n\n${INTRO}\n\nTechniques\n\n${'1. Item: What it does.\n'.repeat(80_000)}`, /a list may hold at most 4 items \(line 11\)/],
+    ['two lists of 4 items', `${TITLE}\n\n${INTRO}\n\nTechniques\n\n${items(4)}\n\nBenefits\n\n${items(4)}`, /at most 6 list items, all its lists together \(line 16\)/],
     ['the introduction and 3 headed sections', `${TITLE}\n\n${INTRO}\n\nA\n\n${BODY}\n\nB\n\n${BODY}\n\nC\n\n${BODY}`, /at most 3 sections \(line 13\)/],
     ['4 headed sections', `${TITLE}\n\nA\n\n${BODY}\n\nB\n\n${BODY}\n\nC\n\n${BODY}\n\nD\n\n${BODY}`, /at most 3 sections \(line 15\)/],
     ['3 paragraphs in a section', `${TITLE}\n\n${INTRO}\n\n${BODY}\n\n${INTRO}`, /at most 2 paragraphs and lists \(line 7\)/],
@@ -200,6 +201,8 @@ t.test('limits: a text longer than an article may be is refused where it goes ov
     t.ok(error instanceof ImportError, `${name}: an ImportError`)
     t.match((error as Error).message, message, `${name}: it says which limit, and where`)
   }
+  const atArticleLimit = parseArticle(`${TITLE}\n\n${INTRO}\n\nTechniques\n\n${items(4)}\n\nBenefits\n\n${items(2)}`, limits)
+  t.equal(atArticleLimit.techniques.length + atArticleLimit.benefits.length, 6, 'two lists of 6 items in all, at the limit: parsed')
   t.equal(parseArticle(`${TITLE}\n\n${INTRO}\n\nA\n\n${BODY}\n\nB\n\n${BODY}`, limits).sections.length, 3, 'the introduction and 2 headed sections: parsed')
   t.equal(parseArticle(`${TITLE}\n\nA\n\n${BODY}\n\nB\n\n${BODY}\n\nC\n\n${BODY}`, limits).sections.length, 3, '3 headed sections and no introduction: parsed')
 })

@@ -6,6 +6,7 @@ import { connect, createServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { MAX_ARTICLE_LIST_ITEMS } from '../../src/articles/schemas.js'
 import type { EventLoopReport } from '../../src/health/event-loop-report.js'
 
 /**
@@ -259,15 +260,19 @@ async function findTargets(url: string): Promise<Targets> {
   }
 }
 
-/** An article as an editor may write it, about as large as the JSON gate lets through (10,000 values): 100 sections of 40 list items. */
-function largeArticle(title: string) {
+/**
+ * The largest article an editor may write: 100 sections, each with a paragraph and a list, 500 list
+ * items in all (MAX_ARTICLE_LIST_ITEMS; before that bound, 40 a section, 4,000 in all, as many as the
+ * JSON gate's 10,000 values let through, held the loop ~1 s).
+ */
+function largeArticle(title: string, itemsPerSection = MAX_ARTICLE_LIST_ITEMS / 100) {
   return {
     title,
     sections: Array.from({ length: 100 }, (_, s) => ({
       heading: `Part ${s + 1} of the long guide`,
       blocks: [
         { type: 'paragraph', text: `${WORDS.join(' ')} `.repeat(3).trim() },
-        { type: 'list', kind: 'techniques', items: Array.from({ length: 40 }, (_, i) => ({ name: `Stroke ${s}-${i}`, description: `Slow ${WORDS[i % WORDS.length]} work along the muscle.` })) },
+        { type: 'list', kind: 'techniques', items: Array.from({ length: itemsPerSection }, (_, i) => ({ name: `Stroke ${s}-${i}`, description: `Slow ${WORDS[i % WORDS.length]} work along the muscle.` })) },
       ],
     })),
   }
@@ -323,8 +328,10 @@ function corpus(server: RunningServer, targets: Targets): [string, Send][] {
     ['body: 1 MB of unterminated JSON on the comment route', write('POST', `/v1/articles/${hot}/comments`, unterminated)],
     ['body: Content-Length 100 MB announced on an editor route', () => announceOnly(port, `POST /v1/articles HTTP/1.1\r\nAuthorization: Bearer ${token}`, 100_000_000)],
     ['body: Content-Length 100 MB announced on the comment route', () => announceOnly(port, `POST /v1/articles/${hot}/comments HTTP/1.1`, 100_000_000)],
-    ['write: a large article (100 sections, 4,000 list items)', write('POST', '/v1/articles', JSON.stringify(largeArticle('A Very Long Guide')), key)],
+    ['write: the largest article (100 sections, 500 list items)', write('POST', '/v1/articles', JSON.stringify(largeArticle('A Very Long Guide')), key)],
     ['write: the hot article changed to a large one', write('PATCH', `/v1/articles/${hot}`, JSON.stringify({ sections: largeArticle('x').sections }), key)],
+    ['write: the largest article shrunk to one section (its 500 entries removed)', write('PATCH', '/v1/articles/a-very-long-guide', JSON.stringify({ sections: largeArticle('x').sections.slice(0, 1) }), key)],
+    ['write: 4,000 list items (over the bound: refused)', write('POST', '/v1/articles', JSON.stringify(largeArticle('Too Long a Guide', 40)), key)],
     ['write: a comment on the hot article', write('POST', `/v1/articles/${hot}/comments`, JSON.stringify({ authorName: 'Maya', authorEmail: 'maya@example.com', body: 'Deep pressure helped my back.' }))],
     ['import: 20,000 list items, with a key', write('POST', '/v1/imports', largeImportText(20_000), key, 'text/plain; charset=utf-8')],
     ['import: 20,000 list items, without a key', write('POST', '/v1/imports', largeImportText(20_000), {}, 'text/plain; charset=utf-8')],
