@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest, preValidationHookHandler } from 'fastify'
 import { HttpProblem } from './problem.js'
 
 // With the `u` flag a well-formed pair is one code point, so only a lone half is a surrogate here.
@@ -16,6 +16,9 @@ const [QUOTE, BACKSLASH, COMMA, OPEN_ARRAY, CLOSE_ARRAY, OPEN_OBJECT, CLOSE_OBJE
  * `__proto__` and `constructor.prototype` keys stay refused, as by Fastify's own parser.
  */
 export function useStrictJsonBodies(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    if (route.schema?.body) route.preValidation = [refuseUnreadMediaTypes, ...[route.preValidation ?? []].flat()]
+  })
   const parseJson = app.getDefaultJsonParser('error', 'error')
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
@@ -29,6 +32,21 @@ export function useStrictJsonBodies(app: FastifyInstance): void {
       done(null, value)
     })
   })
+}
+
+/** The media types a route reads: its `consumes`, JSON by default. */
+const mediaTypesOf = (request: FastifyRequest) => (request.routeOptions.schema as { consumes?: string[] } | undefined)?.consumes ?? ['application/json']
+
+// Fastify parses `text/plain` for every route, so a JSON route would take text and answer a schema error.
+const refuseUnreadMediaTypes: preValidationHookHandler = (request, _reply, done) => {
+  const sent = request.headers['content-type']?.split(';')[0]!.trim().toLowerCase()
+  done(sent === undefined || mediaTypesOf(request).includes(sent) ? undefined : unsupportedMediaType(request))
+}
+
+/** The 415 of a request whose body has a media type the route does not read, naming the ones it does. */
+export function unsupportedMediaType(request: FastifyRequest): HttpProblem {
+  const sent = request.headers['content-type']?.split(';')[0]!.trim().slice(0, 100) || 'no content type'
+  return new HttpProblem('unsupported-media-type', `This route does not read ${sent}; send the body as ${mediaTypesOf(request).join(' or ')}.`)
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { storageFault, type StorageFault } from '../db/storage.js'
 import { HttpProblem, problemBody, problemTypes, type ProblemBody, type ProblemType } from './problem.js'
+import { unsupportedMediaType } from './body.js'
 import { AllowedMethods } from './methods.js'
 import { validationProblem } from './validation.js'
 
@@ -56,11 +57,7 @@ export function storageUnavailable(fault: StorageFault): HttpProblem {
 
 function toProblem(error: FastifyError, request: FastifyRequest): HttpProblem | ProblemBody {
   if (error instanceof HttpProblem) return error
-  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    const accepted = (request.routeOptions.schema as { consumes?: string[] } | undefined)?.consumes ?? ['application/json']
-    const sent = request.headers['content-type']?.split(';')[0]!.trim().slice(0, 100) || 'no content type'
-    return new HttpProblem('unsupported-media-type', `This route does not read ${sent}; send the body as ${accepted.join(' or ')}.`)
-  }
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return unsupportedMediaType(request)
   if (error.validation) {
     return validationProblem(error.validation, error.validationContext ?? 'body')
   }

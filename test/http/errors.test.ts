@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config.js'
 import { openDatabase } from '../../src/db/database.js'
 import { migrate } from '../../src/db/migrate.js'
 import { loggerOptions } from '../../src/logging.js'
+import { createTestApp, TEST_ADMIN_TOKEN } from '../helpers/app.js'
 import { captureLogs } from '../helpers/logs.js'
 
 /** The real app with the service's logger writing into an array, plus routes that fail on purpose. */
@@ -106,6 +107,14 @@ t.test('a 415 names the media types the route reads', async (t) => {
   const json = await app.inject({ method: 'POST', url: '/probe/body', payload: '<a/>', headers: { 'content-type': 'text/xml; charset=utf-8' } })
   t.equal(json.statusCode, 415)
   t.equal(json.json().detail, 'This route does not read text/xml; send the body as application/json.')
+  // Fastify reads text/plain on every route: a JSON route still answers it with a 415, not a schema error.
+  const text = await app.inject({ method: 'POST', url: '/probe/body', payload: '{"name": "a", "count": 2}', headers: { 'content-type': 'text/plain; charset=utf-8' } })
+  t.equal(text.statusCode, 415)
+  t.equal(text.json().detail, 'This route does not read text/plain; send the body as application/json.')
+  const { app: api } = await createTestApp(t)
+  const imported = await api.inject({ method: 'POST', url: '/v1/imports', payload: { title: 'x' }, headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })
+  t.equal(imported.statusCode, 415, 'and a text route refuses JSON')
+  t.equal(imported.json().detail, 'This route does not read application/json; send the body as text/plain.')
 })
 
 t.test('a value outside an enum is a 400 that lists the allowed values', async (t) => {
