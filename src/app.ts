@@ -23,8 +23,10 @@ import { RelatedArticles, relatedRoutes } from './articles/related.js'
 import { commentRoutes } from './comments/routes.js'
 import { commentComponents } from './comments/schemas.js'
 import type { Config } from './config.js'
-import { readSetting, type SqliteDatabase } from './db/database.js'
-import { readMigrations } from './db/migrate.js'
+import { readSetting } from './db/database.js'
+import type { Migration } from './db/migrate.js'
+import type { SqliteStore } from './db/sqlite.js'
+import type { Store } from './db/store.js'
 import { StorageMonitor } from './db/storage.js'
 import { discoveryRoutes } from './discovery/routes.js'
 import { docsRoutes, openApi } from './docs/plugin.js'
@@ -37,7 +39,6 @@ import { serializersOnFirstUse } from './http/compile-on-first-use.js'
 import { CursorCodec } from './http/cursor.js'
 import { useStrictJsonBodies } from './http/body.js'
 import { clientErrorProblem, sendProblem, useProblemResponses, writeRawProblem } from './http/errors.js'
-import { DataGeneration } from './http/freshness.js'
 import { IdempotencyStore } from './http/idempotency.js'
 import { serverLimits } from './http/limits.js'
 import { PageMeta } from './http/pagination.js'
@@ -61,8 +62,10 @@ import { webhookSchemas } from './webhooks/schemas.js'
 import { DeliveryWorker, type WorkerOptions } from './webhooks/worker.js'
 
 export interface AppOptions {
-  /** An open, migrated database; the app closes it when it closes. */
-  db: SqliteDatabase
+  /** An open, migrated store; the app closes it when it closes. */
+  store: Store
+  /** The migrations the code has for the store's engine (readiness compares them with the store's ledger). */
+  migrations: Migration[]
   config: Config
   /** Overrides the logger built from `config.logLevel`, e.g. `false` or a capturing stream in tests. */
   logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance']
@@ -83,7 +86,9 @@ const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...articleComponents, ...importComponents, ...viewComponents, ...catalogComponents, ...commentComponents, ...searchComponents, ...feedComponents, ...syncComponents, ...previewComponents, ...webhookSchemas, ...eventComponents]
 
 export async function buildApp(options: AppOptions) {
-  const { db, config } = options
+  const { store, config } = options
+  // TRANSITIONAL (removed when every feature is on the Store interface): SQLite's own handle.
+  const db = (store as SqliteStore).handle
   const now = options.now ?? (() => new Date())
   const hops = config.trustProxy
   const app = Fastify({
@@ -147,12 +152,12 @@ export async function buildApp(options: AppOptions) {
     done()
   })
   app.addHook('onClose', async () => {
-    db.close()
+    await store.close()
   })
 
   const caching = { maxAge: config.cacheMaxAge, staleWhileRevalidate: config.cacheStaleWhileRevalidate }
   useHttpCaching(app, caching)
-  usePreparedAnswers(app, { generation: new DataGeneration(db, now), maxBytes: config.responseCacheBytes, cacheControl: publicCaching(caching), cors: config.corsOrigins.length > 0 })
+  usePreparedAnswers(app, { generation: store.watchChanges(now), maxBytes: config.responseCacheBytes, cacheControl: publicCaching(caching), cors: config.corsOrigins.length > 0 })
   await app.register(compress, { global: true, threshold: COMPRESS_ABOVE_BYTES, encodings: ['br', 'gzip'], brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } } })
   // Without allowed origins no request does any CORS work (a preflight finds no route: a 404 problem, as with `origin: false`).
   if (config.corsOrigins.length > 0) {
@@ -183,7 +188,7 @@ export async function buildApp(options: AppOptions) {
   })
   app.addHook('onReady', async () => worker.start())
   app.addHook('preClose', async () => worker.stop())
-  await app.register(healthRoutes, { db, migrations: readMigrations(), storage })
+  await app.register(healthRoutes, { db, migrations: options.migrations, storage })
   await app.register(docsRoutes)
   await app.register(discoveryRoutes, { publicUrl: config.publicUrl })
   await app.register(

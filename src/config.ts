@@ -11,6 +11,9 @@ const Environment = Type.Object({
   PORT: Type.Optional(Type.String({ pattern: '^\\d{1,5}$' })),
   HOST: Type.Optional(Type.String({ minLength: 1 })),
   DATABASE_PATH: Type.Optional(Type.String({ minLength: 1 })),
+  DATABASE_URL: Type.Optional(Type.String()),
+  DATABASE_POOL_SIZE: Type.Optional(Type.String({ pattern: '^\\d{1,4}$' })),
+  DATABASE_STATEMENT_TIMEOUT_MS: Type.Optional(Type.String({ pattern: '^\\d{1,7}$' })),
   ADMIN_TOKEN: Type.Optional(Type.String({ pattern: '^[\\x21-\\x7e]+$', description: 'visible ASCII, no spaces' })),
   LOG_LEVEL: Type.Optional(Type.Enum([...LOG_LEVELS])),
   CORS_ORIGINS: Type.Optional(Type.String()),
@@ -34,6 +37,8 @@ export interface Config {
   port: number
   host: string
   databasePath: string
+  /** PostgreSQL instead of SQLite: where it is, and how this process uses it; undefined: SQLite at databasePath. */
+  postgres: { url: string; poolSize: number; statementTimeoutMs: number; connectTimeoutMs: number } | undefined
   adminToken: string | undefined
   logLevel: (typeof LOG_LEVELS)[number]
   corsOrigins: string[]
@@ -110,6 +115,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (maxConnections < 1) problems.push('MAX_CONNECTIONS must be at least 1')
   const bodyLimitBytes = Number(values.BODY_LIMIT_BYTES ?? 1024 * 1024)
   if (bodyLimitBytes < MIN_BODY_LIMIT_BYTES) problems.push(`BODY_LIMIT_BYTES must be at least ${MIN_BODY_LIMIT_BYTES}`)
+  if (values.DATABASE_URL !== undefined && !isPostgresUrl(values.DATABASE_URL)) {
+    problems.push('DATABASE_URL must be a PostgreSQL URL like postgres://user:password@host:5432/database')
+  }
+  const poolSize = Number(values.DATABASE_POOL_SIZE ?? 10)
+  if (poolSize < 1) problems.push('DATABASE_POOL_SIZE must be at least 1')
+  const statementTimeoutMs = Number(values.DATABASE_STATEMENT_TIMEOUT_MS ?? 5_000)
+  if (statementTimeoutMs < MIN_TIMEOUT_MS) problems.push(`DATABASE_STATEMENT_TIMEOUT_MS must be at least ${MIN_TIMEOUT_MS} (milliseconds)`)
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${[...new Set(problems)].join('\n  ')}`)
   const warnings: string[] = []
   if (!values.ADMIN_TOKEN) warnings.push('ADMIN_TOKEN is not set: only API keys made with `npm run keys` authenticate')
@@ -119,6 +131,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port,
     host: values.HOST ?? '127.0.0.1',
     databasePath: databasePath === ':memory:' ? databasePath : resolve(databasePath),
+    // A query waits for a connection no longer than a statement may run.
+    postgres: values.DATABASE_URL === undefined ? undefined : { url: values.DATABASE_URL, poolSize, statementTimeoutMs, connectTimeoutMs: statementTimeoutMs },
     adminToken: values.ADMIN_TOKEN,
     logLevel: values.LOG_LEVEL ?? 'info',
     corsOrigins,
@@ -146,6 +160,10 @@ function isArticleUrlTemplate(value: string): boolean {
 // Paths are appended to it as they are, so it ends in neither `/` nor a query; no user:password either.
 function isBaseUrl(value: string): boolean {
   return /^https?:\/\/[^/\s?#@]+(\/[^\s?#]*)?$/.test(value) && !value.endsWith('/') && URL.canParse(value)
+}
+
+function isPostgresUrl(value: string): boolean {
+  return /^postgres(ql)?:\/\//.test(value) && URL.canParse(value)
 }
 
 function parseTrustProxy(value: string | undefined): boolean | number {

@@ -1,8 +1,8 @@
 import { buildApp } from './app.js'
 import { ArticleRepository } from './articles/repository.js'
 import { loadConfig } from './config.js'
-import { openDatabase } from './db/database.js'
-import { migrate } from './db/migrate.js'
+import { openStore } from './db/open.js'
+import type { SqliteStore } from './db/sqlite.js'
 import { reportEventLoopDelayTo } from './health/event-loop-report.js'
 import { seedIfEmpty } from './importer/files.js'
 
@@ -13,10 +13,9 @@ async function main(): Promise<void> {
   // A test instrument, not a setting: see the stall test (test/stall/).
   const loopReportPath = process.env.EVENT_LOOP_REPORT_PATH
   if (loopReportPath) reportEventLoopDelayTo(loopReportPath)
-  const db = openDatabase(config.databasePath)
-  const applied = migrate(db)
-  const seeded = seedIfEmpty(new ArticleRepository(db), new Date())
-  const app = await buildApp({ db, config })
+  const { store, migrations, applied } = await openStore(config)
+  const seeded = seedIfEmpty(new ArticleRepository((store as SqliteStore).handle), new Date())
+  const app = await buildApp({ store, migrations, config })
   for (const warning of config.warnings) app.log.warn(warning)
   app.log.info({ migrations: applied.map((m) => m.version), seeded: seeded.map((s) => s.slug) }, 'database ready')
   await app.listen({ port: config.port, host: config.host })

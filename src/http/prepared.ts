@@ -2,7 +2,7 @@ import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { NO_STORE, SERVICE_LINKS } from './caching.js'
 import { codingTag, strongTag, type ContentCoding } from './conditional.js'
-import type { DataGeneration } from './freshness.js'
+import type { DataGeneration } from '../db/store.js'
 import { SECURITY_HEADERS } from './security-headers.js'
 
 /** Smaller answers fit in a packet or two anyway; compressing them costs more CPU than it saves time. */

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { sqliteStore } from '../helpers/store.js'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -39,7 +40,7 @@ function keys(argv: string[], dbPath: string, now = CREATED_AT): CliRun {
 async function serverOn(t: Test, dbPath: string) {
   const db = openDatabase(dbPath)
   migrate(db)
-  const app = await buildApp({ db, config: loadConfig({ DATABASE_PATH: dbPath, ADMIN_TOKEN: TEST_ADMIN_TOKEN }), logger: false })
+  const app = await buildApp({ ...sqliteStore(db), config: loadConfig({ DATABASE_PATH: dbPath, ADMIN_TOKEN: TEST_ADMIN_TOKEN }), logger: false })
   t.teardown(() => app.close())
   return app
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { sqliteStore } from '../helpers/store.js'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { buildApp } from '../../src/app.js'
@@ -25,7 +26,7 @@ async function twoAppsOnOneFile(t: Test, env: Record<string, string>) {
   setup.close()
   const apps = []
   for (let i = 0; i < 2; i++) {
-    const app = await buildApp({ db: openDatabase(path), config: loadConfig({ DATABASE_PATH: path, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...env }), logger: false })
+    const app = await buildApp({ ...sqliteStore(openDatabase(path)), config: loadConfig({ DATABASE_PATH: path, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...env }), logger: false })
     t.teardown(() => app.close())
     checkResponsesAgainstDocument(t, app)
     apps.push(app)
@@ -82,7 +83,7 @@ t.test('finding 13 (issue 15): forwarded headers while TRUST_PROXY is off log on
     const db = openDatabase(':memory:')
     migrate(db)
     seedIfEmpty(new ArticleRepository(db), new Date('2026-01-15T09:00:00.000Z'))
-    const app = await buildApp({ db, config: loadConfig({ DATABASE_PATH: ':memory:', ...AUTO, ...env }), logger: { ...(loggerOptions('info') as object), stream } })
+    const app = await buildApp({ ...sqliteStore(db), config: loadConfig({ DATABASE_PATH: ':memory:', ...AUTO, ...env }), logger: { ...(loggerOptions('info') as object), stream } })
     t.teardown(() => app.close())
     checkResponsesAgainstDocument(t, app)
     for (const headers of forwarded) t.equal((await post(app, newComment(), { headers, remoteAddress: '10.0.0.5' })).statusCode, 201)

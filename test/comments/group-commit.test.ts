@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { sqliteStore } from '../helpers/store.js'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import t, { type Test } from 'tap'
@@ -21,7 +22,7 @@ async function appOnFile(t: Test, env: Record<string, string> = AUTO) {
   const db = openDatabase(path)
   migrate(db)
   seedIfEmpty(new ArticleRepository(db), new Date('2026-01-15T09:00:00.000Z'))
-  const app = await buildApp({ db, config: loadConfig({ DATABASE_PATH: path, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...env }), logger: false })
+  const app = await buildApp({ ...sqliteStore(db), config: loadConfig({ DATABASE_PATH: path, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...env }), logger: false })
   t.teardown(() => app.close())
   checkResponsesAgainstDocument(t, app)
   return { app, db, path }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { sqliteStore } from '../helpers/store.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -28,7 +29,7 @@ t.test('no log line at trace level carries an email, a token or a client address
   migrate(db)
   seedIfEmpty(new ArticleRepository(db), new Date('2026-01-15T09:00:00.000Z'))
   const config = loadConfig({ DATABASE_PATH: ':memory:', ADMIN_TOKEN: TEST_ADMIN_TOKEN, COMMENT_RATE_LIMIT_PER_MINUTE: '2' })
-  const app = await buildApp({ db, config, logger: { ...(loggerOptions('trace') as object), stream } })
+  const app = await buildApp({ ...sqliteStore(db), config, logger: { ...(loggerOptions('trace') as object), stream } })
   t.teardown(() => app.close())
   checkResponsesAgainstDocument(t, app)
 
@@ -104,7 +105,7 @@ t.test('a 201 means the comment is committed to the database file', async (t) =>
   const db = openDatabase(path)
   migrate(db)
   seedIfEmpty(new ArticleRepository(db), new Date())
-  const app = await buildApp({ db, config: loadConfig({ DATABASE_PATH: path, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...AUTO }), logger: false })
+  const app = await buildApp({ ...sqliteStore(db), config: loadConfig({ DATABASE_PATH: path, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...AUTO }), logger: false })
   t.teardown(() => app.close())
   checkResponsesAgainstDocument(t, app)
 

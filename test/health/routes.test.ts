@@ -1,4 +1,5 @@
 import t from 'tap'
+import { sqliteStore } from '../helpers/store.js'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { openDatabase } from '../../src/db/database.js'
@@ -109,7 +110,7 @@ t.test('issue 15 row 11: /readyz 503 (disk full) has Retry-After, and logs one w
   const { lines, stream } = captureLogs()
   const db = openDatabase(':memory:')
   migrate(db)
-  const app = await buildApp({ db, config: loadConfig({ DATABASE_PATH: ':memory:' }), logger: { ...(loggerOptions('info') as object), stream } })
+  const app = await buildApp({ ...sqliteStore(db), config: loadConfig({ DATABASE_PATH: ':memory:' }), logger: { ...(loggerOptions('info') as object), stream } })
   t.teardown(() => app.close())
   checkResponsesAgainstDocument(t, app)
   const probe = async () => {

@@ -1,4 +1,5 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
+import { sqliteStore } from './store.js'
 import type { Test } from 'tap'
 import { buildApp, type App } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
@@ -29,7 +30,7 @@ export async function createTestApp(t: Test, options: { seed?: boolean; env?: Re
   const articles = new ArticleRepository(db)
   if (options.seed !== false) seedIfEmpty(articles, new Date('2026-01-15T09:00:00.000Z'))
   const config = loadConfig({ DATABASE_PATH: ':memory:', ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...options.env })
-  const app = await buildApp({ db, config, logger: false, ...(options.now ? { now: options.now } : {}) })
+  const app = await buildApp({ ...sqliteStore(db), config, logger: false, ...(options.now ? { now: options.now } : {}) })
   t.teardown(() => app.close())
   checkResponsesAgainstDocument(t, app)
   return { app, db, articles }

@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap'
+import { sqliteStore } from '../helpers/store.js'
 import Type from 'typebox'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
@@ -13,7 +14,7 @@ async function appWithProbes(t: Test) {
   const { lines, stream } = captureLogs()
   const db = openDatabase(':memory:')
   migrate(db)
-  const app = await buildApp({ db, config: loadConfig({ DATABASE_PATH: ':memory:' }), logger: { ...(loggerOptions('info') as object), stream } })
+  const app = await buildApp({ ...sqliteStore(db), config: loadConfig({ DATABASE_PATH: ':memory:' }), logger: { ...(loggerOptions('info') as object), stream } })
   app.get('/probe/crash', async () => {
     throw new Error('secret internals at /srv/app.js:42')
   })

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process'
+import { sqliteStore } from '../helpers/store.js'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import type { LightMyRequestResponse } from 'fastify'
@@ -174,7 +175,7 @@ async function fileApp(t: Test, path: string, seed: boolean) {
   const db = openDatabase(path)
   migrate(db)
   if (seed) seedIfEmpty(new ArticleRepository(db), new Date('2026-01-15T09:00:00.000Z'))
-  const app = await buildApp({ db, config: loadConfig({ DATABASE_PATH: path, ADMIN_TOKEN: TEST_ADMIN_TOKEN }), logger: false })
+  const app = await buildApp({ ...sqliteStore(db), config: loadConfig({ DATABASE_PATH: path, ADMIN_TOKEN: TEST_ADMIN_TOKEN }), logger: false })
   t.teardown(() => app.close())
   checkResponsesAgainstDocument(t, app)
   return app

@@ -10,7 +10,7 @@ import { openDatabase } from '../../src/db/database.js'
 import { migrate } from '../../src/db/migrate.js'
 import { useHttpCaching } from '../../src/http/caching.js'
 import { codingTag } from '../../src/http/conditional.js'
-import { DataGeneration } from '../../src/http/freshness.js'
+import { SqliteDataGeneration } from '../../src/db/sqlite-generation.js'
 import { PREPARED_ROUTE, preferredCoding, usePreparedAnswers } from '../../src/http/prepared.js'
 import { SECURITY_HEADERS } from '../../src/http/security-headers.js'
 
@@ -26,7 +26,7 @@ async function preparedApp(t: Test, options: { maxBytes?: number; now?: () => Da
   migrate(db)
   const app = Fastify()
   useHttpCaching(app, { maxAge: 60, staleWhileRevalidate: 300 })
-  usePreparedAnswers(app, { generation: new DataGeneration(db, options.now ?? (() => new Date())), maxBytes: options.maxBytes ?? 1024 * 1024, cacheControl: PUBLIC, cors: false })
+  usePreparedAnswers(app, { generation: new SqliteDataGeneration(db, options.now ?? (() => new Date())), maxBytes: options.maxBytes ?? 1024 * 1024, cacheControl: PUBLIC, cors: false })
   const builds: string[] = []
   const query = Type.Object({ size: Type.Optional(Type.Integer()), limit: Type.Optional(Type.Integer()), word: Type.Optional(Type.String()) })
   app.get('/things/:name', { ...PREPARED_ROUTE, schema: { querystring: query } }, async (request, reply) =>

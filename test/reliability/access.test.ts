@@ -1,4 +1,5 @@
 import type { LightMyRequestResponse } from 'fastify'
+import { sqliteStore } from '../helpers/store.js'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { ArticleRepository } from '../../src/articles/repository.js'
@@ -26,7 +27,7 @@ t.test('the logs of a representative run hold no email, token, key or IP address
   migrate(db)
   seedIfEmpty(new ArticleRepository(db), new Date('2026-01-15T09:00:00.000Z'))
   const config = loadConfig({ DATABASE_PATH: ':memory:', ADMIN_TOKEN: TEST_ADMIN_TOKEN, TRUST_PROXY: '1', COMMENT_RATE_LIMIT_PER_MINUTE: '3', CORS_ORIGINS: ALLOWED })
-  const app = await buildApp({ db, config, logger: { ...(loggerOptions('trace') as object), stream } })
+  const app = await buildApp({ ...sqliteStore(db), config, logger: { ...(loggerOptions('trace') as object), stream } })
   app.get('/probe/crash', async () => {
     throw new Error('an unexpected fault')
   })

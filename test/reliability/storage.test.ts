@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { sqliteStore } from '../helpers/store.js'
 import Database from 'better-sqlite3'
 import type { LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
@@ -77,7 +78,7 @@ t.test('a database file opened read-only: writes are 503 problems, reads work, /
   seedIfEmpty(new ArticleRepository(writer), new Date('2026-01-15T09:00:00.000Z'))
   writer.close()
   const db = new Database(path, { readonly: true, fileMustExist: true })
-  const app = await buildApp({ db, config: loadConfig({ DATABASE_PATH: path, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...AUTO }), logger: false })
+  const app = await buildApp({ ...sqliteStore(db), config: loadConfig({ DATABASE_PATH: path, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...AUTO }), logger: false })
   t.teardown(() => app.close())
   assertUnavailable(t, await post(app, newComment()), /read-only/, '30')
   await assertReadsWork(t, app)
@@ -91,7 +92,7 @@ t.test('a database locked by another writer for longer than the busy timeout: 50
   seedIfEmpty(new ArticleRepository(db), new Date('2026-01-15T09:00:00.000Z'))
   // Short, so the test does not wait the service's 5 s.
   db.pragma('busy_timeout = 50')
-  const app = await buildApp({ db, config: loadConfig({ DATABASE_PATH: path, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...AUTO }), logger: false })
+  const app = await buildApp({ ...sqliteStore(db), config: loadConfig({ DATABASE_PATH: path, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...AUTO }), logger: false })
   t.teardown(() => app.close())
   const other = new Database(path)
   t.teardown(() => other.close())

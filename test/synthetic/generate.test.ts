@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs'
+import { sqliteStore } from '../helpers/store.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -80,7 +81,7 @@ t.test('a database that has articles is refused', async (t) => {
 
 t.test('the app reads the generated rows: lists, the article, its comments, a deep cursor', async (t) => {
   const { db, result } = generated({ articles: 25, comments: 600 })
-  const app = await buildApp({ db, config: loadConfig({ DATABASE_PATH: ':memory:' }), logger: false })
+  const app = await buildApp({ ...sqliteStore(db), config: loadConfig({ DATABASE_PATH: ':memory:' }), logger: false })
   t.teardown(() => app.close())
   const list = await app.inject('/v1/articles?limit=10')
   t.equal(list.statusCode, 200)

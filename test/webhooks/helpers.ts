@@ -1,4 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
+import { sqliteStore } from '../helpers/store.js'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Test } from 'tap'
@@ -59,7 +60,7 @@ export async function webhookApp(t: Test, options: { path?: string; env?: Record
   migrate(db)
   seedIfEmpty(new ArticleRepository(db), new Date('2026-01-15T09:00:00.000Z'))
   const config = loadConfig({ DATABASE_PATH: options.path ?? ':memory:', ADMIN_TOKEN: TEST_ADMIN_TOKEN, COMMENT_RATE_LIMIT_PER_MINUTE: '0', WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true', ...options.env })
-  const app = await buildApp({ db, config, logger: false, webhooks: { pollIntervalMs: 50, ...options.webhooks } })
+  const app = await buildApp({ ...sqliteStore(db), config, logger: false, webhooks: { pollIntervalMs: 50, ...options.webhooks } })
   t.teardown(() => app.close())
   checkResponsesAgainstDocument(t, app)
   await app.ready()

@@ -1,8 +1,9 @@
-import type { SqliteDatabase } from '../db/database.js'
+import type { SqliteDatabase } from './database.js'
+import type { DataGeneration } from './store.js'
 
 /**
- * The generation of the public data: a number that changes whenever a public answer may have
- * changed, read in microseconds so that every request can ask. Three things move it:
+ * The generation of the public data on SQLite, read in microseconds so that every request can ask.
+ * Three things move it:
  * - a commit on this connection (SQLite's `total_changes()`, a counter in memory);
  * - a commit by any other connection or process on the same file (`PRAGMA data_version`). That
  *   pragma takes a lock on the file and costs several microseconds, so it is read once per turn of
@@ -11,7 +12,7 @@ import type { SqliteDatabase } from '../db/database.js'
  * - the clock reaching the next scheduled publication: an article becomes public when its
  *   `published_at` passes, with no write at all.
  */
-export class DataGeneration {
+export class SqliteDataGeneration implements DataGeneration {
   private generation = 0
   private changes = -1
   private version = -1
