@@ -172,7 +172,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(openApi, { version })
 
   const cursors = new CursorCodec(readSetting(db, 'cursor_secret'))
-  const articles = new ArticleRepository(db, now)
+  const articles = new ArticleRepository(store, now)
   const catalog = new CatalogRepository(db, now)
   const access = new Access(new ApiKeyRepository(db), config.adminToken)
   const comments = new CommentRepository(db)

@@ -2,7 +2,6 @@ import { buildApp } from './app.js'
 import { ArticleRepository } from './articles/repository.js'
 import { loadConfig } from './config.js'
 import { openStore } from './db/open.js'
-import type { SqliteStore } from './db/sqlite.js'
 import { reportEventLoopDelayTo } from './health/event-loop-report.js'
 import { seedIfEmpty } from './importer/files.js'
 
@@ -14,7 +13,7 @@ async function main(): Promise<void> {
   const loopReportPath = process.env.EVENT_LOOP_REPORT_PATH
   if (loopReportPath) reportEventLoopDelayTo(loopReportPath)
   const { store, migrations, applied } = await openStore(config)
-  const seeded = seedIfEmpty(new ArticleRepository((store as SqliteStore).handle), new Date())
+  const seeded = await seedIfEmpty(new ArticleRepository(store), new Date())
   const app = await buildApp({ store, migrations, config })
   for (const warning of config.warnings) app.log.warn(warning)
   app.log.info({ migrations: applied.map((m) => m.version), seeded: seeded.map((s) => s.slug) }, 'database ready')

@@ -43,11 +43,11 @@ export const editorialRoutes: FastifyPluginAsyncTypebox<EditorialRoutesOptions> 
   await app.register(revisionRoutes, { articles, cursors, now })
 
   /** Creates the article in one transaction with the check that its slug is free. */
-  function create(content: ArticleContent): Article {
-    return articles.transaction(() => {
-      if (articles.find(content.slug)) throw slugTaken(content.slug)
-      articles.create(content, now())
-      return articles.find(content.slug)!
+  function create(content: ArticleContent): Promise<Article> {
+    return articles.transaction(async (articles) => {
+      if (await articles.find(content.slug)) throw slugTaken(content.slug)
+      await articles.create(content, now())
+      return (await articles.find(content.slug))!
     })
   }
 
@@ -98,7 +98,7 @@ export const editorialRoutes: FastifyPluginAsyncTypebox<EditorialRoutesOptions> 
       const title = body.title.trim()
       const slug = body.slug ?? slugify(title)
       if (!slug) throw invalidParameter('body', 'title', 'has no letters or digits to make a slug from; give a slug')
-      const article = create({ slug, title, ...publication(body, undefined, now()), sections: toSections(body.sections ?? []) })
+      const article = await create({ slug, title, ...publication(body, undefined, now()), sections: toSections(body.sections ?? []) })
       return sendArticle(reply.code(201).header('location', locationUnder(request.url, slug)), article)
     },
   )
@@ -120,11 +120,11 @@ export const editorialRoutes: FastifyPluginAsyncTypebox<EditorialRoutesOptions> 
     },
     async (request, reply) => {
       const changes = request.body
-      const article = articles.transaction(() => {
-        const current = articleToChange(articles, request, request.params.slug)
+      const article = await articles.transaction(async (articles) => {
+        const current = await articleToChange(articles, request, request.params.slug)
         const slug = changes.slug ?? current.slug
-        if (slug !== current.slug && articles.find(slug)) throw slugTaken(slug)
-        articles.update(
+        if (slug !== current.slug && (await articles.find(slug))) throw slugTaken(slug)
+        await articles.update(
           current.id,
           {
             slug,
@@ -134,7 +134,7 @@ export const editorialRoutes: FastifyPluginAsyncTypebox<EditorialRoutesOptions> 
           },
           now(),
         )
-        return articles.find(slug)!
+        return (await articles.find(slug))!
       })
       return sendArticle(reply, article)
     },
@@ -154,7 +154,7 @@ export const editorialRoutes: FastifyPluginAsyncTypebox<EditorialRoutesOptions> 
       },
     },
     async (request, reply) => {
-      articles.transaction(() => articles.remove(articleToChange(articles, request, request.params.slug).id))
+      await articles.transaction(async (articles) => articles.remove((await articleToChange(articles, request, request.params.slug)).id))
       return reply.code(204).send(null)
     },
   )
@@ -176,12 +176,12 @@ export const editorialRoutes: FastifyPluginAsyncTypebox<EditorialRoutesOptions> 
       },
       async (request, reply) => {
         request.body.forEach(({ name }, index) => requireSlug(name, `${index}/name`))
-        const article = articles.transaction(() => {
-          const current = articleToChange(articles, request, request.params.slug)
+        const article = await articles.transaction(async (articles) => {
+          const current = await articleToChange(articles, request, request.params.slug)
           const sections = replaceEntries(current.sections, kind, numberItems(request.body), ENTRY_HEADINGS[kind])
           requireListItemsBound(sections, 'body')
-          articles.update(current.id, { ...contentOf(current), sections }, now())
-          return articles.find(current.slug)!
+          await articles.update(current.id, { ...contentOf(current), sections }, now())
+          return (await articles.find(current.slug))!
         })
         return sendArticle(reply, article)
       },

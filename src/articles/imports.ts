@@ -123,11 +123,11 @@ export const importRoutes: FastifyPluginAsyncTypebox<ImportRoutesOptions> = asyn
     async (request, reply) => {
       const report = parseText(request.body)
       const { slug } = report.article
-      const article = articles.transaction(() => {
-        if (articles.find(slug)) throw new HttpProblem('conflict', `Another article has the slug "${slug}"; replace its content with PUT /v1/articles/${slug}/source, or change the title.`)
+      const article = await articles.transaction(async (articles) => {
+        if (await articles.find(slug)) throw new HttpProblem('conflict', `Another article has the slug "${slug}"; replace its content with PUT /v1/articles/${slug}/source, or change the title.`)
         const at = now()
-        articles.create(importedContent(report.article, request.query.publish ? 'published' : 'draft', at), at)
-        return articles.find(slug)!
+        await articles.create(importedContent(report.article, request.query.publish ? 'published' : 'draft', at), at)
+        return (await articles.find(slug))!
       })
       return sendImported(reply.code(201).header('location', `${request.url.split('/imports')[0]}/articles/${slug}`), article, report)
     },
@@ -161,13 +161,13 @@ export const importRoutes: FastifyPluginAsyncTypebox<ImportRoutesOptions> = asyn
         throw new HttpProblem('precondition-required', 'Send `If-Match` with the ETag of the version this text replaces (from GET /v1/articles/{slug} with your key), so that no one else\'s change is lost.')
       }
       const report = parseText(request.body)
-      const article = articles.transaction(() => {
-        const current = articleToChange(articles, request, request.params.slug)
+      const article = await articles.transaction(async (articles) => {
+        const current = await articleToChange(articles, request, request.params.slug)
         const status = request.query.publish || current.status !== 'draft' ? 'published' : 'draft'
         const at = now()
         const content = importedContent(report.article, status, at)
-        articles.update(current.id, { ...content, slug: current.slug, ...(current.status === 'draft' ? {} : { publishedAt: current.publishedAt }) }, at)
-        return articles.find(current.slug)!
+        await articles.update(current.id, { ...content, slug: current.slug, ...(current.status === 'draft' ? {} : { publishedAt: current.publishedAt }) }, at)
+        return (await articles.find(current.slug))!
       })
       return sendImported(reply, article, report)
     },

@@ -1,5 +1,4 @@
-import type { Statement } from 'better-sqlite3'
-import { writeTransaction, type SqliteDatabase } from '../db/database.js'
+import { perDialect, type Dialect, type Queries, type Sql } from '../db/store.js'
 import { deriveContent } from '../content/derive.js'
 import type { ArticleEntry, Section } from '../content/schemas.js'
 import type { ParsedArticle } from '../parser/parse.js'
@@ -76,11 +75,24 @@ export interface ArticleFilter {
 // A page after a cursor seeks that index: SQLite seeks on a row value (published_at, id), but not on one
 // with a COLLATE, so the title sorts give the key's bound on its own and the id's tie-break beside it
 // (written as a row value, `sort=title` walked every title before the cursor: ~1 ms at page 500 of 20,000).
-const SORTS: Record<ArticleSort, { key: string; order: string; after: string }> = {
-  '-publishedAt': { key: 'published_at', order: 'published_at DESC, id DESC', after: '(published_at, id) < (@key, @id)' },
-  publishedAt: { key: 'published_at', order: 'published_at, id', after: '(published_at, id) > (@key, @id)' },
-  title: { key: 'title', order: 'title COLLATE NOCASE, id', after: 'title COLLATE NOCASE >= @key AND (title COLLATE NOCASE > @key OR id > @id)' },
-  '-title': { key: 'title', order: 'title COLLATE NOCASE DESC, id DESC', after: 'title COLLATE NOCASE <= @key AND (title COLLATE NOCASE < @key OR id < @id)' },
+// SQLite's NOCASE folds ASCII letters only, as PostgreSQL's lower() does under the "C" collation.
+const TITLE: Record<Dialect, { column: string; key: string }> = {
+  sqlite: { column: 'title COLLATE NOCASE', key: '@key' },
+  postgres: { column: 'lower(title COLLATE "C")', key: 'lower(@key::text COLLATE "C")' },
+}
+const SORTS: Record<ArticleSort, { key: string; order: (d: Dialect) => string; after: (d: Dialect) => string }> = {
+  '-publishedAt': { key: 'published_at', order: () => 'published_at DESC, id DESC', after: () => '(published_at, id) < (@key, @id)' },
+  publishedAt: { key: 'published_at', order: () => 'published_at, id', after: () => '(published_at, id) > (@key, @id)' },
+  title: {
+    key: 'title',
+    order: (d) => `${TITLE[d].column}, id`,
+    after: (d) => `${TITLE[d].column} >= ${TITLE[d].key} AND (${TITLE[d].column} > ${TITLE[d].key} OR id > @id)`,
+  },
+  '-title': {
+    key: 'title',
+    order: (d) => `${TITLE[d].column} DESC, id DESC`,
+    after: (d) => `${TITLE[d].column} <= ${TITLE[d].key} AND (${TITLE[d].column} < ${TITLE[d].key} OR id < @id)`,
+  },
 }
 /**
  * The articles that list one technique (or benefit), by publication time, from migration 005's
@@ -118,91 +130,83 @@ export type SaveOutcome = 'created' | 'updated' | 'unchanged'
 const SUMMARY_COLUMNS = 'id, slug, title, summary, status, published_at, updated_at, word_count, reading_time_minutes, comment_count'
 /** What `toArticle` reads, for queries of whole articles elsewhere (search, feeds, sync). */
 export const ARTICLE_COLUMNS = `${SUMMARY_COLUMNS}, author, sections`
-// Public means published, at a time that has come: `@now` is the app's clock. The unary `+` keeps the
-// planner from using the time bound as the index range: a page's cursor is the range that must seek, or
-// the 1,000th page of 100,000 articles walks 20,000 index entries (~1 ms a query instead of ~20 µs).
-export const PUBLIC = "status = 'published' AND +published_at <= @now"
+// Public means published, at a time that has come: `@now` is the app's clock. On SQLite the unary `+`
+// keeps the planner from using the time bound as the index range: a page's cursor is the range that must
+// seek, or the 1,000th page of 100,000 articles walks 20,000 index entries (~1 ms a query instead of ~20 µs).
+export const PUBLIC: Record<Dialect, string> = {
+  sqlite: "status = 'published' AND +published_at <= @now",
+  postgres: "status = 'published' AND published_at <= @now",
+}
 // What each status a reader sees means in the stored columns at `@now` (a scheduled article is stored as published).
-const STATUS_NOW: Record<ArticleStatus, string> = {
-  draft: "status = 'draft'",
-  scheduled: "status = 'published' AND published_at > @now",
-  published: PUBLIC,
+const STATUS_NOW: Record<ArticleStatus, (d: Dialect) => string> = {
+  draft: () => "status = 'draft'",
+  scheduled: () => "status = 'published' AND published_at > @now",
+  published: (d) => PUBLIC[d],
 }
 const REVISION_COLUMNS = 'id, version, slug, title, status, published_at, saved_at, replaced_at'
 
+const ENTRIES_OF_ARTICLES: Sql = {
+  sqlite: `SELECT article_id, kind, position, name, slug, description FROM article_entries
+    WHERE article_id IN (SELECT value FROM json_each(?)) ORDER BY article_id, kind, position`,
+  postgres: `SELECT article_id, kind, position, name, slug, description FROM article_entries
+    WHERE article_id IN (SELECT value::integer FROM jsonb_array_elements_text(?::jsonb)) ORDER BY article_id, kind, position`,
+}
+const PUBLISHED_BY_SLUG = perDialect((d) => `SELECT ${ARTICLE_COLUMNS} FROM articles WHERE ${PUBLIC[d]} AND slug = @slug`)
+const PUBLISHED_ID_BY_SLUG = perDialect((d) => `SELECT id FROM articles WHERE ${PUBLIC[d]} AND slug = @slug`)
+const ANY_BY_SLUG = `SELECT ${ARTICLE_COLUMNS} FROM articles WHERE slug = ?`
+const ENTRIES_PAGE = 'SELECT position, name, slug, description FROM article_entries WHERE article_id = ? AND kind = ? AND position > ? ORDER BY position LIMIT ?'
+const INSERT_ARTICLE = `INSERT INTO articles (slug, title, summary, status, published_at, created_at, updated_at, word_count, reading_time_minutes, sections, author)
+  VALUES (@slug, @title, @summary, @status, @publishedAt, @now, @now, @wordCount, @readingTimeMinutes, @sections, @author) RETURNING id`
+const UPDATE_ARTICLE = `UPDATE articles SET slug = @slug, title = @title, summary = @summary, status = @status, published_at = @publishedAt, updated_at = @now,
+  word_count = @wordCount, reading_time_minutes = @readingTimeMinutes, sections = @sections, author = CASE WHEN @setAuthor = 1 THEN @author ELSE author END
+  WHERE id = @id AND (slug IS DISTINCT FROM @slug OR title IS DISTINCT FROM @title OR status IS DISTINCT FROM @status
+    OR published_at IS DISTINCT FROM @publishedAt OR sections IS DISTINCT FROM @sections OR (@setAuthor = 1 AND author IS DISTINCT FROM @author))`
+const DELETE_ARTICLE = 'DELETE FROM articles WHERE id = ?'
+const DELETE_ENTRIES = 'DELETE FROM article_entries WHERE article_id = ?'
+// One statement for all of an article's entries: thousands of them are one call, not thousands.
+const INSERT_ENTRIES: Sql = {
+  sqlite: `INSERT INTO article_entries (article_id, kind, position, slug, name, description)
+    SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]')
+    FROM json_each(?)`,
+  postgres: `INSERT INTO article_entries (article_id, kind, position, slug, name, description)
+    SELECT ?::integer, entry->>0, (entry->>1)::integer, entry->>2, entry->>3, entry->>4
+    FROM jsonb_array_elements(?::jsonb) AS entry`,
+}
+// 0 or 1: whether there is any article. A full count(*) scans an index of every article at each start (~50 ms at 100,000).
+const ANY_ARTICLE = 'SELECT count(*) AS count FROM (SELECT 1 FROM articles LIMIT 1) AS one'
+const COMMENTS_CHANGED_AT = 'SELECT comments_changed_at AS at FROM articles WHERE id = ?'
+const FIRST_REVISIONS = `SELECT ${REVISION_COLUMNS} FROM article_revisions WHERE article_id = ? ORDER BY version DESC LIMIT ?`
+const REVISIONS_BEFORE = `SELECT ${REVISION_COLUMNS} FROM article_revisions WHERE article_id = ? AND version < ? ORDER BY version DESC LIMIT ?`
+const REVISION_BY_VERSION = `SELECT ${REVISION_COLUMNS}, sections FROM article_revisions WHERE article_id = ? AND version = ?`
+const ENTRY_ARTICLE_COUNT = 'SELECT article_count AS count FROM catalog_entries WHERE kind = ? AND slug = ?'
+
 export class ArticleRepository {
-  private readonly listStatements = new Map<string, Statement<Record<string, unknown>, ArticleListRow>>()
-  private readonly entriesOfArticles
-  private readonly publishedBySlug
-  private readonly publishedIdBySlug
-  private readonly anyBySlug
-  private readonly entriesPage
-  private readonly insertArticle
-  private readonly updateArticle
-  private readonly deleteArticle
-  private readonly deleteEntries
-  private readonly insertEntries
-  private readonly countArticles
-  private readonly commentsChangedAt
-  private entryArticleCount: Statement<[EntryKind, string], { count: number }> | undefined
-  private readonly firstRevisions
-  private readonly revisionsBefore
-  private readonly revisionByVersion
+  /** Each list's statement, by what shapes it; built the first time it is used. */
+  private readonly listStatements = new Map<string, Sql>()
 
   constructor(
-    private readonly db: SqliteDatabase,
+    private readonly db: Queries,
     private readonly clock: () => Date = () => new Date(),
-  ) {
-    this.entriesOfArticles = db.prepare<[string], ArticleEntry & { article_id: number; kind: EntryKind }>(
-      `SELECT article_id, kind, position, name, slug, description FROM article_entries
-       WHERE article_id IN (SELECT value FROM json_each(?)) ORDER BY article_id, kind, position`,
-    )
-    this.publishedBySlug = db.prepare<{ now: string; slug: string }, ArticleDocumentRow>(
-      `SELECT ${ARTICLE_COLUMNS} FROM articles WHERE ${PUBLIC} AND slug = @slug`,
-    )
-    this.publishedIdBySlug = db.prepare<{ now: string; slug: string }, { id: number }>(`SELECT id FROM articles WHERE ${PUBLIC} AND slug = @slug`)
-    this.anyBySlug = db.prepare<[string], ArticleDocumentRow>(`SELECT ${ARTICLE_COLUMNS} FROM articles WHERE slug = ?`)
-    this.entriesPage = db.prepare<[number, string, number, number], ArticleEntry>(
-      'SELECT position, name, slug, description FROM article_entries WHERE article_id = ? AND kind = ? AND position > ? ORDER BY position LIMIT ?',
-    )
-    this.insertArticle = db.prepare(
-      `INSERT INTO articles (slug, title, summary, status, published_at, created_at, updated_at, word_count, reading_time_minutes, sections, author)
-       VALUES (@slug, @title, @summary, @status, @publishedAt, @now, @now, @wordCount, @readingTimeMinutes, @sections, @author)`,
-    )
-    this.updateArticle = db.prepare(
-      `UPDATE articles SET slug = @slug, title = @title, summary = @summary, status = @status, published_at = @publishedAt, updated_at = @now,
-       word_count = @wordCount, reading_time_minutes = @readingTimeMinutes, sections = @sections, author = iif(@setAuthor, @author, author)
-       WHERE id = @id AND (slug IS NOT @slug OR title IS NOT @title OR status IS NOT @status OR published_at IS NOT @publishedAt OR sections IS NOT @sections
-         OR (@setAuthor AND author IS NOT @author))`,
-    )
-    this.deleteArticle = db.prepare<[number]>('DELETE FROM articles WHERE id = ?')
-    this.deleteEntries = db.prepare<[number]>('DELETE FROM article_entries WHERE article_id = ?')
-    // One statement for all of an article's entries: thousands of them are one call, not thousands.
-    this.insertEntries = db.prepare<[number, string]>(
-      `INSERT INTO article_entries (article_id, kind, position, slug, name, description)
-       SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]')
-       FROM json_each(?)`,
-    )
-    // 0 or 1: whether there is any article. A full count(*) scans an index of every article at each start (~50 ms at 100,000).
-    this.countArticles = db.prepare<[], { count: number }>('SELECT count(*) AS count FROM (SELECT 1 FROM articles LIMIT 1)')
-    this.commentsChangedAt = db.prepare<[number], { at: string | null }>('SELECT comments_changed_at AS at FROM articles WHERE id = ?')
-    this.firstRevisions = db.prepare<[number, number], RevisionSummaryRow>(
-      `SELECT ${REVISION_COLUMNS} FROM article_revisions WHERE article_id = ? ORDER BY version DESC LIMIT ?`,
-    )
-    this.revisionsBefore = db.prepare<[number, number, number], RevisionSummaryRow>(
-      `SELECT ${REVISION_COLUMNS} FROM article_revisions WHERE article_id = ? AND version < ? ORDER BY version DESC LIMIT ?`,
-    )
-    this.revisionByVersion = db.prepare<[number, number], RevisionRow>(`SELECT ${REVISION_COLUMNS}, sections FROM article_revisions WHERE article_id = ? AND version = ?`)
+  ) {}
+
+  /** The same repository inside a transaction (see `Queries.transaction`). */
+  in(tx: Queries): ArticleRepository {
+    return new ArticleRepository(tx, this.clock)
+  }
+
+  /** Runs `work` in one write transaction, with the repository bound to it. */
+  transaction<T>(work: (articles: ArticleRepository) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => work(this.in(tx)))
   }
 
   /**
    * Public articles, filtered and sorted, after `after`; `limit + 1` rows are asked for by the
    * pagination. Each combination of filters is one statement, prepared the first time it is used.
    */
-  listPublished(filter: ArticleFilter, after: ListPosition | undefined, limit: number, options: { sections?: boolean } = {}): ListedArticle[] {
+  async listPublished(filter: ArticleFilter, after: ListPosition | undefined, limit: number, options: { sections?: boolean } = {}): Promise<ListedArticle[]> {
     const now = this.now()
-    const statement = this.listStatement(filter, after !== undefined, options.sections ?? false, this.sparseEntry(filter))
-    const rows = statement.all({ now, limit, ...filter, ...after })
+    const statement = this.listStatement(filter, after !== undefined, options.sections ?? false, await this.sparseEntry(filter))
+    const rows = await this.db.all<ArticleListRow>(statement, { now, limit, ...filter, ...after })
     return rows.map((row) => ({
       article: toArticleSummary(row, now),
       position: { key: row.sort_key, id: row.id },
@@ -214,23 +218,27 @@ export class ArticleRepository {
    * Every article whatever its status (or only those with `status` now), newest change first, after
    * `after`; `limit + 1` rows are asked for by the pagination. For editors.
    */
-  listAll(status: ArticleStatus | undefined, after: ListPosition | undefined, limit: number): ListedArticle[] {
+  async listAll(status: ArticleStatus | undefined, after: ListPosition | undefined, limit: number): Promise<ListedArticle[]> {
     const now = this.now()
-    const conditions = [...(status === undefined ? [] : [STATUS_NOW[status]]), ...(after === undefined ? [] : ['(updated_at, id) < (@key, @id)'])]
-    const sql = `SELECT ${SUMMARY_COLUMNS}, updated_at AS sort_key FROM articles ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
-      ORDER BY updated_at DESC, id DESC LIMIT @limit`
-    let statement = this.listStatements.get(sql)
+    const shape = `all:${status}:${after !== undefined}`
+    let statement = this.listStatements.get(shape)
     if (!statement) {
-      statement = this.db.prepare<Record<string, unknown>, ArticleListRow>(sql)
-      this.listStatements.set(sql, statement)
+      statement = perDialect((d) => {
+        const conditions = [...(status === undefined ? [] : [STATUS_NOW[status](d)]), ...(after === undefined ? [] : ['(updated_at, id) < (@key, @id)'])]
+        return `SELECT ${SUMMARY_COLUMNS}, updated_at AS sort_key FROM articles ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+          ORDER BY updated_at DESC, id DESC LIMIT @limit`
+      })
+      this.listStatements.set(shape, statement)
     }
-    return statement.all({ now, limit, ...after }).map((row) => ({ article: toArticleSummary(row, now), position: { key: row.sort_key, id: row.id } }))
+    const rows = await this.db.all<ArticleListRow>(statement, { now, limit, ...after })
+    return rows.map((row) => ({ article: toArticleSummary(row, now), position: { key: row.sort_key, id: row.id } }))
   }
 
   /** The techniques and benefits of several articles at once, by article id. */
-  entriesOf(articleIds: number[]): Map<number, Record<EntryKind, ArticleEntry[]>> {
+  async entriesOf(articleIds: number[]): Promise<Map<number, Record<EntryKind, ArticleEntry[]>>> {
     const byArticle = new Map(articleIds.map((id) => [id, { techniques: [] as ArticleEntry[], benefits: [] as ArticleEntry[] }]))
-    for (const { article_id, kind, ...entry } of this.entriesOfArticles.all(JSON.stringify(articleIds))) byArticle.get(article_id)![kind].push(entry)
+    const rows = await this.db.all<ArticleEntry & { article_id: number; kind: EntryKind }>(ENTRIES_OF_ARTICLES, [JSON.stringify(articleIds)])
+    for (const { article_id, kind, ...entry } of rows) byArticle.get(article_id)![kind].push(entry)
     return byArticle
   }
 
@@ -239,75 +247,75 @@ export class ArticleRepository {
    * one does. Walking the title index finds a page of a common slug's articles soon, but reads every
    * article for a rare one; a rare one's few articles are better fetched and sorted.
    */
-  private sparseEntry(filter: ArticleFilter): EntryKind | undefined {
+  private async sparseEntry(filter: ArticleFilter): Promise<EntryKind | undefined> {
     if (SORTS[filter.sort].key !== 'title') return undefined
     for (const [kind, slug] of [['techniques', filter.technique], ['benefits', filter.benefit]] as const) {
-      // Prepared on first use: the repository also writes databases migrated only up to 004 (older data being migrated, tests of that).
-      this.entryArticleCount ??= this.db.prepare<[EntryKind, string], { count: number }>('SELECT article_count AS count FROM catalog_entries WHERE kind = ? AND slug = ?')
-      if (slug !== undefined && (this.entryArticleCount.get(kind, slug)?.count ?? 0) < SPARSE_ENTRY_ARTICLES) return kind
+      if (slug !== undefined && ((await this.db.get<{ count: number }>(ENTRY_ARTICLE_COUNT, [kind, slug]))?.count ?? 0) < SPARSE_ENTRY_ARTICLES) return kind
     }
     return undefined
   }
 
-  private listStatement(filter: ArticleFilter, paged: boolean, sections: boolean, sparse?: EntryKind) {
+  private listStatement(filter: ArticleFilter, paged: boolean, sections: boolean, sparse?: EntryKind): Sql {
+    const shape = `public:${filter.sort}:${filter.technique !== undefined}:${filter.benefit !== undefined}:${filter.publishedAfter !== undefined}:${filter.publishedBefore !== undefined}:${paged}:${sections}:${sparse}`
+    let statement = this.listStatements.get(shape)
+    if (statement) return statement
     const sort = SORTS[filter.sort]
     const byEntry = sort.key === 'published_at' ? (filter.technique !== undefined ? 'techniques' : filter.benefit !== undefined ? 'benefits' : undefined) : undefined
     const entryCondition = (kind: EntryKind) => (kind === byEntry ? [] : kind === sparse ? [LISTS_ENTRY(kind)] : [HAS_ENTRY(kind)])
-    const conditions = [
-      PUBLIC,
-      ...(filter.technique === undefined ? [] : entryCondition('techniques')),
-      ...(filter.benefit === undefined ? [] : entryCondition('benefits')),
-      ...(filter.publishedAfter === undefined ? [] : ['published_at > @publishedAfter']),
-      ...(filter.publishedBefore === undefined ? [] : ['published_at < @publishedBefore']),
-    ]
-    if (paged) conditions.push(sort.after)
     const newestFirst = filter.sort === '-publishedAt'
-    const from = byEntry ? entryListing(byEntry, newestFirst, paged) : 'articles'
-    const order = byEntry ? (newestFirst ? 'listed.published DESC, listed.article DESC' : 'listed.published, listed.article') : sort.order
-    const sql = `SELECT ${SUMMARY_COLUMNS}, ${sort.key} AS sort_key${sections ? ', sections' : ''} FROM ${from}
-      WHERE ${conditions.join(' AND ')} ORDER BY ${order} LIMIT @limit`
-    let statement = this.listStatements.get(sql)
-    if (!statement) {
-      statement = this.db.prepare<Record<string, unknown>, ArticleListRow>(sql)
-      this.listStatements.set(sql, statement)
-    }
+    statement = perDialect((d) => {
+      const conditions = [
+        PUBLIC[d],
+        ...(filter.technique === undefined ? [] : entryCondition('techniques')),
+        ...(filter.benefit === undefined ? [] : entryCondition('benefits')),
+        ...(filter.publishedAfter === undefined ? [] : ['published_at > @publishedAfter']),
+        ...(filter.publishedBefore === undefined ? [] : ['published_at < @publishedBefore']),
+        ...(paged ? [sort.after(d)] : []),
+      ]
+      const from = byEntry ? entryListing(byEntry, newestFirst, paged) : 'articles'
+      const order = byEntry ? (newestFirst ? 'listed.published DESC, listed.article DESC' : 'listed.published, listed.article') : sort.order(d)
+      return `SELECT ${SUMMARY_COLUMNS}, ${sort.key} AS sort_key${sections ? ', sections' : ''} FROM ${from}
+        WHERE ${conditions.join(' AND ')} ORDER BY ${order} LIMIT @limit`
+    })
+    this.listStatements.set(shape, statement)
     return statement
   }
 
-  findPublished(slug: string): Article | undefined {
+  async findPublished(slug: string): Promise<Article | undefined> {
     const now = this.now()
-    const row = this.publishedBySlug.get({ now, slug })
+    const row = await this.db.get<ArticleDocumentRow>(PUBLISHED_BY_SLUG, { now, slug })
     return row && toArticle(row, now)
   }
 
-  findPublishedId(slug: string): number | undefined {
-    return this.publishedIdBySlug.get({ now: this.now(), slug })?.id
+  async findPublishedId(slug: string): Promise<number | undefined> {
+    return (await this.db.get<{ id: number }>(PUBLISHED_ID_BY_SLUG, { now: this.now(), slug }))?.id
   }
 
   /** The article whatever its status, for editors. */
-  find(slug: string): Article | undefined {
-    const row = this.anyBySlug.get(slug)
+  async find(slug: string): Promise<Article | undefined> {
+    const row = await this.db.get<ArticleDocumentRow>(ANY_BY_SLUG, [slug])
     return row && toArticle(row, this.now())
   }
 
   /** When the article as served last changed: its content, its publication or its comment count. */
-  lastModified(article: Article): string {
-    const times = [article.updatedAt, this.commentsChangedAt.get(article.id)?.at ?? '', article.status === 'published' ? article.publishedAt! : '']
+  async lastModified(article: Article): Promise<string> {
+    const commentsChangedAt = (await this.db.get<{ at: string | null }>(COMMENTS_CHANGED_AT, [article.id]))?.at ?? ''
+    const times = [article.updatedAt, commentsChangedAt, article.status === 'published' ? article.publishedAt! : '']
     return times.reduce((latest, time) => (time > latest ? time : latest))
   }
 
-  entries(articleId: number, kind: EntryKind, afterPosition: number, limit: number): ArticleEntry[] {
-    return this.entriesPage.all(articleId, kind, afterPosition, limit)
+  entries(articleId: number, kind: EntryKind, afterPosition: number, limit: number): Promise<ArticleEntry[]> {
+    return this.db.all<ArticleEntry>(ENTRIES_PAGE, [articleId, kind, afterPosition, limit])
   }
 
-  isEmpty(): boolean {
-    return this.countArticles.get()!.count === 0
+  async isEmpty(): Promise<boolean> {
+    return (await this.db.get<{ count: number }>(ANY_ARTICLE))!.count === 0
   }
 
   /** Stores a new article and returns its id; the caller checks that the slug is free. */
-  create(content: ArticleContent, now: Date): number {
-    const id = Number(this.insertArticle.run(this.values(content, now)).lastInsertRowid)
-    this.replaceEntries(id, content.sections)
+  async create(content: ArticleContent, now: Date): Promise<number> {
+    const { id } = (await this.db.get<{ id: number }>(INSERT_ARTICLE, this.values(content, now)))!
+    await this.replaceEntries(id, content.sections)
     return id
   }
 
@@ -315,49 +323,51 @@ export class ArticleRepository {
    * Replaces an article's content, unless it is the same already (false then); the database keeps
    * the version it replaces (see migration 003).
    */
-  update(id: number, content: ArticleContent, now: Date): boolean {
-    if (this.updateArticle.run({ ...this.values(content, now), id }).changes === 0) return false
-    this.replaceEntries(id, content.sections)
+  async update(id: number, content: ArticleContent, now: Date): Promise<boolean> {
+    if ((await this.db.run(UPDATE_ARTICLE, { ...this.values(content, now), id })) === 0) return false
+    await this.replaceEntries(id, content.sections)
     return true
   }
 
-  remove(id: number): void {
-    this.deleteArticle.run(id)
+  async remove(id: number): Promise<void> {
+    await this.db.run(DELETE_ARTICLE, [id])
   }
 
   /** An article's earlier versions, newest first (by its own version number); `limit + 1` rows are asked for by the pagination. */
-  revisions(articleId: number, beforeVersion: number | undefined, limit: number): RevisionSummary[] {
-    const rows = beforeVersion === undefined ? this.firstRevisions.all(articleId, limit) : this.revisionsBefore.all(articleId, beforeVersion, limit)
+  async revisions(articleId: number, beforeVersion: number | undefined, limit: number): Promise<RevisionSummary[]> {
+    const rows =
+      beforeVersion === undefined
+        ? await this.db.all<RevisionSummaryRow>(FIRST_REVISIONS, [articleId, limit])
+        : await this.db.all<RevisionSummaryRow>(REVISIONS_BEFORE, [articleId, beforeVersion, limit])
     const now = this.now()
     return rows.map((row) => toRevisionSummary(row, now))
   }
 
   /** The article's version `version` (1, 2, 3 …), kept when the next one replaced it. */
-  revision(articleId: number, version: number): Revision | undefined {
-    const row = this.revisionByVersion.get(articleId, version)
+  async revision(articleId: number, version: number): Promise<Revision | undefined> {
+    const row = await this.db.get<RevisionRow>(REVISION_BY_VERSION, [articleId, version])
     return row && { ...toRevisionSummary(row, this.now()), sections: JSON.parse(row.sections) as Section[] }
   }
 
   /**
-   * Creates or updates the article with the parsed article's slug, for the importer. Publishing keeps
-   * the first publication time; without `publish` an existing article keeps its status and a new one is a draft.
+   * Creates or updates the article with the parsed article's slug, for the importer, in one
+   * transaction. Publishing keeps the first publication time; without `publish` an existing article
+   * keeps its status and a new one is a draft.
    */
-  save(parsed: ParsedArticle, options: { publish: boolean; now: Date }): SaveOutcome {
-    const existing = this.anyBySlug.get(parsed.slug)
-    const status: StoredStatus = options.publish ? 'published' : (existing?.status ?? 'draft')
-    const content: ArticleContent = {
-      ...importedContent(parsed, status, options.now),
-      ...(existing?.published_at ? { publishedAt: existing.published_at } : {}),
-    }
-    if (!existing) {
-      this.create(content, options.now)
-      return 'created'
-    }
-    return this.update(existing.id, content, options.now) ? 'updated' : 'unchanged'
-  }
-
-  transaction<T>(work: () => T): T {
-    return writeTransaction(this.db, work)
+  save(parsed: ParsedArticle, options: { publish: boolean; now: Date }): Promise<SaveOutcome> {
+    return this.transaction(async (articles) => {
+      const existing = await articles.db.get<ArticleDocumentRow>(ANY_BY_SLUG, [parsed.slug])
+      const status: StoredStatus = options.publish ? 'published' : (existing?.status ?? 'draft')
+      const content: ArticleContent = {
+        ...importedContent(parsed, status, options.now),
+        ...(existing?.published_at ? { publishedAt: existing.published_at } : {}),
+      }
+      if (!existing) {
+        await articles.create(content, options.now)
+        return 'created'
+      }
+      return (await articles.update(existing.id, content, options.now)) ? 'updated' : 'unchanged'
+    })
   }
 
   private now(): string {
@@ -381,11 +391,11 @@ export class ArticleRepository {
     }
   }
 
-  private replaceEntries(articleId: number, sections: Section[]): void {
+  private async replaceEntries(articleId: number, sections: Section[]): Promise<void> {
     const derived = deriveContent(sections)
-    this.deleteEntries.run(articleId)
+    await this.db.run(DELETE_ENTRIES, [articleId])
     const rows = (['techniques', 'benefits'] as const).flatMap((kind) => derived[kind].map((entry) => [kind, entry.position, entry.slug, entry.name, entry.description]))
-    if (rows.length > 0) this.insertEntries.run(articleId, JSON.stringify(rows))
+    if (rows.length > 0) await this.db.run(INSERT_ENTRIES, [articleId, JSON.stringify(rows)])
   }
 }
 

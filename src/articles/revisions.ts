@@ -26,8 +26,8 @@ const noRevision = (slug: string, version: number) => notFound(`The article "${s
 /** An article's earlier versions; registered inside the editorial routes, whose key check they share. */
 export const revisionRoutes: FastifyPluginAsyncTypebox<RevisionRoutesOptions> = async (app, { articles, cursors, now }) => {
   /** The article with this slug whatever its status, or a 404. */
-  function articleId(slug: string): number {
-    const article = articles.find(slug)
+  async function articleId(slug: string): Promise<number> {
+    const article = await articles.find(slug)
     if (!article) throw noArticle(slug)
     return article.id
   }
@@ -47,7 +47,7 @@ export const revisionRoutes: FastifyPluginAsyncTypebox<RevisionRoutesOptions> = 
       },
     },
     async (request, reply) => {
-      const id = articleId(request.params.slug)
+      const id = await articleId(request.params.slug)
       return respondWithPage(request, reply, cursors, revisionListing(request.params.slug), {
         fetch: (before, limit) => articles.revisions(id, before, limit),
         positionOf: (revision) => revision.version,
@@ -70,7 +70,7 @@ export const revisionRoutes: FastifyPluginAsyncTypebox<RevisionRoutesOptions> = 
     },
     async (request) => {
       const { slug, version } = request.params
-      const revision = articles.revision(articleId(slug), version)
+      const revision = await articles.revision(await articleId(slug), version)
       if (!revision) throw noRevision(slug, version)
       return revision
     },
@@ -92,12 +92,12 @@ export const revisionRoutes: FastifyPluginAsyncTypebox<RevisionRoutesOptions> = 
     },
     async (request, reply) => {
       const { slug, version } = request.params
-      const article = articles.transaction(() => {
-        const current = articleToChange(articles, request, slug)
-        const revision = articles.revision(current.id, version)
+      const article = await articles.transaction(async (articles) => {
+        const current = await articleToChange(articles, request, slug)
+        const revision = await articles.revision(current.id, version)
         if (!revision) throw noRevision(slug, version)
-        articles.update(current.id, { ...contentOf(current), title: revision.title, sections: revision.sections }, now())
-        return articles.find(slug)!
+        await articles.update(current.id, { ...contentOf(current), title: revision.title, sections: revision.sections }, now())
+        return (await articles.find(slug))!
       })
       return sendArticle(reply, article)
     },

@@ -24,8 +24,8 @@ const EntryPosition = Type.Integer({ minimum: 1 })
 const entryListing = (kind: EntryKind, slug: string): Listing<typeof EntryPosition> => ({ scope: `articles/${slug}/${kind}`, position: EntryPosition })
 
 /** The id of the published article with this slug; anything else is a 404 problem. */
-export function publishedArticleId(articles: ArticleRepository, slug: string): number {
-  const id = articles.findPublishedId(slug)
+export async function publishedArticleId(articles: ArticleRepository, slug: string): Promise<number> {
+  const id = await articles.findPublishedId(slug)
   if (id === undefined) throw articleNotFound(slug)
   return id
 }
@@ -56,9 +56,9 @@ export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = as
         if (request.query.fields !== undefined) reply.type(SPARSE_JSON)
         const listing: Listing<typeof ListPosition> = { scope: `articles?${JSON.stringify(filter)}`, position: ListPosition }
         return respondWithPage(request, reply, cursors, listing, {
-          fetch: (after, limit) => {
-            const listed = articles.listPublished(filter, after, limit, { sections: include.includes('sections') })
-            const entries = include.includes('techniques') || include.includes('benefits') ? articles.entriesOf(listed.map(({ article }) => article.id)) : undefined
+          fetch: async (after, limit) => {
+            const listed = await articles.listPublished(filter, after, limit, { sections: include.includes('sections') })
+            const entries = include.includes('techniques') || include.includes('benefits') ? await articles.entriesOf(listed.map(({ article }) => article.id)) : undefined
             return listed.map(({ article, position, sections }) => {
               const lists = entries?.get(article.id)
               const extras = {
@@ -95,15 +95,15 @@ export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = as
       },
     },
     async (request, reply) =>
-      reply.sendPrepared(() => {
-        const caller = access.identify(request)
+      reply.sendPrepared(async () => {
+        const caller = await access.identify(request)
         const { slug } = request.params
         const editor = hasScope(caller, 'content:write')
-        const article = editor ? articles.find(slug) : articles.findPublished(slug)
+        const article = editor ? await articles.find(slug) : await articles.findPublished(slug)
         if (!article) throw editor ? noArticle(slug) : articleNotFound(slug)
         const view = articleView(article, request.query)
         if (request.query.fields !== undefined) reply.type(SPARSE_JSON)
-        reply.header('etag', articleViewTag(article, view, request.query)).header('last-modified', httpDate(articles.lastModified(article)))
+        reply.header('etag', articleViewTag(article, view, request.query)).header('last-modified', httpDate(await articles.lastModified(article)))
         return view
       }, ['authorization']),
   )
@@ -124,9 +124,9 @@ export const articleRoutes: FastifyPluginAsyncTypebox<ArticleRoutesOptions> = as
         },
       },
       async (request, reply) =>
-        reply.sendPrepared(() => {
+        reply.sendPrepared(async () => {
           const { slug } = request.params
-          const articleId = publishedArticleId(articles, slug)
+          const articleId = await publishedArticleId(articles, slug)
           return respondWithPage(request, reply, cursors, entryListing(kind, slug), {
             fetch: (after, limit) => articles.entries(articleId, kind, after ?? 0, limit),
             positionOf: (entry) => entry.position,

@@ -22,8 +22,8 @@ export function sendArticle(reply: FastifyReply, article: Article) {
 export const noArticle = (slug: string) => notFound(`There is no article with the slug "${slug}".`)
 
 /** The article with this slug whatever its status, checked against `If-Match`; a 404 or 412 otherwise. */
-export function articleToChange(articles: ArticleRepository, request: FastifyRequest, slug: string): Article {
-  const article = articles.find(slug)
+export async function articleToChange(articles: ArticleRepository, request: FastifyRequest, slug: string): Promise<Article> {
+  const article = await articles.find(slug)
   if (!article) throw noArticle(slug)
   requireArticleMatch(request, article)
   return article

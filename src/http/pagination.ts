@@ -43,7 +43,7 @@ interface PageQuery {
 
 export interface PageSource<Row, Item, Position> {
   /** Rows after `after` (from the start when undefined), at most `limit` of them. */
-  fetch: (after: Position | undefined, limit: number) => Row[]
+  fetch: (after: Position | undefined, limit: number) => Promise<Row[]>
   positionOf: (row: Row) => Position
   toItem?: (row: Row) => Item
 }
@@ -53,18 +53,18 @@ export interface PageSource<Row, Item, Position> {
  * listing did not issue is a 400), fetches one row more than the page to learn whether a next page
  * exists, and sets the RFC 8288 `Link: rel="next"` header with the request's own query.
  */
-export function respondWithPage<P extends TSchema, Row, Item = Row>(
+export async function respondWithPage<P extends TSchema, Row, Item = Row>(
   request: Pick<FastifyRequest, 'url'> & { query: PageQuery },
   reply: FastifyReply,
   codec: CursorCodec,
   listing: Listing<P>,
   source: PageSource<Row, Item, Static<P>>,
-): { data: Item[]; meta: { limit: number; nextCursor: string | null } } {
+): Promise<{ data: Item[]; meta: { limit: number; nextCursor: string | null } }> {
   const { cursor } = request.query
   const limit = request.query.limit ?? DEFAULT_PAGE_SIZE
   const after = cursor === undefined ? undefined : codec.decode(listing.scope, cursor, listing.position)
   if (cursor !== undefined && after === undefined) throw invalidParameter('query', 'cursor', 'is not a cursor that this list issued')
-  const rows = source.fetch(after, limit + 1)
+  const rows = await source.fetch(after, limit + 1)
   const pageRows = rows.slice(0, limit)
   const nextCursor = rows.length > limit ? codec.encode(listing.scope, source.positionOf(pageRows.at(-1)!)) : null
   if (nextCursor) reply.header('link', `<${nextPageUrl(request.url, nextCursor)}>; rel="next"`)

@@ -40,14 +40,14 @@ export interface PreparedOptions {
 declare module 'fastify' {
   interface FastifyReply {
     /** Sends the prepared answer of this request (see PreparedAnswers), building it with `build` when there is none. */
-    sendPrepared(build: () => unknown, dependsOn?: readonly Dependency[]): FastifyReply
+    sendPrepared(build: () => unknown, dependsOn?: readonly Dependency[]): FastifyReply | Promise<FastifyReply>
   }
 }
 
 /** Gives every reply `sendPrepared`, answering from one shared PreparedAnswers. */
 export function usePreparedAnswers(app: FastifyInstance, options: PreparedOptions): void {
   const answers = new PreparedAnswers(options)
-  app.decorateReply('sendPrepared', function (this: FastifyReply, build: () => unknown, dependsOn?: readonly Dependency[]) {
+  app.decorateReply('sendPrepared', function (this: FastifyReply, build: () => unknown | Promise<unknown>, dependsOn?: readonly Dependency[]) {
     return answers.answer(this.request, this, build, dependsOn)
   })
 }
@@ -124,20 +124,27 @@ export class PreparedAnswers {
    * `build` runs the route's own work and returns the payload (serialized by the route's schema
    * unless already text), having set on `reply` any `ETag`, `Last-Modified`, `Link` or content type.
    */
-  answer(request: FastifyRequest, reply: FastifyReply, build: () => unknown, dependsOn: readonly Dependency[] = []): FastifyReply {
+  answer(request: FastifyRequest, reply: FastifyReply, build: () => unknown | Promise<unknown>, dependsOn: readonly Dependency[] = []): FastifyReply | Promise<FastifyReply> {
     if (request.headers.authorization !== undefined) return this.sendPrivate(request, reply, build, dependsOn)
     const generation = this.options.generation.current()
     if (generation !== this.generation) this.clear(generation)
     const key = keyOf(request, dependsOn)
-    let prepared = this.entries.get(key)
-    if (prepared) {
-      // Map order is the recency order: a hit moves to the end, eviction takes from the start.
-      this.entries.delete(key)
-      this.entries.set(key, prepared)
-    } else {
-      prepared = this.prepare(reply, build(), this.options.cacheControl, dependsOn)
-      this.store(key, prepared)
-    }
+    const prepared = this.entries.get(key)
+    if (!prepared) return then(build(), (payload) => this.sendNew(request, reply, key, generation, payload, dependsOn))
+    // Map order is the recency order: a hit moves to the end, eviction takes from the start.
+    this.entries.delete(key)
+    this.entries.set(key, prepared)
+    return this.send(request, reply, prepared)
+  }
+
+  private sendNew(request: FastifyRequest, reply: FastifyReply, key: string, generation: number, payload: unknown, dependsOn: readonly Dependency[]): FastifyReply {
+    const prepared = this.prepare(reply, payload, this.options.cacheControl, dependsOn)
+    // Built from what the store held when the request came: kept only if nothing changed while it was built.
+    if (this.options.generation.current() === generation && this.generation === generation) this.store(key, prepared)
+    return this.send(request, reply, prepared)
+  }
+
+  private send(request: FastifyRequest, reply: FastifyReply, prepared: Prepared): FastifyReply {
     reply.preparedAnswer = true
     const coding = this.codingFor(prepared, request)
     const notModified = this.notModified(prepared, request, coding)
@@ -150,11 +157,13 @@ export class PreparedAnswers {
     return reply.headers(representation.headers).send(representation.body)
   }
 
-  private sendPrivate(request: FastifyRequest, reply: FastifyReply, build: () => unknown, dependsOn: readonly Dependency[]): FastifyReply {
-    const prepared = this.prepare(reply, build(), NO_STORE, dependsOn)
-    const [representation] = prepared.inCoding(this.codingFor(prepared, request))
-    reply.preparedAnswer = true
-    return reply.headers(representation.headers).send(representation.body)
+  private sendPrivate(request: FastifyRequest, reply: FastifyReply, build: () => unknown | Promise<unknown>, dependsOn: readonly Dependency[]): FastifyReply | Promise<FastifyReply> {
+    return then(build(), (payload) => {
+      const prepared = this.prepare(reply, payload, NO_STORE, dependsOn)
+      const [representation] = prepared.inCoding(this.codingFor(prepared, request))
+      reply.preparedAnswer = true
+      return reply.headers(representation.headers).send(representation.body)
+    })
   }
 
   private prepare(reply: FastifyReply, payload: unknown, cacheControl: string, dependsOn: readonly Dependency[]): Prepared {
@@ -229,6 +238,11 @@ export class PreparedAnswers {
     this.codingByHeader.set(header, coding)
     return coding
   }
+}
+
+/** `next` of the value, at once when it is there, after it when it is a promise. */
+function then<T, R>(value: T | Promise<T>, next: (value: T) => R): R | Promise<R> {
+  return value instanceof Promise ? value.then(next) : next(value)
 }
 
 /** The entry of a request: its route, its parameters and its validated query in a fixed order (and its host when links use it). */

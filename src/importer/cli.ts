@@ -2,15 +2,14 @@ import { parseArgs } from 'node:util'
 import { ArticleRepository } from '../articles/repository.js'
 import type { CliIo } from '../cli-io.js'
 import { loadConfig } from '../config.js'
-import { openDatabase } from '../db/database.js'
-import { migrate } from '../db/migrate.js'
+import { openStore } from '../db/open.js'
 import { readArticleFiles, saveArticles, seedFiles } from './files.js'
 
 const USAGE = `usage: npm run import -- [--publish] [--dry-run] <file...>
        npm run seed            (imports seed/*.txt as published)`
 
 /** The import and seed commands; returns the exit code. */
-export function runImportCli(argv: string[], io: CliIo): number {
+export async function runImportCli(argv: string[], io: CliIo): Promise<number> {
   let args
   try {
     args = parseArgs({ args: argv, allowPositionals: true, options: { publish: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, seed: { type: 'boolean' }, help: { type: 'boolean' } } })
@@ -36,13 +35,12 @@ export function runImportCli(argv: string[], io: CliIo): number {
       io.stdout(JSON.stringify(articles.length === 1 ? articles[0] : articles, null, 2))
       return 0
     }
-    const db = openDatabase(loadConfig(io.env).databasePath)
+    const { store } = await openStore(loadConfig(io.env))
     try {
-      migrate(db)
-      const results = saveArticles(new ArticleRepository(db), parsed, { publish: Boolean(values.publish || values.seed), now: io.now() })
+      const results = await saveArticles(new ArticleRepository(store), parsed, { publish: Boolean(values.publish || values.seed), now: io.now() })
       for (const { file, slug, outcome } of results) io.stdout(`${outcome} ${slug} (${file})`)
     } finally {
-      db.close()
+      await store.close()
     }
     return 0
   } catch (error) {

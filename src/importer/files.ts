@@ -43,12 +43,16 @@ export function readArticleFiles(files: string[]): ParsedFile[] {
 }
 
 /** Saves parsed files in one transaction: all of them or none. */
-export function saveArticles(articles: ArticleRepository, parsed: ParsedFile[], options: { publish: boolean; now: Date }): ImportResult[] {
-  return articles.transaction(() => parsed.map(({ file, article }) => ({ file, slug: article.slug, outcome: articles.save(article, options) })))
+export function saveArticles(articles: ArticleRepository, parsed: ParsedFile[], options: { publish: boolean; now: Date }): Promise<ImportResult[]> {
+  return articles.transaction(async (articles) => {
+    const results: ImportResult[] = []
+    for (const { file, article } of parsed) results.push({ file, slug: article.slug, outcome: await articles.save(article, options) })
+    return results
+  })
 }
 
 /** Parses every file first, then saves them all in one transaction: one bad file writes nothing. */
-export function importFiles(articles: ArticleRepository, files: string[], options: { publish: boolean; now: Date }): ImportResult[] {
+export function importFiles(articles: ArticleRepository, files: string[], options: { publish: boolean; now: Date }): Promise<ImportResult[]> {
   return saveArticles(articles, readArticleFiles(files), options)
 }
 
@@ -60,6 +64,6 @@ export function seedFiles(dir: string = SEED_DIR): string[] {
 }
 
 /** Imports the seed articles as published when the database has no article yet (a first start). */
-export function seedIfEmpty(articles: ArticleRepository, now: Date): ImportResult[] {
-  return articles.isEmpty() ? importFiles(articles, seedFiles(), { publish: true, now }) : []
+export async function seedIfEmpty(articles: ArticleRepository, now: Date): Promise<ImportResult[]> {
+  return (await articles.isEmpty()) ? importFiles(articles, seedFiles(), { publish: true, now }) : []
 }

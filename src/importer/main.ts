@@ -1,6 +1,6 @@
 import { runImportCli } from './cli.js'
 
-process.exitCode = runImportCli(process.argv.slice(2), {
+process.exitCode = await runImportCli(process.argv.slice(2), {
   env: process.env,
   stdout: (text) => console.log(text),
   stderr: (text) => console.error(text),

@@ -1,39 +1,44 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
-import { sqliteStore } from './store.js'
+import { createTestStore } from './store.js'
 import type { Test } from 'tap'
 import { buildApp, type App } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { ArticleRepository } from '../../src/articles/repository.js'
-import { openDatabase, type SqliteDatabase } from '../../src/db/database.js'
-import { migrate } from '../../src/db/migrate.js'
+import type { SqliteDatabase } from '../../src/db/database.js'
+import type { Store } from '../../src/db/store.js'
 import { parseArticle } from '../../src/parser/parse.js'
 import { seedIfEmpty } from '../../src/importer/files.js'
 import { contractFor, type OpenApiDocument } from './contract.js'
 
 export interface TestApp {
   app: App
-  db: SqliteDatabase
+  /** The app's store, for reading and writing around the API. */
+  store: Store
+  /** SQLite's own handle, on SQLite only: for tests of SQLite itself (see ./store.ts). */
+  sqlite: SqliteDatabase | undefined
   articles: ArticleRepository
+  /** What DATABASE_PATH or DATABASE_URL a server process or CLI needs to open the same data (a file-less SQLite has none). */
+  env: Record<string, string>
 }
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef0123456789'
 
 /**
- * The real app on a migrated in-memory database, seeded from seed/ unless `seed: false`, configured
- * from `env` as the server would be; closed after the test. Every response `app.inject` returns is
+ * The real app on a migrated database of the store under test (see ./store.ts: SQLite in memory or at
+ * `path`, or a fresh PostgreSQL database), seeded from seed/ unless `seed: false`, configured from
+ * `env` as the server would be; closed after the test. Every response `app.inject` returns is
  * checked against the app's own OpenAPI document (see ./contract.ts): a response that breaks it is
  * a failed assertion on `t`, named `contract: METHOD url → status (operationId): why`.
  */
-export async function createTestApp(t: Test, options: { seed?: boolean; env?: Record<string, string>; now?: () => Date } = {}): Promise<TestApp> {
-  const db = openDatabase(':memory:')
-  migrate(db)
-  const articles = new ArticleRepository(db)
-  if (options.seed !== false) seedIfEmpty(articles, new Date('2026-01-15T09:00:00.000Z'))
-  const config = loadConfig({ DATABASE_PATH: ':memory:', ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...options.env })
-  const app = await buildApp({ ...sqliteStore(db), config, logger: false, ...(options.now ? { now: options.now } : {}) })
+export async function createTestApp(t: Test, options: { seed?: boolean; env?: Record<string, string>; now?: () => Date; path?: string } = {}): Promise<TestApp> {
+  const { store, migrations, sqlite, env } = await createTestStore(t, options.path === undefined ? {} : { path: options.path })
+  const articles = new ArticleRepository(store)
+  if (options.seed !== false) await seedIfEmpty(articles, new Date('2026-01-15T09:00:00.000Z'))
+  const config = loadConfig({ ...env, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...options.env })
+  const app = await buildApp({ store, migrations, config, logger: false, ...(options.now ? { now: options.now } : {}) })
   t.teardown(() => app.close())
   checkResponsesAgainstDocument(t, app)
-  return { app, db, articles }
+  return { app, store, sqlite, articles, env }
 }
 
 type Inject = (options: InjectOptions | string) => Promise<LightMyRequestResponse>
@@ -62,9 +67,9 @@ export function checkResponsesAgainstDocument(t: Test, app: App): void {
 }
 
 /** Saves an article written as plain text, the way the importer does. */
-export function saveText(articles: ArticleRepository, text: string, options: { publish?: boolean; at?: string } = {}) {
+export async function saveText(articles: ArticleRepository, text: string, options: { publish?: boolean; at?: string } = {}) {
   const parsed = parseArticle(text)
-  articles.save(parsed, { publish: options.publish ?? true, now: new Date(options.at ?? '2026-02-01T00:00:00.000Z') })
+  await articles.save(parsed, { publish: options.publish ?? true, now: new Date(options.at ?? '2026-02-01T00:00:00.000Z') })
   return parsed
 }
 

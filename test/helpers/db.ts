@@ -1,15 +1,21 @@
 import { createHash } from 'node:crypto'
 import { openDatabase, type SqliteDatabase } from '../../src/db/database.js'
 import { migrate, readMigrations } from '../../src/db/migrate.js'
+import type { Queries } from '../../src/db/store.js'
+
+const TABLES = {
+  sqlite: "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+  postgres: "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY name",
+}
 
 /**
  * A digest of every row of every table (ordered by the first column), to show that a request wrote
  * nothing: equal digests before and after mean equal contents.
  */
-export function tableDigest(db: SqliteDatabase): string {
-  const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[]
+export async function tableDigest(store: Queries): Promise<string> {
+  const tables = await store.all<{ name: string }>(TABLES)
   const hash = createHash('sha256')
-  for (const table of tables) hash.update(table).update(JSON.stringify(db.prepare(`SELECT * FROM "${table}" ORDER BY 1`).raw().all()))
+  for (const { name } of tables) hash.update(name).update(JSON.stringify(await store.all(`SELECT * FROM "${name}" ORDER BY 1`)))
   return hash.digest('hex')
 }
 
