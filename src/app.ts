@@ -23,7 +23,7 @@ import { RelatedArticles, relatedRoutes } from './articles/related.js'
 import { commentRoutes } from './comments/routes.js'
 import { commentComponents } from './comments/schemas.js'
 import type { Config } from './config.js'
-import { readSetting } from './db/database.js'
+import { readSetting } from './db/settings.js'
 import type { Migration } from './db/migrate.js'
 import type { SqliteStore } from './db/sqlite.js'
 import type { Store } from './db/store.js'
@@ -171,7 +171,7 @@ export async function buildApp(options: AppOptions) {
   }
   await app.register(openApi, { version })
 
-  const cursors = new CursorCodec(readSetting(db, 'cursor_secret'))
+  const cursors = new CursorCodec(await readSetting(store, 'cursor_secret'))
   const articles = new ArticleRepository(store, now)
   const catalog = new CatalogRepository(db, now)
   const access = new Access(new ApiKeyRepository(db), config.adminToken)

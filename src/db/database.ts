@@ -21,12 +21,6 @@ export function openDatabase(path: string): SqliteDatabase {
   return db
 }
 
-export function readSetting(db: SqliteDatabase, name: string): string {
-  const row = db.prepare('SELECT value FROM settings WHERE name = ?').get(name) as { value: string } | undefined
-  if (!row) throw new Error(`the database has no setting "${name}"; run the migrations`)
-  return row.value
-}
-
 /**
  * Runs `work` in one IMMEDIATE transaction: the write lock is taken at the start, so that reads
  * made to decide a write (a duplicate check, an idempotency key) cannot be overtaken by another
