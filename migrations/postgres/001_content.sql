@@ -16,16 +16,25 @@ $$;
 -- SQLite has one writer, so its sequence numbers are handed out in commit order. PostgreSQL commits
 -- concurrent transactions in any order: a transaction that took seq 7 may commit after one that took
 -- seq 8, and a reader that saw 8 (a sync token, the head of a webhook endpoint's queue) would never see
--- 7. Every statement that can take a number from content_changes.seq, webhook_events.id or
--- webhook_deliveries.id therefore first takes this transaction-level advisory lock, key 7316160416
--- ("the commit-order lock"), held until commit: numbers are then given in commit order. One key for
--- both logs, because one write (an article published) takes numbers from both, and two keys taken in
--- different orders by two transactions could deadlock. It is taken in BEFORE ... FOR EACH STATEMENT
--- triggers, before the statement locks any row: a transaction holding it never waits for a row lock
--- held by one waiting for it.
-CREATE FUNCTION take_commit_order_lock() RETURNS trigger LANGUAGE plpgsql AS $$
+-- 7. So every statement that can take a number from content_changes.seq, webhook_events.id or
+-- webhook_deliveries.id first takes this transaction-level advisory lock, key 7316160416 ("the
+-- commit-order lock"), held until commit: numbers are then given in commit order. One key for both
+-- logs, because one write (an article published) takes numbers from both, and two keys taken in
+-- different orders by two transactions could deadlock.
+--
+-- BEFORE ... FOR EACH STATEMENT triggers take it on every statement that writes content (articles,
+-- their entries, comments, webhook_announced) or the outbox, before the statement locks any row: two
+-- transactions that write content never interleave, as on SQLite, and one holding the lock never waits
+-- for a row lock held by one waiting for it. A transaction that reads before it writes on that reading
+-- (the scheduler's "announce the articles not yet announced") calls SELECT lock_commit_order() first:
+-- a statement's snapshot is taken before its own BEFORE STATEMENT triggers run.
+CREATE FUNCTION lock_commit_order() RETURNS void LANGUAGE sql AS $$
+  SELECT pg_advisory_xact_lock(7316160416)
+$$;
+
+CREATE FUNCTION lock_commit_order_before_statement() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM pg_advisory_xact_lock(7316160416);
+  PERFORM lock_commit_order();
   RETURN NULL;
 END
 $$;
@@ -134,4 +143,6 @@ EXECUTE FUNCTION articles_keep_revision();
 
 -- Any write to an article may log a change (004) or an event (005): the commit-order lock first.
 CREATE TRIGGER articles_commit_order BEFORE INSERT OR UPDATE OR DELETE ON articles
-FOR EACH STATEMENT EXECUTE FUNCTION take_commit_order_lock();
+FOR EACH STATEMENT EXECUTE FUNCTION lock_commit_order_before_statement();
+CREATE TRIGGER article_entries_commit_order BEFORE INSERT OR UPDATE OR DELETE ON article_entries
+FOR EACH STATEMENT EXECUTE FUNCTION lock_commit_order_before_statement();

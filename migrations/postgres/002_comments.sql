@@ -26,9 +26,10 @@ CREATE INDEX comments_parent ON comments (parent_id);
 CREATE INDEX comments_duplicates ON comments (article_id, author_email, created_at);
 
 -- A comment's change moves its article's count (an article update: a change logged in 004), so a
--- statement on comments takes the commit-order lock (001) before it locks any row.
+-- statement on comments takes the commit-order lock (001) before it locks any row: moderating a comment
+-- while another transaction adds a reply to it (and so updates its reply_count) cannot deadlock.
 CREATE TRIGGER comments_commit_order BEFORE INSERT OR UPDATE OR DELETE ON comments
-FOR EACH STATEMENT EXECUTE FUNCTION take_commit_order_lock();
+FOR EACH STATEMENT EXECUTE FUNCTION lock_commit_order_before_statement();
 
 -- A new approved comment: its time is when the count changed.
 CREATE FUNCTION comments_count_insert() RETURNS trigger LANGUAGE plpgsql AS $$

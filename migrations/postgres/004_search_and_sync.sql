@@ -154,7 +154,7 @@ CREATE TABLE content_changes (
 
 -- Taken again here (it is re-entrant) so that an insert by hand gets a number in commit order too.
 CREATE TRIGGER content_changes_commit_order BEFORE INSERT ON content_changes
-FOR EACH STATEMENT EXECUTE FUNCTION take_commit_order_lock();
+FOR EACH STATEMENT EXECUTE FUNCTION lock_commit_order_before_statement();
 
 -- Any write is a change, comment_count included: commentCount is part of the article a client keeps.
 CREATE FUNCTION articles_log_change() RETURNS trigger LANGUAGE plpgsql AS $$

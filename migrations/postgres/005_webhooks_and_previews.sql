@@ -78,9 +78,9 @@ CREATE INDEX webhook_deliveries_event ON webhook_deliveries (event_id);
 -- on articles and comments already hold it; these cover the app's own inserts (a test event, a resend,
 -- the scheduler's announcements).
 CREATE TRIGGER webhook_events_commit_order BEFORE INSERT ON webhook_events
-FOR EACH STATEMENT EXECUTE FUNCTION take_commit_order_lock();
+FOR EACH STATEMENT EXECUTE FUNCTION lock_commit_order_before_statement();
 CREATE TRIGGER webhook_deliveries_commit_order BEFORE INSERT ON webhook_deliveries
-FOR EACH STATEMENT EXECUTE FUNCTION take_commit_order_lock();
+FOR EACH STATEMENT EXECUTE FUNCTION lock_commit_order_before_statement();
 
 CREATE FUNCTION webhook_events_fan_out() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -102,6 +102,10 @@ CREATE TABLE webhook_announced (
   article_id   integer PRIMARY KEY,
   published_at text COLLATE "C" NOT NULL
 );
+
+-- Read, then written on that reading, by the triggers and by the scheduler: one writer at a time.
+CREATE TRIGGER webhook_announced_commit_order BEFORE INSERT OR UPDATE OR DELETE ON webhook_announced
+FOR EACH STATEMENT EXECUTE FUNCTION lock_commit_order_before_statement();
 
 CREATE FUNCTION webhooks_article_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE

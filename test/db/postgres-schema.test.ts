@@ -300,6 +300,27 @@ t.test('PostgreSQL schema (migrations/postgres)', { skip: SERVER_URL ? false : '
     )
   })
 
+  t.test('moderating a comment while another transaction replies to it waits instead of deadlocking', async (t) => {
+    const database = await freshDatabase(t)
+    const [moderator, commenter] = [await database.connect(), await database.connect()]
+    await moderator.query(article('one', 'One', 'published', '2020-01-02T00:00:00.000Z', ACCENTED_SECTIONS))
+    await moderator.query(comment(1, null, 'approved', '2020-01-03T00:00:00.000Z'))
+    // As the comments' group commit does: several comments in one transaction, a reply to comment 1 among them.
+    await commenter.query('BEGIN')
+    await commenter.query(comment(1, null, 'approved', '2020-01-04T00:00:00.000Z'))
+    await moderator.query('BEGIN')
+    const moderation = moderator.query("UPDATE comments SET status = 'rejected', updated_at = '2020-01-04T00:00:01.000Z' WHERE id = 1")
+    await sleep(100)
+    await commenter.query(comment(1, 1, 'approved', '2020-01-04T00:00:02.000Z'))
+    await commenter.query('COMMIT')
+    await moderation
+    await moderator.query('COMMIT')
+    const counts = await moderator.query<{ comment_count: number; reply_count: number }>(
+      'SELECT comment_count, (SELECT reply_count FROM comments WHERE id = 1) AS reply_count FROM articles WHERE id = 1',
+    )
+    t.same(counts.rows, [{ comment_count: 2, reply_count: 1 }], 'both committed, counts exact')
+  })
+
   t.test("a LISTENing client hears 'spa_data_changed' at COMMIT, never for a ROLLBACK", async (t) => {
     const database = await freshDatabase(t)
     const [listener, writer] = [await database.connect(), await database.connect()]
