@@ -78,20 +78,23 @@ $$;
 CREATE TRIGGER catalog_occurrences_count_delete AFTER DELETE ON catalog_occurrences
 REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION catalog_occurrences_count_delete();
 
--- An entry of a published article is an occurrence. The old occurrence is found by article, kind and
--- position (catalog_occurrences_article).
+-- An entry of a published article is an occurrence. An article's entries are written in one statement
+-- (up to 500 rows): the entries triggers work per statement, over its transition table, so that its
+-- occurrences are written (and counted, above) in one statement too.
 CREATE FUNCTION article_entries_catalog_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO catalog_occurrences (kind, slug, published_at, article_id, position, name, description)
-  SELECT NEW.kind, NEW.slug, published_at, NEW.article_id, NEW.position, NEW.name, NEW.description
-  FROM articles WHERE id = NEW.article_id AND status = 'published';
+  SELECT added.kind, added.slug, articles.published_at, added.article_id, added.position, added.name, added.description
+  FROM added JOIN articles ON articles.id = added.article_id AND articles.status = 'published';
   RETURN NULL;
 END
 $$;
 
 CREATE TRIGGER article_entries_catalog_insert AFTER INSERT ON article_entries
-FOR EACH ROW EXECUTE FUNCTION article_entries_catalog_insert();
+REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION article_entries_catalog_insert();
 
+-- The old occurrence is found by article, kind and position (catalog_occurrences_article). An update
+-- stays per row: an UPDATE's transition tables do not pair each old row with its new one.
 CREATE FUNCTION article_entries_catalog_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   DELETE FROM catalog_occurrences WHERE article_id = OLD.article_id AND kind = OLD.kind AND position = OLD.position;
@@ -107,13 +110,14 @@ FOR EACH ROW EXECUTE FUNCTION article_entries_catalog_update();
 
 CREATE FUNCTION article_entries_catalog_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  DELETE FROM catalog_occurrences WHERE article_id = OLD.article_id AND kind = OLD.kind AND position = OLD.position;
+  DELETE FROM catalog_occurrences AS o USING removed
+  WHERE o.article_id = removed.article_id AND o.kind = removed.kind AND o.position = removed.position;
   RETURN NULL;
 END
 $$;
 
 CREATE TRIGGER article_entries_catalog_delete AFTER DELETE ON article_entries
-FOR EACH ROW EXECUTE FUNCTION article_entries_catalog_delete();
+REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION article_entries_catalog_delete();
 
 -- Publishing, unpublishing or rescheduling moves all of the article's occurrences.
 CREATE FUNCTION articles_catalog_publication() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -106,16 +106,18 @@ $$;
 CREATE TRIGGER articles_search_delete AFTER DELETE ON articles
 FOR EACH ROW EXECUTE FUNCTION articles_search_delete();
 
+-- Per statement, as the catalog's entry triggers (003). The documents take ids in the order the entries
+-- were written, as SQLite's row triggers give them.
 CREATE FUNCTION article_entries_search_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO search_documents (article_id, kind, position, slug, title, body)
-  VALUES (NEW.article_id, NEW.kind, NEW.position, NEW.slug, NEW.name, NEW.description);
+  SELECT article_id, kind, position, slug, name, description FROM added;
   RETURN NULL;
 END
 $$;
 
 CREATE TRIGGER article_entries_search_insert AFTER INSERT ON article_entries
-FOR EACH ROW EXECUTE FUNCTION article_entries_search_insert();
+REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION article_entries_search_insert();
 
 CREATE FUNCTION article_entries_search_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -131,13 +133,14 @@ FOR EACH ROW EXECUTE FUNCTION article_entries_search_update();
 
 CREATE FUNCTION article_entries_search_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  DELETE FROM search_documents WHERE article_id = OLD.article_id AND kind = OLD.kind AND position = OLD.position;
+  DELETE FROM search_documents AS d USING removed
+  WHERE d.article_id = removed.article_id AND d.kind = removed.kind AND d.position = removed.position;
   RETURN NULL;
 END
 $$;
 
 CREATE TRIGGER article_entries_search_delete AFTER DELETE ON article_entries
-FOR EACH ROW EXECUTE FUNCTION article_entries_search_delete();
+REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION article_entries_search_delete();
 
 -- Delta sync: the latest change of every article that was ever written, in the order of the changes.
 -- A change is only "look at this article again": sync reads the article's state when it answers, and
