@@ -112,31 +112,20 @@ CREATE TABLE article_revisions (
 );
 
 -- Every path that changes an article (the API, the importer, SQL by hand) keeps the version it
--- replaces; comment counts changing are not a new version. SQLite bumps the version with a second
--- UPDATE from its AFTER trigger; here a BEFORE trigger sets it on the row being written, which has the
--- same result without a second row version (but an UPDATE ... RETURNING version returns the new
--- version, where SQLite's RETURNING shows the value before its triggers ran).
-CREATE FUNCTION articles_next_version() RETURNS trigger LANGUAGE plpgsql AS $$
+-- replaces; comment counts changing are not a new version. SQLite writes the revision from an AFTER
+-- trigger and bumps the version with a second UPDATE; here one BEFORE trigger does both on the row
+-- being written, with the same result and no second row version (but an UPDATE ... RETURNING version
+-- returns the new version, where SQLite's RETURNING shows the value before its triggers ran).
+CREATE FUNCTION articles_keep_revision() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  INSERT INTO article_revisions (article_id, version, slug, title, status, published_at, sections, saved_at, replaced_at)
+  VALUES (OLD.id, OLD.version, OLD.slug, OLD.title, OLD.status, OLD.published_at, OLD.sections, OLD.updated_at, NEW.updated_at);
   NEW.version := OLD.version + 1;
   RETURN NEW;
 END
 $$;
 
-CREATE TRIGGER articles_next_version BEFORE UPDATE OF slug, title, status, published_at, sections ON articles
-FOR EACH ROW WHEN (OLD.slug IS DISTINCT FROM NEW.slug OR OLD.title IS DISTINCT FROM NEW.title OR OLD.status IS DISTINCT FROM NEW.status
-  OR OLD.published_at IS DISTINCT FROM NEW.published_at OR OLD.sections IS DISTINCT FROM NEW.sections)
-EXECUTE FUNCTION articles_next_version();
-
-CREATE FUNCTION articles_keep_revision() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO article_revisions (article_id, version, slug, title, status, published_at, sections, saved_at, replaced_at)
-  VALUES (OLD.id, OLD.version, OLD.slug, OLD.title, OLD.status, OLD.published_at, OLD.sections, OLD.updated_at, NEW.updated_at);
-  RETURN NULL;
-END
-$$;
-
-CREATE TRIGGER articles_keep_revision AFTER UPDATE OF slug, title, status, published_at, sections ON articles
+CREATE TRIGGER articles_keep_revision BEFORE UPDATE OF slug, title, status, published_at, sections ON articles
 FOR EACH ROW WHEN (OLD.slug IS DISTINCT FROM NEW.slug OR OLD.title IS DISTINCT FROM NEW.title OR OLD.status IS DISTINCT FROM NEW.status
   OR OLD.published_at IS DISTINCT FROM NEW.published_at OR OLD.sections IS DISTINCT FROM NEW.sections)
 EXECUTE FUNCTION articles_keep_revision();
