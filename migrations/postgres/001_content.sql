@@ -45,7 +45,8 @@ CREATE TABLE settings (
 );
 
 -- Signs pagination cursors, and keys the hash of client addresses (comment rate limit, Idempotency-Key
--- scope); shared by every node. 64 hex characters of randomness, as SQLite's hex(randomblob(32)).
+-- scope); shared by every node. 64 hex characters, as SQLite's hex(randomblob(32)) writes, from two
+-- random (version 4) UUIDs: 244 random bits, gen_random_uuid() being built in from PostgreSQL 13.
 INSERT INTO settings (name, value) VALUES
   ('cursor_secret', replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '')),
   ('client_key_secret', replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''));
