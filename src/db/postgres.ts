@@ -160,7 +160,7 @@ function connectionConfig(options: PostgresOptions): pg.PoolConfig {
 const TOKENS = /'(?:[^']|'')*'|"[^"]*"|--[^\n]*|@@|::|@([A-Za-z_]\w*)|\?/g
 
 /** SQLite's placeholders, `@name` or `?`, as PostgreSQL's `$n`; literals, comments and operators are left alone. */
-export function toPostgres(text: string): Omit<Translated, 'name'> {
+export function toPostgres(text: string): Pick<Translated, 'text' | 'names'> {
   const names: string[] = []
   let positional = 0
   const translated = text.replace(TOKENS, (token, name: string | undefined) => {
