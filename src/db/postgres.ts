@@ -188,8 +188,9 @@ function values(statement: Translated, params: Params | undefined): unknown[] {
  * The generation of the public data on PostgreSQL. Every commit that changes public data notifies
  * DATA_CHANGED_CHANNEL (migrations/postgres), and PostgreSQL delivers a notification only after its
  * commit: a node that hears it moves on, and hears it for writes made on every other node too. A
- * node's own commits move it at once (PostgresStore.wrote); another node's, when the notification
- * arrives, which PostgreSQL sends as the commit completes, before that node's client has its answer.
+ * node's own commits move it at once (PostgresStore.wrote); another node's when its notification
+ * arrives: PostgreSQL signals the listeners as the commit completes, so it is on its way while the
+ * writer's answer travels to its client (the README says so in "Running several nodes").
  * While the listening connection is down, nothing can be trusted to stay fresh, so every read moves
  * the generation (no answer is reused) until it listens again. The next scheduled publication is
  * read after every change, as on SQLite; until that read is back, nothing is reused either.
