@@ -34,15 +34,14 @@ export const searchRoutes: FastifyPluginAsyncTypebox<SearchRoutesOptions> = asyn
       },
     },
     async (request, reply) =>
-      reply.sendPrepared(() => {
+      reply.sendPrepared(async () => {
         const words = queryWords(request.query.q)
         if (words.length === 0) throw invalidParameter('query', 'q', 'has nothing to search for: it needs a letter or digit')
         if (words.length > MAX_QUERY_WORDS) throw invalidParameter('query', 'q', `has ${words.length} different words; a search takes at most ${MAX_QUERY_WORDS}`)
-        const match = matchExpression(words)
         let truncated = false
-        const page = respondWithPage(request, reply, cursors, searchListing(match), {
-          fetch: (after, limit) => {
-            const result = search.find(match, after, limit)
+        const page = await respondWithPage(request, reply, cursors, searchListing(matchExpression(words)), {
+          fetch: async (after, limit) => {
+            const result = await search.find(words, after, limit)
             truncated = result.truncated
             return result.hits
           },
