@@ -37,8 +37,10 @@ const POSTGRES_MATCHES = `FROM search_documents AS d
 // ts_rank's weights are {D, C, B, A}: a title word counts TITLE_WEIGHT times a text word, as in bm25
 // below. Normalization 1 divides by the log of the document's length, as bm25 favours short documents.
 const TS_RANK = `ts_rank('{0, 0, ${1 / TITLE_WEIGHT}, 1}', newest.search_vector, newest.query, 1)`
-// ts_headline's options: the markers snippet() puts on SQLite, one fragment of about SNIPPET_WORDS words.
-const HEADLINE_OPTIONS = `'StartSel="' || chr(2) || '", StopSel="' || chr(3) || '", MaxWords=${SNIPPET_WORDS}, MinWords=${SNIPPET_WORDS / 2}, ShortWord=0, MaxFragments=1'`
+// ts_headline's options: the markers snippet() puts on SQLite, one fragment around the match. snippet()
+// takes SNIPPET_WORDS words, half of them before the match; ts_headline puts as many words after the
+// match as before it, so one word more starts the fragment where snippet() starts it.
+const HEADLINE_OPTIONS = `'StartSel="' || chr(2) || '", StopSel="' || chr(3) || '", MaxWords=${SNIPPET_WORDS + 1}, MinWords=${SNIPPET_WORDS / 2}, ShortWord=0, MaxFragments=1'`
 // ts_headline drops what its parser reads as HTML tags (`<b>`); writers' text is shown as written, so
 // `<` and `>` are turned into control characters (blanks to the parser) and back again around it.
 const ANGLES = "'<>'"
