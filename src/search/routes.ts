@@ -27,7 +27,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<SearchRoutesOptions> = asyn
       schema: {
         operationId: 'search',
         summary: 'Search articles, techniques and benefits',
-        description: `Finds public articles (title and text), and the techniques and benefits they list (name and description), that contain every word of \`q\`, best match first (a title or name counting more than text: BM25 on SQLite, `ts_rank` on PostgreSQL). Each hit has a snippet with the matched words marked. \`q\` is plain text of at most ${MAX_QUERY_LENGTH} characters and ${MAX_QUERY_WORDS} different words. The ${MAX_RANKED_CANDIDATES} newest matching documents are ranked, no more: \`meta.truncated\` is \`true\` when others matched too (add a word to narrow the search). Pages stay in order while the content does not change.`,
+        description: `Finds public articles (title and text), and the techniques and benefits they list (name and description), that contain every word of \`q\`, best match first (a title or name counting more than text: BM25 on SQLite, \`ts_rank\` on PostgreSQL). Each hit has a snippet with the matched words marked. \`q\` is plain text of at most ${MAX_QUERY_LENGTH} characters and ${MAX_QUERY_WORDS} different words. The ${MAX_RANKED_CANDIDATES} newest matching documents are ranked, no more: \`meta.truncated\` is \`true\` when others matched too (add a word to narrow the search). Pages stay in order while the content does not change.`,
         tags: ['Search'],
         querystring: SearchQuery,
         response: { 200: Page(ref(SearchHit), 'A page of hits, best first.', ref(SearchPageMeta)), ...problemResponses(...commonProblems) },
