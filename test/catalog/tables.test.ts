@@ -10,7 +10,7 @@ import { prng } from '../../src/synthetic/generate.js'
 import { articleText, createTestApp, saveText } from '../helpers/app.js'
 import { nextLink } from '../helpers/links.js'
 import { olderCopy } from '../helpers/db.js'
-import { createTestStore, ON_POSTGRES, SQLITE_ONLY, sqliteStore } from '../helpers/store.js'
+import { createTestStore, ON_POSTGRES, POSTGRES_ONLY, SQLITE_ONLY, sqliteStore } from '../helpers/store.js'
 
 type Kind = 'techniques' | 'benefits'
 const KINDS: Kind[] = ['techniques', 'benefits']
@@ -82,6 +82,26 @@ t.test('issue 12 item 5 / issue 15 row 3: catalogs read the trigger-kept tables,
   }
   t.match(plans.page, /SEARCH c USING PRIMARY KEY \(kind=\? AND slug>\?\)/, 'a catalog page seeks catalog_entries from its cursor')
   t.match(plans.occurrencesAfter, /SEARCH o USING PRIMARY KEY \(kind=\? AND slug=\? AND \(published_at,article_id,position\)>\(\?,\?,\?\)/, 'an entry\'s page of articles seeks from its cursor')
+})
+
+t.test('on PostgreSQL too, catalogs read the trigger-kept tables, never article_entries, and a page seeks its key', { skip: POSTGRES_ONLY }, async (t) => {
+  const { store } = await createTestStore(t)
+  t.teardown(() => store.close())
+  await seedIfEmpty(new ArticleRepository(store), new Date('2026-01-15T09:00:00.000Z'))
+  await store.run('ANALYZE')
+  const now = '2026-03-01T00:00:00.000Z'
+  const planOf = async (sql: string, params: Record<string, unknown>) =>
+    (await store.all<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params)).map((row) => row['QUERY PLAN']).join('\n')
+  const plans = {
+    page: await planOf(CATALOG_PAGE, { now, kind: 'techniques', after: '', limit: 21 }),
+    one: await planOf(CATALOG_ENTRY, { now, kind: 'techniques', slug: 'friction' }),
+    firstOccurrences: await planOf(FIRST_OCCURRENCES, { now, kind: 'techniques', slug: 'friction', limit: 21 }),
+    occurrencesAfter: await planOf(OCCURRENCES_AFTER, { now, kind: 'techniques', slug: 'friction', limit: 21, publishedAt: now, articleId: 1, position: 1 }),
+  }
+  for (const [name, plan] of Object.entries(plans)) {
+    t.notMatch(plan, /article_entries/, `${name} does not read article_entries:\n${plan}`)
+    t.notMatch(plan, /HashAggregate|GroupAggregate/, `${name} groups no rows of a table:\n${plan}`)
+  }
 })
 
 t.test('the catalog tables agree with the articles after every kind of write, at every clock time', async (t) => {
