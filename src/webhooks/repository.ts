@@ -121,18 +121,12 @@ const PRUNE_EVENTS = 'DELETE FROM webhook_events WHERE occurred_at < ? AND NOT E
 const ANYTHING_TO_PRUNE =
   "SELECT 1 AS found FROM webhook_deliveries WHERE status <> 'pending' AND created_at < @cutoff UNION ALL SELECT 1 FROM webhook_events WHERE occurred_at < @cutoff LIMIT 1"
 
-interface TargetRow {
+interface TargetRow extends Omit<EventRow, 'id'> {
   url: string
   secret: string
   previous_secret: string | null
   previous_secret_until: string | null
   event_id: number
-  type: EventType
-  article_id: number | null
-  article_slug: string | null
-  previous_slug: string | null
-  comment_id: number | null
-  occurred_at: string
 }
 
 export class WebhookRepository {
@@ -238,17 +232,9 @@ export class WebhookRepository {
   async target(deliveryId: number, now: Date): Promise<Target | undefined> {
     const row = await this.db.get<TargetRow>(TARGET_OF, [deliveryId])
     if (!row) return undefined
-    const rotating = row.previous_secret !== null && row.previous_secret_until !== null && row.previous_secret_until > now.toISOString()
-    const event: EventRow = {
-      id: row.event_id,
-      type: row.type,
-      article_id: row.article_id,
-      article_slug: row.article_slug,
-      previous_slug: row.previous_slug,
-      comment_id: row.comment_id,
-      occurred_at: row.occurred_at,
-    }
-    return { url: row.url, secrets: rotating ? [row.secret, row.previous_secret!] : [row.secret], event }
+    const { url, secret, previous_secret: previous, previous_secret_until: previousUntil, event_id: id, ...event } = row
+    const rotating = previous !== null && previousUntil !== null && previousUntil > now.toISOString()
+    return { url, secrets: rotating ? [secret, previous] : [secret], event: { id, ...event } }
   }
 
   /** Records an attempt, if this worker still holds its lease; disables the endpoint when the outcome says so. */
