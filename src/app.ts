@@ -174,9 +174,9 @@ export async function buildApp(options: AppOptions) {
   const cursors = new CursorCodec(await readSetting(store, 'cursor_secret'))
   const articles = new ArticleRepository(store, now)
   const catalog = new CatalogRepository(store, now)
-  const access = new Access(new ApiKeyRepository(db), config.adminToken)
+  const access = new Access(new ApiKeyRepository(store), config.adminToken)
   const comments = new CommentRepository(db)
-  const webhooks = new WebhookRepository(db)
+  const webhooks = new WebhookRepository(store)
   // The outbox is sent from every server process; requests never wait for a delivery.
   const worker = new DeliveryWorker({
     repository: webhooks,
@@ -214,7 +214,7 @@ export async function buildApp(options: AppOptions) {
       await v1.register(feedRoutes, { feeds: new FeedRepository(store, now), publicUrl: config.publicUrl, siteArticleUrl: config.siteArticleUrl, now })
       await v1.register(syncRoutes, { sync: new SyncRepository(store, now), cursors })
       await v1.register(webhookRoutes, { webhooks, access, cursors, allowPrivateNetworks: config.webhooksAllowPrivateNetworks, now })
-      await v1.register(previewRoutes, { previews: new PreviewRepository(db), articles, access, cursors, publicUrl: config.publicUrl, now })
+      await v1.register(previewRoutes, { previews: new PreviewRepository(store), articles, access, cursors, publicUrl: config.publicUrl, now })
     },
     { prefix: '/v1' },
   )
