@@ -1,7 +1,7 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import type { App } from '../../src/app.js'
-import type { SqliteDatabase } from '../../src/db/database.js'
+import type { Params, Queries, Sql } from '../../src/db/store.js'
 import { TEST_ADMIN_TOKEN } from '../helpers/app.js'
 import { nextLink } from '../helpers/links.js'
 
@@ -101,6 +101,17 @@ export const MINUTE = 60 * 1000
 export const HOUR = 60 * MINUTE
 
 /** Rows in the comments table, whatever their status. */
-export function rowCount(db: SqliteDatabase, where = '1 = 1', ...params: unknown[]): number {
-  return (db.prepare(`SELECT count(*) AS n FROM comments WHERE ${where}`).get(...params) as { n: number }).n
+export async function rowCount(store: Queries, where = '1 = 1', ...params: unknown[]): Promise<number> {
+  return (await store.get<{ n: number }>(`SELECT count(*) AS n FROM comments WHERE ${where}`, params))!.n
+}
+
+/** The first column of the first row (undefined without a row). */
+export async function value(store: Queries, sql: Sql, params?: Params): Promise<unknown> {
+  const row = await store.get<Record<string, unknown>>(sql, params)
+  return row && Object.values(row)[0]
+}
+
+/** The first column of every row. */
+export async function column(store: Queries, sql: Sql, params?: Params): Promise<unknown[]> {
+  return (await store.all<Record<string, unknown>>(sql, params)).map((row) => Object.values(row)[0])
 }
