@@ -368,7 +368,8 @@ async function hookLine(app: Running, previous?: string): Promise<{ line: string
 function cacheKey(): string {
   const hash = createHash('sha256')
   hash.update(readFileSync(join(PROJECT_DIR, 'dist', 'synthetic', 'generate.js')))
-  for (const file of readdirSync(join(PROJECT_DIR, 'migrations')).sort()) hash.update(readFileSync(join(PROJECT_DIR, 'migrations', file)))
+  // The SQLite migrations the synthetic databases are built with; migrations/postgres/ is a folder beside them.
+  for (const file of readdirSync(join(PROJECT_DIR, 'migrations')).filter((name) => name.endsWith('.sql')).sort()) hash.update(readFileSync(join(PROJECT_DIR, 'migrations', file)))
   return hash.digest('hex').slice(0, 12)
 }
 
