@@ -49,6 +49,8 @@ const INSERT = `INSERT INTO comments (article_id, parent_id, author_name, author
 const DUPLICATE = 'SELECT id FROM comments WHERE article_id = ? AND author_email = ? AND created_at >= ? AND body = ? LIMIT 1'
 const UPDATE_STATUS = 'UPDATE comments SET status = ?, updated_at = ? WHERE id = ?'
 const DELETE = 'DELETE FROM comments WHERE id = ?'
+// SHARE ROW EXCLUSIVE: taken by one transaction at a time, and blocks writes to comments, not reads.
+const LOCK_FOR_POSTING = 'LOCK TABLE comments IN SHARE ROW EXCLUSIVE MODE'
 
 export class CommentRepository {
   constructor(private readonly db: Queries) {}
@@ -56,6 +58,18 @@ export class CommentRepository {
   /** The same repository inside a transaction (see `Queries.transaction`). */
   in(tx: Queries): CommentRepository {
     return new CommentRepository(tx)
+  }
+
+  /**
+   * The first statement of a transaction that posts a comment. On PostgreSQL, comment posts then wait
+   * for each other instead of failing each other: a serializable transaction's snapshot is taken by
+   * its first query and LOCK TABLE takes none, so each post sees the one before it committed. Without
+   * it every post that overlaps another (both read the duplicates, both update the article's count)
+   * loses the serializable check and runs again, and under a burst some run out of attempts. Plain
+   * reads are not blocked. SQLite runs write transactions one at a time already.
+   */
+  async lockForPosting(): Promise<void> {
+    if (this.db.dialect === 'postgres') await this.db.run(LOCK_FOR_POSTING)
   }
 
   /** Approved comments of an article, oldest first; `limit + 1` rows are asked for by the pagination. */

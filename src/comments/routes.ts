@@ -117,6 +117,7 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
       // On SQLite it shares one commit (one fsync) with the comments posted at the same moment; on
       // PostgreSQL it is serializable and may run again, so it only returns what the answer needs.
       const { answer, limitState } = await store.transaction(async (tx) => {
+        await comments.in(tx).lockForPosting()
         const articleId = await publishedArticleId(articles.in(tx), slug)
         let limitState: RateLimitState | undefined
         const create = async (): Promise<StoredAnswer> => {
