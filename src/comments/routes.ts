@@ -117,20 +117,22 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
       // On SQLite it shares one commit (one fsync) with the comments posted at the same moment; on
       // PostgreSQL it is serializable and may run again, so it only returns what the answer needs.
       const { answer, limitState } = await store.transaction(async (tx) => {
-        await comments.in(tx).lockForPosting()
+        const txComments = comments.in(tx)
+        const txLimit = rateLimit?.in(tx)
+        await txComments.lockForPosting()
         const articleId = await publishedArticleId(articles.in(tx), slug)
         let limitState: RateLimitState | undefined
         const create = async (): Promise<StoredAnswer> => {
-          await rateLimit?.in(tx).check(client, at)
-          if (parentId !== null && !(await comments.in(tx).findApproved(articleId, parentId))) {
+          await txLimit?.check(client, at)
+          if (parentId !== null && !(await txComments.findApproved(articleId, parentId))) {
             throw validationFailed([{ in: 'body', name: 'parentId', detail: 'must be an approved comment of this article' }])
           }
-          if (await comments.in(tx).isDuplicate(articleId, text.authorEmail, text.body, new Date(at.getTime() - DUPLICATE_WINDOW_MS).toISOString())) {
+          if (await txComments.isDuplicate(articleId, text.authorEmail, text.body, new Date(at.getTime() - DUPLICATE_WINDOW_MS).toISOString())) {
             throw new HttpProblem('conflict', 'You posted the same comment on this article in the last 10 minutes.')
           }
           const visibleStatus: CommentStatus = options.moderation === 'auto' ? 'approved' : 'pending'
-          const comment = await comments.in(tx).create({ ...text, authorUrl, articleId, parentId, status: honeypot ? 'spam' : visibleStatus, now: at.toISOString() })
-          limitState = await rateLimit?.in(tx).count(client, at)
+          const comment = await txComments.create({ ...text, authorUrl, articleId, parentId, status: honeypot ? 'spam' : visibleStatus, now: at.toISOString() })
+          limitState = await txLimit?.count(client, at)
           return {
             statusCode: 201,
             headers: { location: locationUnder(request.url, comment.id) },
