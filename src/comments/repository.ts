@@ -50,7 +50,7 @@ const DUPLICATE = 'SELECT id FROM comments WHERE article_id = ? AND author_email
 const UPDATE_STATUS = 'UPDATE comments SET status = ?, updated_at = ? WHERE id = ?'
 const DELETE = 'DELETE FROM comments WHERE id = ?'
 // SHARE ROW EXCLUSIVE: taken by one transaction at a time, and blocks writes to comments, not reads.
-const LOCK_FOR_POSTING = 'LOCK TABLE comments IN SHARE ROW EXCLUSIVE MODE'
+const LOCK_FOR_WRITING = 'LOCK TABLE comments IN SHARE ROW EXCLUSIVE MODE'
 
 export class CommentRepository {
   constructor(private readonly db: Queries) {}
@@ -61,15 +61,16 @@ export class CommentRepository {
   }
 
   /**
-   * The first statement of a transaction that posts a comment. On PostgreSQL, comment posts then wait
-   * for each other instead of failing each other: a serializable transaction's snapshot is taken by
-   * its first query and LOCK TABLE takes none, so each post sees the one before it committed. Without
-   * it every post that overlaps another (both read the duplicates, both update the article's count)
-   * loses the serializable check and runs again, and under a burst some run out of attempts. Plain
-   * reads are not blocked. SQLite runs write transactions one at a time already.
+   * The first statement of a transaction that writes comments (a post, a status change). On
+   * PostgreSQL such transactions then wait for each other instead of failing each other: a
+   * serializable transaction's snapshot is taken by its first query and LOCK TABLE takes none, so each
+   * sees the one before it committed. Without it every post that overlaps another (both read the
+   * duplicates, both update the article's count) loses the serializable check and runs again, and
+   * under a burst some run out of attempts. Plain reads are not blocked. SQLite runs write
+   * transactions one at a time already.
    */
-  async lockForPosting(): Promise<void> {
-    if (this.db.dialect === 'postgres') await this.db.run(LOCK_FOR_POSTING)
+  async lockForWriting(): Promise<void> {
+    if (this.db.dialect === 'postgres') await this.db.run(LOCK_FOR_WRITING)
   }
 
   /** Approved comments of an article, oldest first; `limit + 1` rows are asked for by the pagination. */
@@ -103,7 +104,11 @@ export class CommentRepository {
 
   /** Sets the status and reads the comment back in one transaction: the answer is the change it made. */
   setStatus(id: number, status: CommentStatus, now: string): Promise<ModeratedComment | undefined> {
-    return this.db.transaction(async (tx) => ((await tx.run(UPDATE_STATUS, [status, now, id])) > 0 ? this.in(tx).find(id) : undefined))
+    return this.db.transaction(async (tx) => {
+      const comments = this.in(tx)
+      await comments.lockForWriting()
+      return (await tx.run(UPDATE_STATUS, [status, now, id])) > 0 ? comments.find(id) : undefined
+    })
   }
 
   async delete(id: number): Promise<boolean> {

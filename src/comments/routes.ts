@@ -119,7 +119,7 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
       const { answer, limitState } = await store.transaction(async (tx) => {
         const txComments = comments.in(tx)
         const txLimit = rateLimit?.in(tx)
-        await txComments.lockForPosting()
+        await txComments.lockForWriting()
         const articleId = await publishedArticleId(articles.in(tx), slug)
         let limitState: RateLimitState | undefined
         const create = async (): Promise<StoredAnswer> => {
