@@ -46,25 +46,27 @@ export class PostgresStore implements Store {
   }
 
   all<Row>(sql: Sql, params?: Params): Promise<Row[]> {
-    return this.query<Row>(this.pool, sql, params).then((result) => result.rows)
+    return this.autocommit<Row>(sql, params).then((result) => result.rows)
   }
 
   get<Row>(sql: Sql, params?: Params): Promise<Row | undefined> {
-    return this.query<Row>(this.pool, sql, params).then((result) => result.rows[0])
+    return this.autocommit<Row>(sql, params).then((result) => result.rows[0])
   }
 
   run(sql: Sql, params?: Params): Promise<number> {
-    return this.query(this.pool, sql, params).then((result) => result.rowCount ?? 0)
+    return this.autocommit(sql, params).then((result) => result.rowCount ?? 0)
   }
 
   async transaction<T>(work: (tx: Queries) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect()
+      const writes = { made: false }
       let broken: Error | undefined
       try {
         await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE')
-        const value = await work(this.queriesOn(client))
+        const value = await work(this.queriesOn(client, writes))
         await client.query('COMMIT')
+        if (writes.made) this.committed()
         return value
       } catch (error) {
         await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError))
@@ -94,13 +96,35 @@ export class PostgresStore implements Store {
     await this.pool.end()
   }
 
-  private queriesOn(client: pg.PoolClient): Queries {
+  /**
+   * A statement in a transaction of its own. One that wrote moves this process's generations before
+   * its caller goes on: the notification of its commit comes on another connection, later, and a
+   * request this process answers after the write must not get an answer prepared before it.
+   */
+  private autocommit<Row>(sql: Sql, params: Params | undefined): Promise<pg.QueryResult<Row & pg.QueryResultRow>> {
+    return this.query<Row>(this.pool, sql, params).then((result) => {
+      if (wrote(result)) this.committed()
+      return result
+    })
+  }
+
+  /** This process committed a write: its own answers move at once (other nodes hear the notification). */
+  private committed(): void {
+    for (const generation of this.generations) generation.changed()
+  }
+
+  private queriesOn(client: pg.PoolClient, writes: { made: boolean }): Queries {
     let savepoints = 0
+    const query = (sql: Sql, params: Params | undefined) =>
+      this.query(client, sql, params).then((result) => {
+        if (wrote(result)) writes.made = true
+        return result
+      })
     const queries: Queries = {
       dialect: 'postgres',
-      all: (sql, params) => this.query(client, sql, params).then((result) => result.rows as never),
-      get: (sql, params) => this.query(client, sql, params).then((result) => result.rows[0] as never),
-      run: (sql, params) => this.query(client, sql, params).then((result) => result.rowCount ?? 0),
+      all: (sql, params) => query(sql, params).then((result) => result.rows as never),
+      get: (sql, params) => query(sql, params).then((result) => result.rows[0] as never),
+      run: (sql, params) => query(sql, params).then((result) => result.rowCount ?? 0),
       transaction: async (work) => {
         const name = `s${++savepoints}`
         await client.query(`SAVEPOINT ${name}`)
@@ -128,6 +152,11 @@ export class PostgresStore implements Store {
     }
     return on.query<Row & pg.QueryResultRow>({ name: statement.name, text: statement.text, values: values(statement, params) })
   }
+}
+
+/** Whether a statement may have changed data: anything but a SELECT (an INSERT, UPDATE, DELETE, MERGE, TRUNCATE...). */
+function wrote(result: pg.QueryResult): boolean {
+  return result.command !== 'SELECT'
 }
 
 function connectionConfig(options: PostgresOptions): pg.PoolConfig {
@@ -212,7 +241,8 @@ class PostgresDataGeneration implements DataGeneration {
     await this.listener?.end().catch(() => {})
   }
 
-  private changed(): void {
+  /** Public data may have changed: heard from the listening connection, or committed by this process. */
+  changed(): void {
     this.changesHeard++
     this.generation++
     this.nextPublication = -Infinity
