@@ -2,18 +2,17 @@ import { join } from 'node:path'
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import Fastify from 'fastify'
-import pg from 'pg'
 import t from 'tap'
 import type { Test } from 'tap'
 import Type from 'typebox'
 import { openDatabase } from '../../src/db/database.js'
-import { PostgresStore } from '../../src/db/postgres.js'
 import { SqliteStore } from '../../src/db/sqlite.js'
-import type { DataGeneration, Queries, Store } from '../../src/db/store.js'
+import type { DataGeneration, Queries } from '../../src/db/store.js'
 import { useHttpCaching } from '../../src/http/caching.js'
 import { codingTag } from '../../src/http/conditional.js'
 import { PREPARED_ROUTE, preferredCoding, usePreparedAnswers } from '../../src/http/prepared.js'
 import { SECURITY_HEADERS } from '../../src/http/security-headers.js'
+import { databaseOf, otherNode, refuseConnections, serverAdmin, terminateListeners } from '../helpers/postgres.js'
 import { createTestStore, ON_POSTGRES, POSTGRES_ONLY, SQLITE_ONLY } from '../helpers/store.js'
 
 const PUBLIC = 'public, max-age=60, stale-while-revalidate=300'
@@ -134,27 +133,6 @@ async function untilCounted(app: Awaited<ReturnType<typeof preparedApp>>['app'],
   return Infinity
 }
 
-/** A store of its own on the same PostgreSQL database: another process or node, as far as the app can tell. */
-function otherNode(t: Test, url: string): Store {
-  const other = new PostgresStore({ url, poolSize: 1, statementTimeoutMs: 30_000, connectTimeoutMs: 10_000 })
-  t.teardown(() => other.close())
-  return other
-}
-
-/** An administrator's connection to the test server's own database (not the app's: that one is altered), closed after the test. */
-async function serverAdmin(t: Test): Promise<pg.Client> {
-  const admin = new pg.Client({ connectionString: process.env.TEST_POSTGRES_URL })
-  await admin.connect()
-  t.teardown(() => admin.end())
-  return admin
-}
-
-/** Ends the app's listening connection from the server side, as a restart or a failover would; how many ended. */
-async function terminateListener(admin: pg.Client, database: string): Promise<number> {
-  const { rowCount } = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query = 'LISTEN spa_data_changed'", [database])
-  return rowCount ?? 0
-}
-
 t.test('PostgreSQL: a commit by another node is heard, and the next answer has it', { skip: POSTGRES_ONLY }, async (t) => {
   const { app, env, builds, generation } = await preparedApp(t)
   const before = await app.inject('/things/a')
@@ -190,11 +168,9 @@ t.test('PostgreSQL: while the listening connection is down nothing is reused; on
   const other = otherNode(t, url)
   await other.get('SELECT 1')
   const admin = await serverAdmin(t)
-  const database = new URL(url).pathname.slice(1)
-  // Connections open stay open; new ones are refused: the listener cannot come back until this is undone.
-  await admin.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS false`)
-  t.teardown(() => admin.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`).catch(() => {}))
-  t.equal(await terminateListener(admin, database), 1, 'one listening connection, ended by the server')
+  const database = databaseOf(url)
+  const allowConnections = await refuseConnections(t, admin, database)
+  t.equal(await terminateListeners(admin, database), 1, 'one listening connection, ended by the server')
   let asked = 0
   for (; asked < 300 && builds.length === 1; asked++) {
     await sleep(10)
@@ -210,7 +186,7 @@ t.test('PostgreSQL: while the listening connection is down nothing is reused; on
   await app.inject('/things/a')
   t.equal(builds.length, down + 3, 'every answer is built again while no one listens')
 
-  await admin.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`)
+  await allowConnections()
   await listening(generation)
   const standing = builds.length
   await app.inject('/things/a')
