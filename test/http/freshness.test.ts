@@ -174,8 +174,8 @@ t.test('answers with credentials are private, no-store, Vary: Authorization, and
  * The app of this process on a database that other processes write too: a SQLite file, or a PostgreSQL
  * database; `env` is what another process needs to open the same one.
  */
-async function sharedApp(t: Test, seed: boolean) {
-  const { store, migrations, env } = await createTestStore(t, ON_POSTGRES ? {} : { path: join(t.testdir({}), 'content.db') })
+async function sharedApp(t: Test, seed: boolean, dir?: string) {
+  const { store, migrations, env } = await createTestStore(t, ON_POSTGRES ? {} : { path: join(dir ?? t.testdir({}), 'content.db') })
   if (seed) await seedIfEmpty(new ArticleRepository(store), new Date('2026-01-15T09:00:00.000Z'))
   const app = await buildApp({ store, migrations, config: loadConfig({ ...env, ADMIN_TOKEN: TEST_ADMIN_TOKEN }), logger: false })
   t.teardown(() => app.close())
@@ -192,7 +192,7 @@ function npm(env: Record<string, string>, ...args: string[]) {
 
 t.test('`npm run seed` and `npm run import` in other processes: the next answer has their articles', async (t) => {
   const dir = t.testdir({ 'cupping.txt': articleText('Cupping In Another Process', ['Fire Cupping']) })
-  const { app, env } = await sharedApp(t, false)
+  const { app, env } = await sharedApp(t, false, dir)
   let answers = await prime(t, app, ['/v1/articles', '/v1/techniques'])
   t.same(slugs(answers.get('/v1/articles')!), [], 'empty at first')
   await npm(env, 'seed')
