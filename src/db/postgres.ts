@@ -18,6 +18,14 @@ export const DATA_CHANGED_CHANNEL = 'spa_data_changed'
 const RETRYABLE = new Set(['40001', '40P01'])
 const MAX_ATTEMPTS = 8
 const RECONNECT_MS = { first: 100, last: 5000 }
+/**
+ * How often the listening connection must answer a query. It only ever receives, so a connection cut
+ * without a word (a network partition, a host gone) would otherwise look alive for ever while its
+ * notifications are lost; one that has not answered the previous heartbeat by the next is given up.
+ */
+export const LISTENER_HEARTBEAT_MS = 2000
+/** The listening connection's name in pg_stat_activity, apart from the pool's. */
+export const LISTENER_APPLICATION_NAME = 'spa-content-api listener'
 
 interface Translated {
   name: string
@@ -219,6 +227,7 @@ class PostgresDataGeneration implements DataGeneration {
   private listener: pg.Client | undefined
   private reconnectMs = RECONNECT_MS.first
   private reconnectTimer: NodeJS.Timeout | undefined
+  private heartbeat: NodeJS.Timeout | undefined
 
   constructor(
     private readonly config: pg.ClientConfig,
@@ -238,6 +247,7 @@ class PostgresDataGeneration implements DataGeneration {
   async stop(): Promise<void> {
     this.stopped = true
     clearTimeout(this.reconnectTimer)
+    clearInterval(this.heartbeat)
     await this.listener?.end().catch(() => {})
   }
 
@@ -266,12 +276,13 @@ class PostgresDataGeneration implements DataGeneration {
   }
 
   private async listen(): Promise<void> {
-    const listener = new pg.Client(this.config)
+    const listener = new pg.Client({ ...this.config, application_name: LISTENER_APPLICATION_NAME })
     this.listener = listener
     const lost = () => {
       if (this.listener !== listener) return
       this.listener = undefined
       this.listening = false
+      clearInterval(this.heartbeat)
       listener.end().catch(() => {})
       if (!this.stopped) this.reconnectTimer = setTimeout(() => void this.listen(), this.reconnectMs)
       this.reconnectMs = Math.min(this.reconnectMs * 2, RECONNECT_MS.last)
@@ -287,6 +298,12 @@ class PostgresDataGeneration implements DataGeneration {
       // Whatever changed while no one listened is unknown: start again from the database.
       this.changed()
       this.listening = true
+      let answering = true
+      this.heartbeat = setInterval(() => {
+        if (!answering) return lost()
+        answering = false
+        listener.query('SELECT 1').then(() => (answering = true), lost)
+      }, LISTENER_HEARTBEAT_MS).unref()
     } catch {
       lost()
     }

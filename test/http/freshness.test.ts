@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config.js'
 import { seedIfEmpty } from '../../src/importer/files.js'
 import { articleText, checkResponsesAgainstDocument, createTestApp, saveText, TEST_ADMIN_TOKEN } from '../helpers/app.js'
 import { ADMIN, NO_STORE, SEED_SLUG } from '../helpers/fixtures.js'
-import { databaseOf, otherNode, refuseConnections, serverAdmin, terminateListeners } from '../helpers/postgres.js'
+import { databaseOf, listenersOn, otherNode, refuseConnections, serverAdmin, terminateListeners } from '../helpers/postgres.js'
 import { PROJECT_DIR, spawnServer, stop, waitUntilReady } from '../helpers/server.js'
 import { createTestStore, ON_POSTGRES, POSTGRES_ONLY } from '../helpers/store.js'
 
@@ -269,7 +269,7 @@ t.test('PostgreSQL: while the app\'s listening connection is down its answers ar
   let listeners = 0
   for (let attempt = 0; attempt < 200 && listeners === 0; attempt++) {
     await sleep(50)
-    listeners = (await admin.query("SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND query = 'LISTEN spa_data_changed'", [database])).rowCount ?? 0
+    listeners = await listenersOn(admin, database)
   }
   t.equal(listeners, 1, 'the app listens again by itself')
   answers = await prime(t, app, [ARTICLE, '/v1/articles'])

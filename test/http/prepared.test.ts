@@ -7,13 +7,14 @@ import type { Test } from 'tap'
 import Type from 'typebox'
 import { openDatabase } from '../../src/db/database.js'
 import { SqliteStore } from '../../src/db/sqlite.js'
-import type { DataGeneration, Queries } from '../../src/db/store.js'
+import { LISTENER_HEARTBEAT_MS, PostgresStore } from '../../src/db/postgres.js'
+import type { DataGeneration, Queries, Store } from '../../src/db/store.js'
 import { useHttpCaching } from '../../src/http/caching.js'
 import { codingTag } from '../../src/http/conditional.js'
 import { PREPARED_ROUTE, preferredCoding, usePreparedAnswers } from '../../src/http/prepared.js'
 import { SECURITY_HEADERS } from '../../src/http/security-headers.js'
-import { databaseOf, otherNode, refuseConnections, serverAdmin, terminateListeners } from '../helpers/postgres.js'
-import { createTestStore, ON_POSTGRES, POSTGRES_ONLY, SQLITE_ONLY } from '../helpers/store.js'
+import { databaseOf, freezingProxy, listenerPort, otherNode, refuseConnections, serverAdmin, terminateListeners } from '../helpers/postgres.js'
+import { createPostgresDatabase, createTestStore, ON_POSTGRES, POSTGRES_ONLY, SQLITE_ONLY } from '../helpers/store.js'
 
 const PUBLIC = 'public, max-age=60, stale-while-revalidate=300'
 
@@ -24,6 +25,11 @@ const PUBLIC = 'public, max-age=60, stale-while-revalidate=300'
  */
 async function preparedApp(t: Test, options: { maxBytes?: number; now?: () => Date } = {}) {
   const { store, env } = await createTestStore(t, ON_POSTGRES ? {} : { path: join(t.testdir({}), 'content.db') })
+  return { ...(await preparedAppOn(t, store, options)), env }
+}
+
+/** The app of preparedApp on a store of the caller's; the store is closed after the test. */
+async function preparedAppOn(t: Test, store: Store, options: { maxBytes?: number; now?: () => Date } = {}) {
   const app = Fastify()
   useHttpCaching(app, { maxAge: 60, staleWhileRevalidate: 300 })
   const generation = store.watchChanges(options.now ?? (() => new Date()))
@@ -43,7 +49,7 @@ async function preparedApp(t: Test, options: { maxBytes?: number; now?: () => Da
     await store.close()
   })
   await listening(generation)
-  return { app, store, env, builds, generation }
+  return { app, store, builds, generation }
 }
 
 /**
@@ -194,6 +200,31 @@ t.test('PostgreSQL: while the listening connection is down nothing is reused; on
   t.equal(builds.length, standing + 1, 'listening again: the answer is built once and reused')
   await insertArticle(other, 'heard-again')
   t.ok((await untilCounted(app, 2)) < Infinity, 'and a commit by another node is heard again')
+})
+
+t.test('PostgreSQL: a listening connection cut without a word (a partition) is given up within two heartbeats, and nothing stale is served after', { skip: POSTGRES_ONLY }, async (t) => {
+  const url = await createPostgresDatabase(t)
+  const proxy = await freezingProxy(t, url)
+  const { app, builds, generation } = await preparedAppOn(t, new PostgresStore({ url: proxy.url, poolSize: 2, statementTimeoutMs: 30_000, connectTimeoutMs: 10_000 }))
+  await app.inject('/things/a')
+  await app.inject('/things/a')
+  t.equal(builds.length, 1, 'reused while listening')
+  const admin = await serverAdmin(t)
+  const port = await listenerPort(admin, databaseOf(url))
+  t.ok(port !== undefined && proxy.freeze(port), 'the listening connection is frozen: open at both ends, no bytes flow')
+  const other = otherNode(t, url)
+  await insertArticle(other, 'unheard-in-the-partition')
+  const started = Date.now()
+  const fresh = (await untilCounted(app, 1, 1000)) < Infinity
+  t.ok(fresh, 'the commit is in an answer once the frozen connection is given up')
+  if (fresh) t.comment(`fresh after ${Date.now() - started} ms (heartbeat every ${LISTENER_HEARTBEAT_MS} ms)`)
+  await listening(generation)
+  const standing = builds.length
+  await app.inject('/things/a')
+  await app.inject('/things/a')
+  t.equal(builds.length, standing + 1, 'listening again on a new connection: reused again')
+  await insertArticle(other, 'heard-again')
+  t.ok((await untilCounted(app, 2)) < Infinity, 'and other nodes are heard again')
 })
 
 t.test('the instant a scheduled article becomes public every answer is rebuilt, and not before', async (t) => {
