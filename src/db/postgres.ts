@@ -104,11 +104,7 @@ export class PostgresStore implements Store {
     await this.pool.end()
   }
 
-  /**
-   * A statement in a transaction of its own. One that wrote moves this process's generations before
-   * its caller goes on: the notification of its commit comes on another connection, later, and a
-   * request this process answers after the write must not get an answer prepared before it.
-   */
+  /** A statement in a transaction of its own: one that wrote has committed when it answers. */
   private autocommit<Row>(sql: Sql, params: Params | undefined): Promise<pg.QueryResult<Row & pg.QueryResultRow>> {
     return this.query<Row>(this.pool, sql, params).then((result) => {
       if (wrote(result)) this.committed()
@@ -116,7 +112,11 @@ export class PostgresStore implements Store {
     })
   }
 
-  /** This process committed a write: its own answers move at once (other nodes hear the notification). */
+  /**
+   * This process committed a write: its own next answer must show it, without waiting for the
+   * notification, which arrives a moment later on another connection. A transaction that only read
+   * moves nothing.
+   */
   private committed(): void {
     for (const generation of this.generations) generation.changed()
   }
@@ -184,7 +184,7 @@ function connectionConfig(options: PostgresOptions): pg.PoolConfig {
 const TOKENS = /'(?:[^']|'')*'|"[^"]*"|--[^\n]*|@@|::|@([A-Za-z_]\w*)|\?/g
 
 /** SQLite's placeholders, `@name` or `?`, as PostgreSQL's `$n`; literals, comments and operators are left alone. */
-export function toPostgres(text: string): Omit<Translated, 'name'> {
+export function toPostgres(text: string): Pick<Translated, 'text' | 'names'> {
   const names: string[] = []
   let positional = 0
   const translated = text.replace(TOKENS, (token, name: string | undefined) => {
@@ -211,7 +211,10 @@ function values(statement: Translated, params: Params | undefined): unknown[] {
 /**
  * The generation of the public data on PostgreSQL. Every commit that changes public data notifies
  * DATA_CHANGED_CHANNEL (migrations/postgres), and PostgreSQL delivers a notification only after its
- * commit: a node that hears it moves on, and hears it for writes made on every other node too.
+ * commit: a node that hears it moves on, and hears it for writes made on every other node too. A
+ * node's own commits move it at once (PostgresStore.committed); another node's when its notification
+ * arrives: PostgreSQL signals the listeners as the commit completes, so it is on its way while the
+ * writer's answer travels to its client (the README says so in "Running several nodes").
  * While the listening connection is down, nothing can be trusted to stay fresh, so every read moves
  * the generation (no answer is reused) until it listens again. The next scheduled publication is
  * read after every change, as on SQLite; until that read is back, nothing is reused either.
@@ -251,7 +254,7 @@ class PostgresDataGeneration implements DataGeneration {
     await this.listener?.end().catch(() => {})
   }
 
-  /** Public data may have changed: heard from the listening connection, or committed by this process. */
+  /** A commit changed the data (heard as a notification, or made by this process). */
   changed(): void {
     this.changesHeard++
     this.generation++
