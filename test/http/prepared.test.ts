@@ -139,6 +139,20 @@ async function untilCounted(app: Awaited<ReturnType<typeof preparedApp>>['app'],
   return Infinity
 }
 
+/**
+ * Once the app listens again (one article counted so far): an answer is built once and reused, and
+ * another node's commit is heard.
+ */
+async function listensAgain(t: Test, { app, builds, generation }: Pick<Awaited<ReturnType<typeof preparedAppOn>>, 'app' | 'builds' | 'generation'>, other: Queries) {
+  await listening(generation)
+  const standing = builds.length
+  await app.inject('/things/a')
+  await app.inject('/things/a')
+  t.equal(builds.length, standing + 1, 'listening again: the answer is built once and reused')
+  await insertArticle(other, 'heard-again')
+  t.ok((await untilCounted(app, 2)) < Infinity, 'and a commit by another node is heard again')
+}
+
 t.test('PostgreSQL: a commit by another node is heard, and the next answer has it', { skip: POSTGRES_ONLY }, async (t) => {
   const { app, env, builds, generation } = await preparedApp(t)
   const before = await app.inject('/things/a')
@@ -193,13 +207,7 @@ t.test('PostgreSQL: while the listening connection is down nothing is reused; on
   t.equal(builds.length, down + 3, 'every answer is built again while no one listens')
 
   await allowConnections()
-  await listening(generation)
-  const standing = builds.length
-  await app.inject('/things/a')
-  await app.inject('/things/a')
-  t.equal(builds.length, standing + 1, 'listening again: the answer is built once and reused')
-  await insertArticle(other, 'heard-again')
-  t.ok((await untilCounted(app, 2)) < Infinity, 'and a commit by another node is heard again')
+  await listensAgain(t, { app, builds, generation }, other)
 })
 
 t.test('PostgreSQL: a listening connection cut without a word (a partition) is given up within two heartbeats, and nothing stale is served after', { skip: POSTGRES_ONLY }, async (t) => {
@@ -218,13 +226,7 @@ t.test('PostgreSQL: a listening connection cut without a word (a partition) is g
   const fresh = (await untilCounted(app, 1, 1000)) < Infinity
   t.ok(fresh, 'the commit is in an answer once the frozen connection is given up')
   if (fresh) t.comment(`fresh after ${Date.now() - started} ms (heartbeat every ${LISTENER_HEARTBEAT_MS} ms)`)
-  await listening(generation)
-  const standing = builds.length
-  await app.inject('/things/a')
-  await app.inject('/things/a')
-  t.equal(builds.length, standing + 1, 'listening again on a new connection: reused again')
-  await insertArticle(other, 'heard-again')
-  t.ok((await untilCounted(app, 2)) < Infinity, 'and other nodes are heard again')
+  await listensAgain(t, { app, builds, generation }, other)
 })
 
 t.test('the instant a scheduled article becomes public every answer is rebuilt, and not before', async (t) => {
