@@ -8,6 +8,7 @@ import { acknowledged, commentStream, LOAD_ENV, SEED_SLUG, until, type Outcome }
 import { clientProblemViolations } from '../helpers/problems.js'
 import { spawnServer, waitForExit, waitUntilReady } from '../helpers/server.js'
 import { AUTO, rowCount } from '../comments/helpers.js'
+import { createTestStore, ON_POSTGRES, sqliteStore } from '../helpers/store.js'
 
 const COMMENT = JSON.stringify({ authorName: 'Slow Reader', authorEmail: 'slow@example.com', body: 'Sent slowly, across the shutdown.' })
 const POST_HEAD = `POST /v1/articles/${SEED_SLUG}/comments HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(COMMENT)}\r\n\r\n`
@@ -26,7 +27,7 @@ function requestInFlight(port: number) {
 t.setTimeout(180_000)
 
 t.test('while the app closes, a request in flight is answered (connection closed after it) and one still arriving gets a 503 problem', async (t) => {
-  const { app, db } = await createTestApp(t, { env: AUTO })
+  const { app, store } = await createTestApp(t, { env: AUTO })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo
   const inFlight = requestInFlight(port)
@@ -38,7 +39,7 @@ t.test('while the app closes, a request in flight is answered (connection closed
   arriving.write('GET /v1/articles HTTP/1.1\r\nHost: 127.0.0.1\r\n')
   // Time for the server to read what was sent.
   await sleep(50)
-  t.equal(rowCount(db), 0, 'nothing stored yet')
+  t.equal(await rowCount(store), 0, 'nothing stored yet')
   const closing = app.close()
   await until(() => !app.server.listening)
 
@@ -56,9 +57,12 @@ t.test('while the app closes, a request in flight is answered (connection closed
   await closing
 })
 
-t.test('SIGTERM under load: requests in flight finish, new connections are refused, the process exits 0 within 10 s', async (t) => {
+t.test('SIGTERM under load: requests in flight finish, new connections are refused, the process exits 0 within 10 s, the store closed', async (t) => {
   const path = join(t.testdir({}), 'content.db')
-  const server = await spawnServer(t, path, LOAD_ENV)
+  // On PostgreSQL a database of its own (DATABASE_URL wins over DATABASE_PATH); its store reads it afterwards.
+  const postgres = ON_POSTGRES ? await createTestStore(t) : undefined
+  if (postgres) t.teardown(() => postgres.store.close())
+  const server = await spawnServer(t, path, { ...LOAD_ENV, ...postgres?.env })
   await waitUntilReady(server)
 
   let stopping = false
@@ -96,10 +100,15 @@ t.test('SIGTERM under load: requests in flight finish, new connections are refus
   t.same(wrong, [], 'every answer is a 201 or a 503 problem')
   t.ok(outcomes.slice(0, signalledAt).every((o) => o.status === 201), 'all before SIGTERM were 201')
   t.ok(statuses.every((s) => s === 200 || s === 503 || s === 'network-error'), 'reads were 200 until the end')
-  const db = new Database(path, { readonly: true, fileMustExist: true })
-  t.teardown(() => db.close())
-  const stored = new Set(db.prepare("SELECT body FROM comments WHERE body LIKE 'shutdown-%'").pluck().all() as string[])
+  const db = postgres ? undefined : new Database(path, { readonly: true, fileMustExist: true })
+  if (db) t.teardown(() => db.close())
+  const store = postgres?.store ?? sqliteStore(db!).store
+  const stored = new Set((await store.all<{ body: string }>("SELECT body FROM comments WHERE body LIKE 'shutdown-%'")).map((row) => row.body))
   t.same(acknowledged(outcomes).filter((o) => !stored.has(o.body)).map((o) => o.body), [], `all ${acknowledged(outcomes).length} acknowledged comments are stored`)
-  t.equal(db.prepare('SELECT count(*) FROM comments WHERE body = ?').pluck().get(JSON.parse(COMMENT).body), 1, 'and the one in flight')
-  t.equal(db.pragma('integrity_check', { simple: true }), 'ok')
+  t.equal((await store.get<{ n: number }>('SELECT count(*) AS n FROM comments WHERE body = ?', [JSON.parse(COMMENT).body]))!.n, 1, 'and the one in flight')
+  if (db) t.equal(db.pragma('integrity_check', { simple: true }), 'ok')
+  else {
+    const sessions = await store.get<{ n: number }>("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'spa-content-api' AND pid <> pg_backend_pid()")
+    t.equal(sessions!.n, 0, "the server closed its connections (the store) before it exited")
+  }
 })
