@@ -16,15 +16,16 @@ async function getJson(url: string, headers: Record<string, string> = {}) {
 
 /** On PostgreSQL, a new empty database on TEST_POSTGRES_URL's server (dropped after the test): the server must migrate it itself. */
 async function emptyPostgresDatabase(t: Test): Promise<string> {
-  const url = new URL(process.env.TEST_POSTGRES_URL!)
+  const server = process.env.TEST_POSTGRES_URL!
   const name = `server_${process.pid}_${randomBytes(4).toString('hex')}`
   const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: url.toString() })
+    const client = new pg.Client({ connectionString: server })
     await client.connect()
     await client.query(sql).finally(() => client.end())
   }
   await admin(`CREATE DATABASE ${name}`)
   t.teardown(() => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+  const url = new URL(server)
   url.pathname = `/${name}`
   return url.toString()
 }
