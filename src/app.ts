@@ -128,7 +128,7 @@ export async function buildApp(options: AppOptions) {
   })
   useValidators(app, sharedSchemas)
   useStrictJsonBodies(app)
-  const storage = new StorageMonitor(db)
+  const storage = new StorageMonitor(store)
   useProblemResponses(app, (fault) => storage.failed(fault))
   let closing = false
   app.addHook('preClose', async () => {
@@ -188,7 +188,7 @@ export async function buildApp(options: AppOptions) {
   })
   app.addHook('onReady', async () => worker.start())
   app.addHook('preClose', async () => worker.stop())
-  await app.register(healthRoutes, { db, migrations: options.migrations, storage })
+  await app.register(healthRoutes, { store, migrations: options.migrations, storage })
   await app.register(docsRoutes)
   await app.register(discoveryRoutes, { publicUrl: config.publicUrl })
   await app.register(

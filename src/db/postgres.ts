@@ -16,7 +16,8 @@ export const DATA_CHANGED_CHANNEL = 'spa_data_changed'
 
 /** Serialization failures and deadlocks: the transaction lost a race, and running it again is the fix. */
 const RETRYABLE = new Set(['40001', '40P01'])
-const MAX_ATTEMPTS = 8
+const MAX_ATTEMPTS = 10
+const RETRY_WINDOW_MS = { first: 5, last: 500 }
 const RECONNECT_MS = { first: 100, last: 5000 }
 /**
  * How often the listening connection must answer a query. It only ever receives, so a connection cut
@@ -79,7 +80,8 @@ export class PostgresStore implements Store {
       } catch (error) {
         await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError))
         if (attempt < MAX_ATTEMPTS && RETRYABLE.has((error as { code?: string }).code ?? '')) {
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** attempt))
+          // Full jitter over a window that grows to a transaction's length: writers that collided start apart.
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(RETRY_WINDOW_MS.last, RETRY_WINDOW_MS.first * 2 ** attempt)))
           continue
         }
         throw error
