@@ -25,7 +25,6 @@ import { commentComponents } from './comments/schemas.js'
 import type { Config } from './config.js'
 import { readSetting } from './db/settings.js'
 import type { Migration } from './db/migrate.js'
-import type { SqliteStore } from './db/sqlite.js'
 import type { Store } from './db/store.js'
 import { StorageMonitor } from './db/storage.js'
 import { discoveryRoutes } from './discovery/routes.js'
@@ -87,8 +86,6 @@ const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...article
 
 export async function buildApp(options: AppOptions) {
   const { store, config } = options
-  // TRANSITIONAL (removed when every feature is on the Store interface): SQLite's own handle.
-  const db = (store as SqliteStore).handle
   const now = options.now ?? (() => new Date())
   const hops = config.trustProxy
   const app = Fastify({
