@@ -84,7 +84,7 @@ t.test('POST /v1/articles creates a draft with everything derived, seen by edito
   t.notOk((await publicSlugs(editor.app)).includes('hot-stone'), 'a draft is not listed')
   t.notOk((await catalogSlugs(editor.app, 'techniques')).includes('stone-placement'), 'a draft\'s techniques are not in the catalog')
   assertProblem(t, await editor.publicGet('/v1/techniques/stone-placement'), 404, '/problems/not-found', 'a draft\'s technique has no catalog page')
-  t.equal(rowCount(editor.db, 'article_revisions'), 0, 'creating makes no revision')
+  t.equal(await rowCount(editor.store, 'article_revisions'), 0, 'creating makes no revision')
 
   const published = await patchArticle(t, editor, 'hot-stone', { status: 'published' })
   t.equal(published.status, 'published')
@@ -115,13 +115,13 @@ t.test('the slug: given, derived from the title, or a 400 when the title has not
     assertProblem(t, res, 400, '/problems/validation-failed', `slug ${JSON.stringify(slug)}`)
     t.same(failingFields(res), ['body:slug'])
   }
-  t.equal(rowCount(editor.db, 'articles'), 5, 'the seed and the four accepted articles, nothing else')
+  t.equal(await rowCount(editor.store, 'articles'), 5, 'the seed and the four accepted articles, nothing else')
 })
 
 t.test('a taken slug is a 409 on create, on rename and on import, and nothing is written', async (t) => {
   const editor = await editorApp(t)
   await createArticle(t, editor, HOT_STONE)
-  const before = snapshot(editor.db)
+  const before = await snapshot(editor.store)
   const attempts: [string, () => Promise<LightMyRequestResponse>][] = [
     ['create with the slug given', () => editor.send('POST', '/v1/articles', { title: 'Other', slug: SEED_SLUG })],
     ['create with the slug derived', () => editor.send('POST', '/v1/articles', { title: 'Lower Back Pain: Deep Tissue Massage' })],
@@ -134,7 +134,7 @@ t.test('a taken slug is a 409 on create, on rename and on import, and nothing is
     const problem = assertProblem(t, res, 409, '/problems/conflict', name)
     t.match(problem.detail, /slug/, `${name}: names the slug`)
   }
-  t.same(snapshot(editor.db), before, 'nothing was written')
+  t.same(await snapshot(editor.store), before, 'nothing was written')
 
   const same = await patchArticle(t, editor, 'hot-stone', { slug: 'hot-stone', title: 'Hot Stone Again' })
   t.equal(same.slug, 'hot-stone', 'an article may keep its own slug')
@@ -148,7 +148,7 @@ t.test('a taken slug is a 409 on create, on rename and on import, and nothing is
 
 t.test('POST /v1/articles validates the content model', async (t) => {
   const editor = await editorApp(t)
-  const before = snapshot(editor.db)
+  const before = await snapshot(editor.store)
   const paragraph = (text: unknown) => ({ title: 'Valid Title', sections: [{ blocks: [{ type: 'paragraph', text }] }] })
   const invalid: [string, unknown, string[]][] = [
     ['no title', { sections: [] }, ['body:title']],
@@ -189,7 +189,7 @@ t.test('POST /v1/articles validates the content model', async (t) => {
   const notJson = await editor.send('POST', '/v1/articles', '{"title": ', { 'content-type': 'application/json' })
   t.equal(notJson.statusCode, 400, 'malformed JSON is a 400')
   t.match(notJson.headers['content-type'], /^application\/problem\+json/)
-  t.same(snapshot(editor.db), before, 'nothing was written')
+  t.same(await snapshot(editor.store), before, 'nothing was written')
 })
 
 t.test('an article holds at most 500 list items, all its lists together: POST, PATCH and PUT of a list refuse more with a 400 naming the bound', async (t) => {
@@ -204,29 +204,29 @@ t.test('an article holds at most 500 list items, all its lists together: POST, P
     { heading: 'Techniques', blocks: [list('techniques', 200), list('techniques', 200, 200)] },
     { heading: 'Benefits', blocks: [list('benefits', last)] },
   ]
-  const before = snapshot(editor.db)
+  const before = await snapshot(editor.store)
   const tooMany = await editor.send('POST', '/v1/articles', { title: 'Too Long', sections: sections(101) })
   const problem = assertProblem(t, tooMany, 400, '/problems/validation-failed', 'POST of 501 list items')
   t.same(failingFields(tooMany), ['body:sections'], 'names the sections')
   t.match(JSON.stringify(problem.errors), /501 list items; an article may hold at most 500, all its lists together/, 'says the bound and the count')
-  t.same(snapshot(editor.db), before, 'nothing written')
+  t.same(await snapshot(editor.store), before, 'nothing written')
 
   const atBound = await createArticle(t, editor, { title: 'Long Enough', status: 'published', sections: sections(100) })
-  t.equal(rowCount(editor.db, 'article_entries', 'article_id = ?', atBound.id), 500, '500 list items: stored, every one an entry')
-  t.equal(rowCount(editor.db, 'catalog_occurrences', 'article_id = ?', atBound.id), 500, 'and in the catalog')
-  t.equal(rowCount(editor.db, 'search_documents', 'article_id = ?', atBound.id), 501, 'and searchable, with the article itself')
+  t.equal(await rowCount(editor.store, 'article_entries', 'article_id = ?', atBound.id), 500, '500 list items: stored, every one an entry')
+  t.equal(await rowCount(editor.store, 'catalog_occurrences', 'article_id = ?', atBound.id), 500, 'and in the catalog')
+  t.equal(await rowCount(editor.store, 'search_documents', 'article_id = ?', atBound.id), 501, 'and searchable, with the article itself')
 
-  const stored = snapshot(editor.db)
+  const stored = await snapshot(editor.store)
   assertProblem(t, await editor.send('PATCH', '/v1/articles/long-enough', { sections: sections(101) }), 400, '/problems/validation-failed', 'PATCH to 501 list items')
   const put = await editor.send('PUT', '/v1/articles/long-enough/benefits', list('benefits', 101).items)
   assertProblem(t, put, 400, '/problems/validation-failed', 'PUT of a list that brings the article to 501')
   t.same(failingFields(put), ['body:body'], 'names the body')
-  t.same(snapshot(editor.db), stored, 'nothing written')
+  t.same(await snapshot(editor.store), stored, 'nothing written')
 
   const shrunk = await patchArticle(t, editor, 'long-enough', { sections: sections(1) })
-  t.equal(rowCount(editor.db, 'article_entries', 'article_id = ?', shrunk.id), 401, 'shrunk: the entries follow')
-  t.equal(rowCount(editor.db, 'catalog_occurrences', 'article_id = ?', shrunk.id), 401, 'and the catalog')
-  t.equal(rowCount(editor.db, 'search_documents', 'article_id = ?', shrunk.id), 402, 'and the search index')
+  t.equal(await rowCount(editor.store, 'article_entries', 'article_id = ?', shrunk.id), 401, 'shrunk: the entries follow')
+  t.equal(await rowCount(editor.store, 'catalog_occurrences', 'article_id = ?', shrunk.id), 401, 'and the catalog')
+  t.equal(await rowCount(editor.store, 'search_documents', 'article_id = ?', shrunk.id), 402, 'and the search index')
 })
 
 t.test('PATCH /v1/articles/:slug changes each field and keeps the rest', async (t) => {
@@ -265,7 +265,7 @@ t.test('PATCH /v1/articles/:slug changes each field and keeps the rest', async (
     ['a null title', { title: null }, ['body:title']],
     ['a bad slug', { slug: 'Not A Slug' }, ['body:slug']],
   ] as const
-  const before = snapshot(editor.db)
+  const before = await snapshot(editor.store)
   for (const [name, changes, fields] of unknown) {
     const res = await editor.send('PATCH', '/v1/articles/hot-stone-therapy', changes)
     assertProblem(t, res, 400, '/problems/validation-failed', name)
@@ -273,7 +273,7 @@ t.test('PATCH /v1/articles/:slug changes each field and keeps the rest', async (
   }
   assertProblem(t, await editor.send('PATCH', '/v1/articles/no-such-article', { title: 'X' }), 404, '/problems/not-found', 'an unknown slug')
   assertProblem(t, await editor.send('PATCH', '/v1/articles/Bad_Slug', { title: 'X' }), 400, '/problems/validation-failed', 'a malformed slug')
-  t.same(snapshot(editor.db), before, 'nothing was written')
+  t.same(await snapshot(editor.store), before, 'nothing was written')
 })
 
 t.test('status: draft → published → draft, with the catalog and the list following', async (t) => {
@@ -377,14 +377,14 @@ t.test('the publication rules refuse impossible combinations with a 400 on publi
     ['schedule a published article without a time', 'PATCH', '/v1/articles/already-out', { status: 'scheduled' }, /needed to schedule/],
     ['unpublish with a time', 'PATCH', '/v1/articles/already-out', { status: 'draft', publishedAt: past }, /left out for a draft/],
   ]
-  const before = snapshot(editor.db)
+  const before = await snapshot(editor.store)
   for (const [name, method, url, body, why] of refused) {
     const res = await editor.send(method as 'POST' | 'PATCH', url, body)
     const problem = assertProblem(t, res, 400, '/problems/validation-failed', name)
     t.same(failingFields(res), ['body:publishedAt'], `${name}: names publishedAt`)
     t.match(problem.errors?.[0]?.detail, why, `${name}: says why`)
   }
-  t.same(snapshot(editor.db), before, 'nothing was written')
+  t.same(await snapshot(editor.store), before, 'nothing was written')
 })
 
 t.test('DELETE /v1/articles/:slug deletes for good, with comments, revisions and catalog entries', async (t) => {
@@ -394,8 +394,8 @@ t.test('DELETE /v1/articles/:slug deletes for good, with comments, revisions and
   const comment = await editor.app.inject({ method: 'POST', url: '/v1/articles/hot-stone/comments', payload: { authorName: 'Ana', authorEmail: 'ana@example.com', body: 'Lovely and warm.' } })
   t.equal(comment.statusCode, 201, 'a comment to go with it')
   await patchArticle(t, editor, 'hot-stone', { title: 'Hot Stone II' })
-  t.equal(rowCount(editor.db, 'comments', 'article_id = ?', id), 1)
-  t.equal(rowCount(editor.db, 'article_revisions', 'article_id = ?', id), 1)
+  t.equal(await rowCount(editor.store, 'comments', 'article_id = ?', id), 1)
+  t.equal(await rowCount(editor.store, 'article_revisions', 'article_id = ?', id), 1)
   t.ok((await catalogSlugs(editor.app, 'techniques')).includes('stone-placement'))
 
   const res = await editor.send('DELETE', '/v1/articles/hot-stone')
@@ -405,9 +405,9 @@ t.test('DELETE /v1/articles/:slug deletes for good, with comments, revisions and
   assertProblem(t, await getWithKey(editor, 'hot-stone'), 404, '/problems/not-found', 'gone for editors')
   assertProblem(t, await editor.publicGet('/v1/articles/hot-stone'), 404, '/problems/not-found', 'gone for the public')
   assertProblem(t, await editor.publicGet('/v1/articles/hot-stone/comments'), 404, '/problems/not-found', 'its comments are gone')
-  t.equal(rowCount(editor.db, 'comments', 'article_id = ?', id), 0, 'comment rows cascade')
-  t.equal(rowCount(editor.db, 'article_revisions', 'article_id = ?', id), 0, 'revision rows cascade')
-  t.equal(rowCount(editor.db, 'article_entries', 'article_id = ?', id), 0, 'entry rows cascade')
+  t.equal(await rowCount(editor.store, 'comments', 'article_id = ?', id), 0, 'comment rows cascade')
+  t.equal(await rowCount(editor.store, 'article_revisions', 'article_id = ?', id), 0, 'revision rows cascade')
+  t.equal(await rowCount(editor.store, 'article_entries', 'article_id = ?', id), 0, 'entry rows cascade')
   t.notOk((await catalogSlugs(editor.app, 'techniques')).includes('stone-placement'), 'the catalog follows')
   t.notOk((await publicSlugs(editor.app)).includes('hot-stone'))
   assertProblem(t, await editor.send('DELETE', '/v1/articles/hot-stone'), 404, '/problems/not-found', 'a second DELETE')
@@ -416,7 +416,7 @@ t.test('DELETE /v1/articles/:slug deletes for good, with comments, revisions and
 
   await createArticle(t, editor, { title: 'Just A Draft' })
   t.equal((await editor.send('DELETE', '/v1/articles/just-a-draft')).statusCode, 204, 'a draft can be deleted')
-  t.equal(rowCount(editor.db, 'articles'), 1, 'only the seed is left')
+  t.equal(await rowCount(editor.store, 'articles'), 1, 'only the seed is left')
 })
 
 t.test('PUT /v1/articles/:slug/techniques and /benefits replace the list, with the catalog following', async (t) => {
@@ -496,7 +496,7 @@ t.test('PUT on an article without such a list adds a section; drafts stay out of
 
 t.test('PUT refuses blank names, names without letters and other bad lists, writing nothing', async (t) => {
   const editor = await editorApp(t)
-  const before = snapshot(editor.db)
+  const before = await snapshot(editor.store)
   const url = `/v1/articles/${SEED_SLUG}/techniques`
   const refused: [string, unknown, string[]][] = [
     ['an empty name', [{ name: '', description: 'x' }], ['body:0/name']],
@@ -514,7 +514,7 @@ t.test('PUT refuses blank names, names without letters and other bad lists, writ
   }
   assertProblem(t, await editor.send('PUT', `/v1/articles/${SEED_SLUG}/benefits`, [{ name: '—', description: 'x' }]), 400, '/problems/validation-failed', 'benefits: a name without letters')
   assertProblem(t, await editor.send('PUT', '/v1/articles/no-such-article/techniques', [entry('Fine')]), 404, '/problems/not-found', 'an unknown article')
-  t.same(snapshot(editor.db), before, 'nothing was written')
+  t.same(await snapshot(editor.store), before, 'nothing was written')
 })
 
 t.test('POST /v1/imports turns plain text into a draft, or a published article with ?publish=true', async (t) => {
@@ -554,7 +554,7 @@ t.test('POST /v1/imports turns plain text into a draft, or a published article w
 
 t.test('POST /v1/imports refuses what is no article (422), JSON (415), a taken slug (409), bad queries (400)', async (t) => {
   const editor = await editorApp(t)
-  const before = snapshot(editor.db)
+  const before = await snapshot(editor.store)
   const unparseable: [string, string, RegExp][] = [
     ['a title and nothing else', 'Just A Title', /title but no paragraphs or lists/],
     ['an empty body', '', /empty/],
@@ -583,7 +583,7 @@ t.test('POST /v1/imports refuses what is no article (422), JSON (415), a taken s
     assertProblem(t, res, 400, '/problems/validation-failed', query)
     t.equal(res.json().errors[0].in, 'query')
   }
-  t.same(snapshot(editor.db), before, 'nothing was written')
+  t.same(await snapshot(editor.store), before, 'nothing was written')
 })
 
 /**
@@ -621,7 +621,7 @@ t.test('If-Match: a stale tag is a 412 that writes nothing; a matching tag, *, o
   for (const write of conditionalWrites) {
     t.test(write.name, async (t) => {
       const { slug, stale, current } = await fresh(t)
-      const before = snapshot(editor.db)
+      const before = await snapshot(editor.store)
       for (const ifMatch of [stale, `W/${current}`, '"nonsense"', current.slice(1, -1), `${stale}, "other"`]) {
         const res = await write.write(editor, slug, { 'if-match': ifMatch })
         const problem = assertProblem(t, res, 412, '/problems/precondition-failed', `If-Match: ${ifMatch}`)
@@ -629,14 +629,14 @@ t.test('If-Match: a stale tag is a 412 that writes nothing; a matching tag, *, o
         t.match(problem.detail, current, 'and says it')
         t.equal(res.headers['cache-control'], NO_STORE)
       }
-      t.same(snapshot(editor.db), before, 'nothing was written')
+      t.same(await snapshot(editor.store), before, 'nothing was written')
 
       for (const [label, ifMatch] of [['the matching tag', (tag: string) => tag], ['*', () => '*'], ['a list with the tag', (tag: string) => `"other", ${tag}`], ['no If-Match', undefined]] as const) {
         const target = await fresh(t)
-        const unwritten = JSON.stringify(snapshot(editor.db))
+        const unwritten = JSON.stringify(await snapshot(editor.store))
         const res = await write.write(editor, target.slug, ifMatch ? { 'if-match': ifMatch(target.current) } : {})
         t.equal(res.statusCode, write.success, `${label}: ${write.success} (${res.body.slice(0, 200)})`)
-        t.not(JSON.stringify(snapshot(editor.db)), unwritten, `${label}: written`)
+        t.not(JSON.stringify(await snapshot(editor.store)), unwritten, `${label}: written`)
         if (write.success === 200) t.equal((await getWithKey(editor, target.slug)).headers.etag, res.headers.etag, `${label}: the new ETag is the one a GET gives`)
         else assertProblem(t, await getWithKey(editor, target.slug), 404, '/problems/not-found', `${label}: deleted`)
       }
@@ -672,12 +672,12 @@ t.test('If-Match takes the ETag of any read of the article (format, fields, cont
     }
   }
   t.ok(new Set(tags).size >= reads.length, 'the representations have tags of their own')
-  const before = snapshot(editor.db)
+  const before = await snapshot(editor.store)
   for (const tag of new Set(tags)) {
     const res = await editor.send('PATCH', url, { title: 'Lower Back Pain Deep Tissue Massage' }, { 'if-match': tag })
     t.equal(res.statusCode, 200, `If-Match: ${tag} names the current version`)
   }
-  t.same(snapshot(editor.db), before, 'a PATCH to the same title changes nothing')
+  t.same(await snapshot(editor.store), before, 'a PATCH to the same title changes nothing')
   const changed = await editor.send('PATCH', url, { title: 'Lower Back Pain, Changed' })
   t.equal(changed.statusCode, 200)
   for (const tag of new Set(tags)) {
@@ -722,7 +722,7 @@ t.test('editors list every article, drafts and scheduled ones included, newest c
   const list = await editor.send('GET', '/v1/editorial/articles')
   t.equal(list.headers['cache-control'], NO_STORE, 'never cached')
   assertProblem(t, await editor.publicGet('/v1/editorial/articles'), 401, '/problems/unauthorized', 'without a key')
-  assertProblem(t, await inject(editor.app, 'GET', '/v1/editorial/articles', undefined, makeKey(editor.db, ['comments:moderate']).headers), 403, '/problems/forbidden', 'with another scope')
+  assertProblem(t, await inject(editor.app, 'GET', '/v1/editorial/articles', undefined, (await makeKey(editor.store, ['comments:moderate'])).headers), 403, '/problems/forbidden', 'with another scope')
   const wrong = await editor.send('GET', '/v1/editorial/articles?status=archived')
   assertProblem(t, wrong, 400, '/problems/validation-failed', 'an unknown status')
   t.match(wrong.json().errors[0].detail, /must be one of: "draft", "scheduled", "published"/)

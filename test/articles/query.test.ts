@@ -33,7 +33,7 @@ const slugsOf = (ids: number[]) => ids.map((id) => LIBRARY.find((article) => art
 
 async function libraryApp(t: Test) {
   const test = await createTestApp(t)
-  importLibrary(test.articles)
+  await importLibrary(test.articles)
   return test
 }
 
@@ -97,11 +97,11 @@ t.test('walking every page visits every article once, in order, under every sort
 })
 
 t.test('title ties (case-insensitive) are broken by id across pages, both ways', async (t) => {
-  const { app, db } = await libraryApp(t)
+  const { app, store } = await libraryApp(t)
   // Three articles with the same title under NOCASE: only the id orders them.
-  db.prepare('UPDATE articles SET title = ? WHERE id = ?').run('Twin Title', 5)
-  db.prepare('UPDATE articles SET title = ? WHERE id = ?').run('twin title', 2)
-  db.prepare('UPDATE articles SET title = ? WHERE id = ?').run('TWIN TITLE', 4)
+  await store.run('UPDATE articles SET title = ? WHERE id = ?', ['Twin Title', 5])
+  await store.run('UPDATE articles SET title = ? WHERE id = ?', ['twin title', 2])
+  await store.run('UPDATE articles SET title = ? WHERE id = ?', ['TWIN TITLE', 4])
   // Hot Stone, Lower Back, Sports, then the twins by id (2, 4, 5)
   const ascending = [3, 1, 6, 2, 4, 5]
   for (const limit of [1, 2]) {

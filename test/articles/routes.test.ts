@@ -81,10 +81,10 @@ t.test('an article\'s entries page with a cursor and a Link header', async (t) =
 
 t.test('GET /v1/articles lists published articles newest first and pages through all of them', async (t) => {
   const { app, articles } = await createTestApp(t)
-  for (let day = 1; day <= 7; day++) saveText(articles, articleText(`Massage Story Number ${day}`), { at: `2026-03-0${day}T10:00:00.000Z` })
-  saveText(articles, articleText('Same Time One'), { at: '2026-04-01T00:00:00.000Z' })
-  saveText(articles, articleText('Same Time Two'), { at: '2026-04-01T00:00:00.000Z' })
-  saveText(articles, articleText('Unpublished Draft'), { publish: false })
+  for (let day = 1; day <= 7; day++) await saveText(articles, articleText(`Massage Story Number ${day}`), { at: `2026-03-0${day}T10:00:00.000Z` })
+  await saveText(articles, articleText('Same Time One'), { at: '2026-04-01T00:00:00.000Z' })
+  await saveText(articles, articleText('Same Time Two'), { at: '2026-04-01T00:00:00.000Z' })
+  await saveText(articles, articleText('Unpublished Draft'), { publish: false })
 
   const first = await app.inject('/v1/articles?limit=3')
   t.equal(first.statusCode, 200)
@@ -108,7 +108,7 @@ t.test('GET /v1/articles lists published articles newest first and pages through
 
 t.test('drafts are not public', async (t) => {
   const { app, articles } = await createTestApp(t)
-  saveText(articles, articleText('Secret Draft', ['Hidden Stroke']), { publish: false })
+  await saveText(articles, articleText('Secret Draft', ['Hidden Stroke']), { publish: false })
   t.equal((await app.inject('/v1/articles/secret-draft')).statusCode, 404)
   t.equal((await app.inject('/v1/articles/secret-draft/techniques')).statusCode, 404)
   t.equal((await app.inject('/v1/techniques/hidden-stroke')).statusCode, 404)
