@@ -110,6 +110,20 @@ t.test('title ties (case-insensitive) are broken by id across pages, both ways',
   }
 })
 
+t.test('titles sort by their bytes with ASCII letters folded, on every store: mixed case and non-ASCII titles, both ways, across pages', async (t) => {
+  const { app, store } = await libraryApp(t)
+  // SQLite's NOCASE folds A-Z only and compares bytes; PostgreSQL must too (lower() on a "C" column), not
+  // by a locale (Ä beside A) nor by Unicode case folding (É equal to é, which would leave 3 before 4 by id).
+  const titles: [number, string][] = [[1, 'zebra massage'], [2, 'Zen Massage'], [3, 'élan massage'], [4, 'Élan Massage'], [5, 'Ähnlich Massage'], [6, 'apple Massage']]
+  for (const [id, title] of titles) await store.run('UPDATE articles SET title = ? WHERE id = ?', [title, id])
+  // apple, zebra, zen, then by UTF-8 bytes: Ä (c3 84), É (c3 89), é (c3 a9)
+  const ascending = [6, 1, 2, 5, 4, 3]
+  for (const limit of [1, 2, 4, 100]) {
+    t.same((await walk(t, app, `/v1/articles?sort=title&limit=${limit}`)).slugs, slugsOf(ascending), `title limit=${limit}`)
+    t.same((await walk(t, app, `/v1/articles?sort=-title&limit=${limit}`)).slugs, slugsOf([...ascending].reverse()), `-title limit=${limit}`)
+  }
+})
+
 t.test('publication-time ties across a page boundary are neither skipped nor repeated', async (t) => {
   const { app } = await libraryApp(t)
   // With limit=4 under publishedAt the first page ends on 3, whose twin 4 opens the next page.
