@@ -648,6 +648,22 @@ t.test('If-Match: a stale tag is a 412 that writes nothing; a matching tag, *, o
 })
 
 // The router ignores a trailing slash, so the Location must not be built by appending to the request path as it came.
+t.test('racing writes: of creates with one slug one wins and the rest are 409s; of changes with one If-Match one wins and the rest are 412s', async (t) => {
+  const editor = await editorApp(t)
+  const RACERS = 6
+  const creates = await Promise.all(Array.from({ length: RACERS }, () => editor.send('POST', '/v1/articles', HOT_STONE)))
+  t.same(creates.map((res) => res.statusCode).sort(), [201, ...Array<number>(RACERS - 1).fill(409)], 'one 201, every other a 409')
+  for (const res of creates.filter((res) => res.statusCode === 409)) assertProblem(t, res, 409, '/problems/conflict', 'a lost create')
+  t.equal(await rowCount(editor.store, 'articles', 'slug = ?', 'hot-stone'), 1, 'one article')
+
+  const etag = String(creates.find((res) => res.statusCode === 201)!.headers.etag)
+  const changes = await Promise.all(Array.from({ length: RACERS }, (_, i) => editor.send('PATCH', '/v1/articles/hot-stone', { title: `Hot Stone ${i}` }, { 'if-match': etag })))
+  t.same(changes.map((res) => res.statusCode).sort(), [200, ...Array<number>(RACERS - 1).fill(412)], 'one 200, every other a 412')
+  const winner = changes.find((res) => res.statusCode === 200)!.json() as Article
+  t.equal((await getWithKey(editor, 'hot-stone')).json().title, winner.title, 'the winner\'s change is the article')
+  t.equal(await rowCount(editor.store, 'article_revisions'), 1, 'one change, one revision')
+})
+
 t.test('POST /v1/articles/ (with a trailing slash) answers a Location that leads to the article', async (t) => {
   const editor = await editorApp(t)
   const res = await editor.send('POST', '/v1/articles/', { title: 'Trailing Slash' })
