@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import type { App } from '../../src/app.js'
@@ -193,4 +194,21 @@ export async function snapshot(store: Queries) {
     revisions: await store.all('SELECT * FROM article_revisions ORDER BY id'),
     comments: await store.all('SELECT * FROM comments ORDER BY id'),
   }
+}
+
+/** An article fixture's text. */
+export const FIXTURE = (name: string) => readFileSync(new URL(`../fixtures/articles/${name}.txt`, import.meta.url), 'utf8')
+export const TEXT = { 'content-type': 'text/plain; charset=utf-8' }
+/** A new article with two techniques and a benefit. */
+export const HOT_STONE = articleBody('Hot Stone', { techniques: [entry('Stone Placement'), entry('Gliding Strokes')], benefits: [entry('Better Sleep')] })
+
+/** The article as an editor reads it, whatever its status. */
+export async function getWithKey(editor: Editor, slug: string) {
+  return editor.send('GET', `/v1/articles/${slug}`)
+}
+
+/** Asserts a strong ETag on `res` and returns it. */
+export function assertEtagOf(t: Test, res: LightMyRequestResponse, message: string) {
+  t.match(res.headers.etag, /^"[\w-]{27}"$/, `${message}: a strong ETag`)
+  return String(res.headers.etag)
 }
