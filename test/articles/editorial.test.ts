@@ -328,6 +328,23 @@ t.test('status: draft → scheduled → (the clock passes) → published, and ot
   t.equal((await editor.publicGet('/v1/articles/born-published')).statusCode, 200)
 })
 
+t.test('every write is in the very next public answer: no prepared answer outlives the data it was built from', async (t) => {
+  const editor = await editorApp(t)
+  const urls = ['/v1/articles', `/v1/articles/${SEED_SLUG}`, `/v1/articles/${SEED_SLUG}/techniques`, '/v1/techniques']
+  for (const url of urls) t.equal((await editor.publicGet(url)).statusCode, 200, `${url} is prepared before the writes`)
+  for (let round = 1; round <= 10; round++) {
+    const title = `Lower Back Pain, Round ${round}`
+    const technique = `Round ${round} Stroke`
+    await patchArticle(t, editor, SEED_SLUG, { title })
+    await editor.send('PUT', `/v1/articles/${SEED_SLUG}/techniques`, [entry(technique)])
+    const [list, article, techniques, catalog] = await Promise.all(urls.map((url) => editor.publicGet(url)))
+    t.equal(list!.json().data[0].title, title, `round ${round}: the list`)
+    t.equal(article!.json().title, title, `round ${round}: the article`)
+    t.same(techniques!.json().data.map((e: { name: string }) => e.name), [technique], `round ${round}: its techniques`)
+    t.ok(catalog!.json().data.some((e: { name: string }) => e.name === technique), `round ${round}: the catalog`)
+  }
+})
+
 t.test('published with a backdated publishedAt is canonical UTC and sorts by it', async (t) => {
   const editor = await editorApp(t)
   await createArticle(t, editor, HOT_STONE)
