@@ -173,10 +173,10 @@ export async function buildApp(options: AppOptions) {
 
   const cursors = new CursorCodec(await readSetting(store, 'cursor_secret'))
   const articles = new ArticleRepository(store, now)
-  const catalog = new CatalogRepository(db, now)
-  const access = new Access(new ApiKeyRepository(db), config.adminToken)
+  const catalog = new CatalogRepository(store, now)
+  const access = new Access(new ApiKeyRepository(store), config.adminToken)
   const comments = new CommentRepository(db)
-  const webhooks = new WebhookRepository(db)
+  const webhooks = new WebhookRepository(store)
   // The outbox is sent from every server process; requests never wait for a delivery.
   const worker = new DeliveryWorker({
     repository: webhooks,
@@ -197,7 +197,7 @@ export async function buildApp(options: AppOptions) {
       await v1.register(editorialRoutes, { articles, access, cursors, now })
       await v1.register(importRoutes, { articles, access, now })
       await v1.register(catalogRoutes, { catalog, cursors })
-      await v1.register(relatedRoutes, { related: new RelatedArticles(db, now) })
+      await v1.register(relatedRoutes, { related: new RelatedArticles(store, now) })
       await v1.register(commentRoutes, {
         db,
         articles,
@@ -210,11 +210,11 @@ export async function buildApp(options: AppOptions) {
         now,
       })
       await v1.register(moderationRoutes, { comments, cursors, access, now })
-      await v1.register(searchRoutes, { search: new SearchRepository(db, now), cursors })
-      await v1.register(feedRoutes, { feeds: new FeedRepository(db, now), publicUrl: config.publicUrl, siteArticleUrl: config.siteArticleUrl, now })
-      await v1.register(syncRoutes, { sync: new SyncRepository(db, now), cursors })
+      await v1.register(searchRoutes, { search: new SearchRepository(store, now), cursors })
+      await v1.register(feedRoutes, { feeds: new FeedRepository(store, now), publicUrl: config.publicUrl, siteArticleUrl: config.siteArticleUrl, now })
+      await v1.register(syncRoutes, { sync: new SyncRepository(store, now), cursors })
       await v1.register(webhookRoutes, { webhooks, access, cursors, allowPrivateNetworks: config.webhooksAllowPrivateNetworks, now })
-      await v1.register(previewRoutes, { previews: new PreviewRepository(db), articles, access, cursors, publicUrl: config.publicUrl, now })
+      await v1.register(previewRoutes, { previews: new PreviewRepository(store), articles, access, cursors, publicUrl: config.publicUrl, now })
     },
     { prefix: '/v1' },
   )

@@ -41,7 +41,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         },
       },
       async (request, reply) =>
-        reply.sendPrepared(() =>
+        reply.sendPrepared(async () =>
           respondWithPage(request, reply, cursors, listing, {
             fetch: (after, limit) => catalog.list(kind, after, limit),
             positionOf: (entry) => entry.slug,
@@ -63,8 +63,8 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         },
       },
       async (request, reply) =>
-        reply.sendPrepared(() => {
-          const entry = catalog.find(kind, request.params.slug)
+        reply.sendPrepared(async () => {
+          const entry = await catalog.find(kind, request.params.slug)
           if (!entry) throw notFound(`No published article lists a ${one} with the slug "${request.params.slug}".`)
           return entry
         }),
@@ -85,9 +85,9 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<CatalogRoutesOptions> = as
         },
       },
       async (request, reply) =>
-        reply.sendPrepared(() => {
+        reply.sendPrepared(async () => {
           const { slug } = request.params
-          if (!catalog.entry(kind, slug)) throw notFound(`No published article lists a ${one} with the slug "${slug}".`)
+          if (!(await catalog.entry(kind, slug))) throw notFound(`No published article lists a ${one} with the slug "${slug}".`)
           return respondWithPage(request, reply, cursors, occurrenceListing(slug), {
             fetch: (after, limit) => catalog.occurrences(kind, slug, after, limit),
             positionOf: ({ publishedAt, articleId, position }) => ({ publishedAt, articleId, position }),

@@ -22,6 +22,8 @@ const RECONNECT_MS = { first: 100, last: 5000 }
 interface Translated {
   name: string
   text: string
+  /** Whether the statement may write (anything but a SELECT). */
+  writes: boolean
   /** For `@name` placeholders: the name of each `$n`; undefined for `?` placeholders. */
   names: string[] | undefined
 }
@@ -65,6 +67,7 @@ export class PostgresStore implements Store {
         await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE')
         const value = await work(this.queriesOn(client))
         await client.query('COMMIT')
+        this.wrote()
         return value
       } catch (error) {
         await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError))
@@ -123,10 +126,20 @@ export class PostgresStore implements Store {
     const text = typeof sql === 'string' ? sql : sql.postgres
     let statement = this.translated.get(text)
     if (!statement) {
-      statement = { name: `q${this.translated.size + 1}`, ...toPostgres(text) }
+      statement = { name: `q${this.translated.size + 1}`, ...toPostgres(text), writes: !/^\s*SELECT\b/i.test(text) }
       this.translated.set(text, statement)
     }
-    return on.query<Row & pg.QueryResultRow>({ name: statement.name, text: statement.text, values: values(statement, params) })
+    const result = on.query<Row & pg.QueryResultRow>({ name: statement.name, text: statement.text, values: values(statement, params) })
+    // A write outside a transaction commits with its statement (one inside one, with the transaction).
+    return statement.writes && on === this.pool ? result.then((rows) => (this.wrote(), rows)) : result
+  }
+
+  /**
+   * This process committed a write: its own next answer must show it, without waiting for the
+   * notification, which arrives a moment later on another connection.
+   */
+  private wrote(): void {
+    for (const generation of this.generations) generation.changed()
   }
 }
 
@@ -147,7 +160,7 @@ function connectionConfig(options: PostgresOptions): pg.PoolConfig {
 const TOKENS = /'(?:[^']|'')*'|"[^"]*"|--[^\n]*|@@|::|@([A-Za-z_]\w*)|\?/g
 
 /** SQLite's placeholders, `@name` or `?`, as PostgreSQL's `$n`; literals, comments and operators are left alone. */
-export function toPostgres(text: string): Omit<Translated, 'name'> {
+export function toPostgres(text: string): Pick<Translated, 'text' | 'names'> {
   const names: string[] = []
   let positional = 0
   const translated = text.replace(TOKENS, (token, name: string | undefined) => {
@@ -174,7 +187,10 @@ function values(statement: Translated, params: Params | undefined): unknown[] {
 /**
  * The generation of the public data on PostgreSQL. Every commit that changes public data notifies
  * DATA_CHANGED_CHANNEL (migrations/postgres), and PostgreSQL delivers a notification only after its
- * commit: a node that hears it moves on, and hears it for writes made on every other node too.
+ * commit: a node that hears it moves on, and hears it for writes made on every other node too. A
+ * node's own commits move it at once (PostgresStore.wrote); another node's when its notification
+ * arrives: PostgreSQL signals the listeners as the commit completes, so it is on its way while the
+ * writer's answer travels to its client (the README says so in "Running several nodes").
  * While the listening connection is down, nothing can be trusted to stay fresh, so every read moves
  * the generation (no answer is reused) until it listens again. The next scheduled publication is
  * read after every change, as on SQLite; until that read is back, nothing is reused either.
@@ -212,7 +228,8 @@ class PostgresDataGeneration implements DataGeneration {
     await this.listener?.end().catch(() => {})
   }
 
-  private changed(): void {
+  /** A commit changed the data (heard as a notification, or made by this process). */
+  changed(): void {
     this.changesHeard++
     this.generation++
     this.nextPublication = -Infinity

@@ -1,22 +1,18 @@
 import { ARTICLE_COLUMNS, PUBLIC, toArticle, type ArticleDocumentRow } from '../articles/repository.js'
 import type { Article } from '../articles/schemas.js'
-import type { SqliteDatabase } from '../db/database.js'
+import { perDialect, type Queries } from '../db/store.js'
+
+const NEWEST = perDialect((d) => `SELECT ${ARTICLE_COLUMNS} FROM articles WHERE ${PUBLIC[d]} ORDER BY published_at DESC, id DESC LIMIT @limit`)
 
 export class FeedRepository {
-  private readonly newest
-
   constructor(
-    db: SqliteDatabase,
+    private readonly db: Queries,
     private readonly clock: () => Date,
-  ) {
-    this.newest = db.prepare<{ now: string; limit: number }, ArticleDocumentRow>(
-      `SELECT ${ARTICLE_COLUMNS} FROM articles WHERE ${PUBLIC} ORDER BY published_at DESC, id DESC LIMIT @limit`,
-    )
-  }
+  ) {}
 
   /** The newest public articles, whole. */
-  latest(limit: number): Article[] {
+  async latest(limit: number): Promise<Article[]> {
     const now = this.clock().toISOString()
-    return this.newest.all({ now, limit }).map((row) => toArticle(row, now))
+    return (await this.db.all<ArticleDocumentRow>(NEWEST, { now, limit })).map((row) => toArticle(row, now))
   }
 }

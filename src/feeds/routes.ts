@@ -25,8 +25,8 @@ export const feedRoutes: FastifyPluginAsyncTypebox<FeedRoutesOptions> = async (a
   const dependsOn = linkDependencies(publicUrl)
   /** The handler that sends the feed in one format, prepared. */
   const sendFeed = (type: string, format: (feed: Feed) => unknown) => async (request: FastifyRequest, reply: FastifyReply) =>
-    reply.sendPrepared(() => {
-      const feed = buildFeed(feeds.latest(FEED_SIZE), baseUrl(request, publicUrl), now(), siteArticleUrl)
+    reply.sendPrepared(async () => {
+      const feed = buildFeed(await feeds.latest(FEED_SIZE), baseUrl(request, publicUrl), now(), siteArticleUrl)
       reply.type(type).header('last-modified', httpDate(feed.updated))
       return format(feed)
     }, dependsOn)

@@ -34,6 +34,15 @@ export function matchExpression(words: string[]): string {
   return words.map((word) => ([...word].length === 1 ? `"${word}"` : `"${word}"*`)).join(' ')
 }
 
+/**
+ * The same words as a PostgreSQL tsquery (for migrations/postgres 004's spa_search configuration, which
+ * folds case and accents as the words above are folded): all wanted, a word of two or more characters
+ * also as a prefix. The words hold letters and digits only, so a quoted word carries no tsquery syntax.
+ */
+export function tsQueryExpression(words: string[]): string {
+  return words.map((word) => ([...word].length === 1 ? `'${word}'` : `'${word}':*`)).join(' & ')
+}
+
 /** snippet()'s plain text as HTML: escaped, with `<mark>` where it put its markers. */
 export function markSnippet(snippet: string): string {
   return snippet

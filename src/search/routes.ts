@@ -27,22 +27,21 @@ export const searchRoutes: FastifyPluginAsyncTypebox<SearchRoutesOptions> = asyn
       schema: {
         operationId: 'search',
         summary: 'Search articles, techniques and benefits',
-        description: `Finds public articles (title and text), and the techniques and benefits they list (name and description), that contain every word of \`q\`, best match first (BM25, a title or name counting more than text). Each hit has a snippet with the matched words marked. \`q\` is plain text of at most ${MAX_QUERY_LENGTH} characters and ${MAX_QUERY_WORDS} different words. The ${MAX_RANKED_CANDIDATES} newest matching documents are ranked, no more: \`meta.truncated\` is \`true\` when others matched too (add a word to narrow the search). Pages stay in order while the content does not change.`,
+        description: `Finds public articles (title and text), and the techniques and benefits they list (name and description), that contain every word of \`q\`, best match first (a title or name counting more than text: BM25 on SQLite, \`ts_rank\` on PostgreSQL). Each hit has a snippet with the matched words marked. \`q\` is plain text of at most ${MAX_QUERY_LENGTH} characters and ${MAX_QUERY_WORDS} different words. The ${MAX_RANKED_CANDIDATES} newest matching documents are ranked, no more: \`meta.truncated\` is \`true\` when others matched too (add a word to narrow the search). Pages stay in order while the content does not change.`,
         tags: ['Search'],
         querystring: SearchQuery,
         response: { 200: Page(ref(SearchHit), 'A page of hits, best first.', ref(SearchPageMeta)), ...problemResponses(...commonProblems) },
       },
     },
     async (request, reply) =>
-      reply.sendPrepared(() => {
+      reply.sendPrepared(async () => {
         const words = queryWords(request.query.q)
         if (words.length === 0) throw invalidParameter('query', 'q', 'has nothing to search for: it needs a letter or digit')
         if (words.length > MAX_QUERY_WORDS) throw invalidParameter('query', 'q', `has ${words.length} different words; a search takes at most ${MAX_QUERY_WORDS}`)
-        const match = matchExpression(words)
         let truncated = false
-        const page = respondWithPage(request, reply, cursors, searchListing(match), {
-          fetch: (after, limit) => {
-            const result = search.find(match, after, limit)
+        const page = await respondWithPage(request, reply, cursors, searchListing(matchExpression(words)), {
+          fetch: async (after, limit) => {
+            const result = await search.find(words, after, limit)
             truncated = result.truncated
             return result.hits
           },

@@ -36,14 +36,14 @@ export const syncRoutes: FastifyPluginAsyncTypebox<SyncRoutesOptions> = async (a
       },
     },
     async (request, reply) =>
-      reply.sendPrepared(() => {
+      reply.sendPrepared(async () => {
         const { token } = request.query
         const since = token === undefined ? null : cursors.decode(TOKEN_SCOPE, token, SyncPoint)
         if (since === undefined) throw invalidParameter('query', 'token', 'is not a sync token that this server issued')
         // The sync's moment is fixed on its first page and carried by the cursors after it.
         let position: SyncPosition | undefined
-        const page = respondWithPage(request, reply, cursors, syncListing, {
-          fetch: (after, limit) => sync.changes((position = after ?? { since, until: sync.point(), after: 0 }), limit),
+        const page = await respondWithPage(request, reply, cursors, syncListing, {
+          fetch: async (after, limit) => sync.changes((position = after ?? { since, until: await sync.point(), after: 0 }), limit),
           positionOf: (row) => ({ ...position!, after: row.id }),
           toItem: (row) => row.change,
         })

@@ -1,13 +1,26 @@
 import t from 'tap'
-import { HOUR, articleBody, assertProblem, createArticle, editorApp, entry, type Editor } from './helpers.js'
+import { createTestApp } from '../helpers/app.js'
+import { ADMIN, AUTO_COMMENTS, HOUR, articleBody, assertProblem, entry, inject, testClock } from './helpers.js'
 
 const DAY = 24 * HOUR
 
+/** The app on the store under test, with an injected clock; articles are written with the admin token. */
+async function relatedApp(t: Parameters<typeof createTestApp>[0]) {
+  const clock = testClock()
+  const { app } = await createTestApp(t, { now: clock.now, env: AUTO_COMMENTS, seed: false })
+  const create = async (body: Record<string, unknown>) => {
+    const res = await inject(app, 'POST', '/v1/articles', body, ADMIN)
+    t.equal(res.statusCode, 201, `created ${String(body.title)}: ${res.statusCode === 201 ? '' : res.body.slice(0, 300)}`)
+  }
+  return { app, clock, create, publicGet: (url: string) => app.inject({ method: 'GET', url }) }
+}
+type Editor = Awaited<ReturnType<typeof relatedApp>>
+
 /** The subject and articles sharing 3, 1, 1 and 0 of its techniques and benefits, plus a draft and a scheduled one that share everything. */
-async function library(t: Parameters<typeof editorApp>[0]) {
-  const editor = await editorApp(t, { seed: false })
+async function library(t: Parameters<typeof createTestApp>[0]) {
+  const editor = await relatedApp(t)
   const publish = (title: string, techniques: string[], benefits: string[], daysAgo: number, extra: Record<string, unknown> = {}) =>
-    createArticle(t, editor, {
+    editor.create({
       ...articleBody(title, { techniques: techniques.map(entry), benefits: benefits.map(entry) }),
       status: 'published',
       publishedAt: new Date(editor.clock.now().getTime() - daysAgo * DAY).toISOString(),
@@ -19,8 +32,8 @@ async function library(t: Parameters<typeof editorApp>[0]) {
   await publish('Shares Alpha', ['Alpha', 'Alpha Two'], ['Sleep'], 1)
   await publish('Recent Stranger', ['Zeta'], ['Sleep'], 2)
   await publish('Old Stranger', [], [], 5)
-  await createArticle(t, editor, { ...articleBody('Draft Twin', { techniques: ['Alpha', 'Beta', 'Gamma'].map(entry), benefits: [entry('Calm')] }) })
-  await createArticle(t, editor, {
+  await editor.create({ ...articleBody('Draft Twin', { techniques: ['Alpha', 'Beta', 'Gamma'].map(entry), benefits: [entry('Calm')] }) })
+  await editor.create({
     ...articleBody('Scheduled Twin', { techniques: ['Alpha', 'Beta', 'Gamma'].map(entry), benefits: [entry('Calm')] }),
     status: 'scheduled',
     publishedAt: editor.clock.in(HOUR),

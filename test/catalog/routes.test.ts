@@ -5,8 +5,8 @@ import { nextLink } from '../helpers/links.js'
 
 t.test('the technique catalog lists each slug once across articles', async (t) => {
   const { app, articles } = await createTestApp(t)
-  saveText(articles, articleText('Sports Massage Basics', ['Friction', 'Cross Fiber'], ['Pain Relief']), { at: '2026-02-01T00:00:00.000Z' })
-  saveText(articles, articleText('Draft With Secrets', ['Friction', 'Secret Move']), { publish: false })
+  await saveText(articles, articleText('Sports Massage Basics', ['Friction', 'Cross Fiber'], ['Pain Relief']), { at: '2026-02-01T00:00:00.000Z' })
+  await saveText(articles, articleText('Draft With Secrets', ['Friction', 'Secret Move']), { publish: false })
 
   const list = (await app.inject('/v1/techniques')).json()
   t.same(

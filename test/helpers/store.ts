@@ -55,6 +55,10 @@ export async function createPostgresDatabase(t: Test): Promise<string> {
   const name = `test_${process.pid}_${randomBytes(4).toString('hex')}`
   await withClient(server, (client) => client.query(`CREATE DATABASE ${name} TEMPLATE ${template}`))
   t.teardown(() => withClient(server, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)))
+  // Copies of one template share its secrets; separate databases never do (a cursor of one is refused by another).
+  await withClient(databaseUrl(server, name), (client) =>
+    client.query("UPDATE settings SET value = replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '') WHERE name IN ('cursor_secret', 'client_key_secret')"),
+  )
   return databaseUrl(server, name)
 }
 

@@ -2,6 +2,7 @@ import type { LightMyRequestResponse } from 'fastify'
 import t from 'tap'
 import type { SqliteDatabase } from '../../src/db/database.js'
 import { articleText, createTestApp, saveText } from '../helpers/app.js'
+import { POSTGRES_ONLY, SQLITE_ONLY } from '../helpers/store.js'
 
 const SEED_SLUG = 'lower-back-pain-deep-tissue-massage'
 
@@ -24,8 +25,8 @@ const hits = async (app: Parameters<typeof search>[0], q: string): Promise<Hit[]
 
 const keys = (found: Hit[]) => found.map((hit) => `${hit.type}:${hit.slug}`)
 
-/** Throws unless the FTS index matches its content table exactly. */
-const checkIndex = (db: SqliteDatabase) => db.exec("INSERT INTO search_index (search_index) VALUES ('integrity-check')")
+/** Throws unless the FTS index matches its content table exactly (SQLite's FTS5; PostgreSQL's tsvector is a generated column). */
+const checkIndex = (db: SqliteDatabase | undefined) => db?.exec("INSERT INTO search_index (search_index) VALUES ('integrity-check')")
 
 t.test('finds techniques, benefits and articles by word prefix, names before text', async (t) => {
   const { app } = await createTestApp(t)
@@ -50,8 +51,8 @@ t.test('finds techniques, benefits and articles by word prefix, names before tex
 
 t.test('a word in a title outranks the same word in the text', async (t) => {
   const { app, articles } = await createTestApp(t)
-  saveText(articles, articleText('Scalp Massage Explained'))
-  saveText(articles, [
+  await saveText(articles, articleText('Scalp Massage Explained'))
+  await saveText(articles, [
     'Neck Tension Relief',
     '',
     'An introduction to neck tension and a short note on scalp work among other things we do for you.',
@@ -65,7 +66,7 @@ t.test('a word in a title outranks the same word in the text', async (t) => {
 
 t.test('accents and case are ignored on both sides', async (t) => {
   const { app, articles } = await createTestApp(t)
-  saveText(articles, articleText('Crème Brûlée Facial Ritual', ['Café Compress']))
+  await saveText(articles, articleText('Crème Brûlée Facial Ritual', ['Café Compress']))
   t.same(keys(await hits(app, 'massagé')), keys(await hits(app, 'MASSAGE')), 'massagé finds what massage finds')
   t.ok((await hits(app, 'massagé')).length > 0)
   const found = await hits(app, 'creme brulee')
@@ -77,7 +78,7 @@ t.test('accents and case are ignored on both sides', async (t) => {
 
 t.test('snippets are HTML: the text escaped, only the matches marked', async (t) => {
   const { app, articles } = await createTestApp(t)
-  saveText(articles, [
+  await saveText(articles, [
     'Markup In Text',
     '',
     'Writers paste <b>bold</b> & "quotes" by stretching.',
@@ -145,7 +146,7 @@ t.test('an empty, blank, missing, repeated or too long query is a validation pro
 
 t.test('pages through hits with cursors and Link headers, in the order of a single page', async (t) => {
   const { app, articles } = await createTestApp(t)
-  for (let n = 1; n <= 4; n++) saveText(articles, articleText(`Massage Routine ${n}`, [`Kneading Style ${n}`], [`Calm Mind ${n}`]))
+  for (let n = 1; n <= 4; n++) await saveText(articles, articleText(`Massage Routine ${n}`, [`Kneading Style ${n}`], [`Calm Mind ${n}`]))
   const all = keys(await hits(app, 'massage'))
   t.ok(all.length > 10, 'enough hits for several pages')
 
@@ -172,35 +173,36 @@ t.test('pages through hits with cursors and Link headers, in the order of a sing
 })
 
 t.test('the index follows every write: create, update, delete', async (t) => {
-  const { app, db, articles } = await createTestApp(t)
-  saveText(articles, articleText('Bamboo Massage', ['Bamboo Rolling'], ['Deep Warmth']))
+  const { app, store, sqlite, articles } = await createTestApp(t)
+  await saveText(articles, articleText('Bamboo Massage', ['Bamboo Rolling'], ['Deep Warmth']))
   t.same(keys(await hits(app, 'bamboo')), ['technique:bamboo-rolling', 'article:bamboo-massage'])
 
-  saveText(articles, articleText('Bamboo Massage', ['Bamboo Tapping'], ['Deep Warmth']))
+  await saveText(articles, articleText('Bamboo Massage', ['Bamboo Tapping'], ['Deep Warmth']))
   t.same(keys(await hits(app, 'rolling')), [], 'the old technique is gone')
   t.same(keys(await hits(app, 'tapping')), ['technique:bamboo-tapping', 'article:bamboo-massage'], 'the new one is found, in the article too')
-  checkIndex(db)
+  checkIndex(sqlite)
 
-  const { id } = db.prepare('SELECT id FROM articles WHERE slug = ?').get('bamboo-massage') as { id: number }
-  db.prepare('DELETE FROM articles WHERE slug = ?').run('bamboo-massage')
+  const { id } = (await store.get<{ id: number }>('SELECT id FROM articles WHERE slug = ?', ['bamboo-massage']))!
+  await store.run('DELETE FROM articles WHERE slug = ?', ['bamboo-massage'])
   t.same(await hits(app, 'bamboo'), [])
-  t.equal((db.prepare('SELECT count(*) AS n FROM article_entries WHERE article_id = ?').get(id) as { n: number }).n, 0, 'the entries cascaded')
-  t.equal((db.prepare('SELECT count(*) AS n FROM search_documents WHERE article_id = ?').get(id) as { n: number }).n, 0, 'no document is left')
-  checkIndex(db)
+  t.equal((await store.get<{ n: number }>('SELECT count(*) AS n FROM article_entries WHERE article_id = ?', [id]))!.n, 0, 'the entries cascaded')
+  t.equal((await store.get<{ n: number }>('SELECT count(*) AS n FROM search_documents WHERE article_id = ?', [id]))!.n, 0, 'no document is left')
+  checkIndex(sqlite)
 
-  db.prepare("UPDATE articles SET title = 'Lumbar Relief Guide' WHERE slug = ?").run(SEED_SLUG)
+  await store.run("UPDATE articles SET title = 'Lumbar Relief Guide' WHERE slug = ?", [SEED_SLUG])
   t.same(keys(await hits(app, 'lumbar')), [`article:${SEED_SLUG}`], 'an update by hand is indexed too')
 })
 
-t.test('deleting an article clears its documents even without foreign keys enforced', async (t) => {
-  const { app, db, articles } = await createTestApp(t)
-  saveText(articles, articleText('Orphan Check', ['Lonely Stroke']))
+t.test('deleting an article clears its documents even without foreign keys enforced', { skip: SQLITE_ONLY }, async (t) => {
+  const { app, sqlite, articles } = await createTestApp(t)
+  const db = sqlite!
+  await saveText(articles, articleText('Orphan Check', ['Lonely Stroke']))
   db.pragma('foreign_keys = OFF')
   db.prepare('DELETE FROM articles WHERE slug = ?').run('orphan-check')
   db.pragma('foreign_keys = ON')
   t.same(await hits(app, 'lonely'), [])
   // The article's id is given to the next article; the old entries must not turn up under it.
-  saveText(articles, articleText('Newcomer'))
+  await saveText(articles, articleText('Newcomer'))
   t.same(await hits(app, 'lonely'), [])
   checkIndex(db)
 })
@@ -208,8 +210,8 @@ t.test('deleting an article clears its documents even without foreign keys enfor
 t.test('only public articles are found: no drafts, scheduled ones from their time', async (t) => {
   let clock = new Date('2026-05-01T00:00:00.000Z')
   const { app, articles } = await createTestApp(t, { now: () => clock })
-  saveText(articles, articleText('Secret Draft Ritual', ['Hidden Stroke']), { publish: false })
-  saveText(articles, articleText('Summer Ritual', ['Sunny Stroke']), { at: '2026-06-01T08:00:00.000Z' })
+  await saveText(articles, articleText('Secret Draft Ritual', ['Hidden Stroke']), { publish: false })
+  await saveText(articles, articleText('Summer Ritual', ['Sunny Stroke']), { at: '2026-06-01T08:00:00.000Z' })
   t.same(await hits(app, 'ritual'), [], 'neither the draft nor the scheduled article')
   t.same(await hits(app, 'hidden'), [], 'nor their techniques')
   t.same(await hits(app, 'sunny'), [])
@@ -217,4 +219,40 @@ t.test('only public articles are found: no drafts, scheduled ones from their tim
   t.same(keys(await hits(app, 'ritual')), ['article:summer-ritual'], 'public at its time, with no write')
   t.same(keys(await hits(app, 'sunny')), ['technique:sunny-stroke', 'article:summer-ritual'])
   t.same(await hits(app, 'hidden'), [], 'a draft never')
+})
+
+t.test('PostgreSQL: accents, prefixes and snippets through its own full-text search', { skip: POSTGRES_ONLY }, async (t) => {
+  const { app, store, articles } = await createTestApp(t)
+  await saveText(articles, [
+    'Masáž Pro Záda',
+    '',
+    'Writers paste <script>alert(1)</script> in a <b>hot-stone</b> ritual for the Crème Brûlée crowd, with more words after it.',
+    '',
+    'Conclusion',
+    '',
+    'Book a session and feel the difference for yourself.',
+  ].join('\n'))
+  const vector = await store.get<{ used: boolean }>(
+    "SELECT count(*) > 0 AS used FROM search_documents WHERE search_vector @@ to_tsquery('spa_search', 'masaz')",
+  )
+  t.equal(vector!.used, true, 'the stored tsvector folds accents (unaccent in spa_search)')
+
+  t.same(keys(await hits(app, 'masaz zada')), ['article:masaz-pro-zada'], 'an accent-free query finds accented words')
+  t.same(keys(await hits(app, 'MASÁŽ')), ['article:masaz-pro-zada'], 'and the other way round, in any case')
+  const [accented] = await hits(app, 'masaz')
+  t.equal(accented!.snippet, '<mark>Masáž</mark> Pro Záda', 'the title is the snippet, the accented word marked as written')
+
+  t.same(keys(await hits(app, 'brul')), ['article:masaz-pro-zada'], 'a prefix of an accented word')
+  t.same(keys(await hits(app, 'ritu hot')), ['article:masaz-pro-zada'], 'every word a prefix, in any order')
+  t.same(await hits(app, 'ritualistic'), [], 'a word longer than the text\'s is no match')
+  t.same(await hits(app, 'r'), [], 'a one-letter word is a whole word, not a prefix')
+
+  const [hit] = await hits(app, 'ritual')
+  t.match(hit!.snippet, '<mark>ritual</mark>')
+  t.notMatch(hit!.snippet.replace(/<\/?mark>/g, ''), /[<>"]/, 'no markup but the marks')
+  t.match(hit!.snippet, '&lt;b&gt;hot-stone&lt;/b&gt; <mark>ritual</mark>', 'the writer\'s tags are shown escaped, not dropped as ts_headline drops tags')
+  t.match(hit!.snippet, /^….*…$/s, 'an ellipsis where the text was cut, at both ends')
+  const [pasted] = await hits(app, 'paste')
+  t.match(pasted!.snippet, '<mark>paste</mark> &lt;script&gt;alert(1)&lt;/script&gt;', 'a script element in the text is text')
+  t.notMatch(pasted!.snippet.replace(/<\/?mark>/g, ''), /[<>]/, 'no markup from content')
 })

@@ -36,13 +36,13 @@ async function sync(app: TestApp['app'], token?: string, limit = 100): Promise<S
 }
 
 const summary = (changes: Change[]) => changes.map((change) => (change.type === 'article' ? `article:${change.article!.slug}` : `tombstone:${change.slug}`))
-const idOf = (db: TestApp['db'], slug: string) => (db.prepare('SELECT id FROM articles WHERE slug = ?').get(slug) as { id: number }).id
+const idOf = async (store: TestApp['store'], slug: string) => (await store.get<{ id: number }>('SELECT id FROM articles WHERE slug = ?', [slug]))!.id
 
 t.test('a first sync is every public article, whole, as GET /v1/articles/{slug} answers', async (t) => {
   const { app, articles } = await createTestApp(t, { now: () => new Date('2026-03-01T00:00:00.000Z') })
-  saveText(articles, articleText('Hot Stone Basics', ['Stone Placement'], ['Warmth']))
-  saveText(articles, articleText('Secret Draft'), { publish: false })
-  saveText(articles, articleText('Spring Preview'), { at: '2026-04-01T00:00:00.000Z' })
+  await saveText(articles, articleText('Hot Stone Basics', ['Stone Placement'], ['Warmth']))
+  await saveText(articles, articleText('Secret Draft'), { publish: false })
+  await saveText(articles, articleText('Spring Preview'), { at: '2026-04-01T00:00:00.000Z' })
 
   const first = await sync(app)
   t.same(summary(first.changes), [`article:${SEED_SLUG}`, 'article:hot-stone-basics'], 'no draft, nothing scheduled; in id order')
@@ -56,7 +56,7 @@ t.test('a first sync is every public article, whole, as GET /v1/articles/{slug} 
 
 t.test('a sync pages with cursors; only the last page has the token', async (t) => {
   const { app, articles } = await createTestApp(t)
-  for (let n = 1; n <= 4; n++) saveText(articles, articleText(`Pocket Guide ${n}`))
+  for (let n = 1; n <= 4; n++) await saveText(articles, articleText(`Pocket Guide ${n}`))
   const paged = await sync(app, undefined, 2)
   t.equal(paged.pages.length, 3)
   t.same(summary(paged.changes), summary((await sync(app)).changes), 'the pages, joined, are the single page')
@@ -68,21 +68,21 @@ t.test('a sync pages with cursors; only the last page has the token', async (t) 
 })
 
 t.test('a delta has what was created, changed, deleted and unpublished since the token, once each', async (t) => {
-  const { app, db, articles } = await createTestApp(t)
-  saveText(articles, articleText('To Be Deleted'))
-  saveText(articles, articleText('To Be Unpublished'))
+  const { app, store, articles } = await createTestApp(t)
+  await saveText(articles, articleText('To Be Deleted'))
+  await saveText(articles, articleText('To Be Unpublished'))
   const { token } = await sync(app)
 
   const quiet = await sync(app, token)
   t.same(quiet.changes, [], 'nothing changed, nothing sent')
   t.type(quiet.token, 'string')
 
-  saveText(articles, articleText('Brand New', ['Fresh Move']))
-  saveText(articles, articleText('Lower Back Pain Deep Tissue Massage', ['Rewritten Stroke']))
-  const deletedId = idOf(db, 'to-be-deleted')
-  db.prepare('DELETE FROM articles WHERE slug = ?').run('to-be-deleted')
-  db.prepare("UPDATE articles SET status = 'draft' WHERE slug = ?").run('to-be-unpublished')
-  saveText(articles, articleText('Quiet Draft'), { publish: false })
+  await saveText(articles, articleText('Brand New', ['Fresh Move']))
+  await saveText(articles, articleText('Lower Back Pain Deep Tissue Massage', ['Rewritten Stroke']))
+  const deletedId = await idOf(store, 'to-be-deleted')
+  await store.run('DELETE FROM articles WHERE slug = ?', ['to-be-deleted'])
+  await store.run("UPDATE articles SET status = 'draft' WHERE slug = ?", ['to-be-unpublished'])
+  await saveText(articles, articleText('Quiet Draft'), { publish: false })
 
   const delta = await sync(app, token)
   t.same(summary(delta.changes), [
@@ -102,11 +102,12 @@ t.test('a delta has what was created, changed, deleted and unpublished since the
 })
 
 t.test('an approved comment changes the article\'s commentCount, so the article is sent again', async (t) => {
-  const { app, db } = await createTestApp(t)
+  const { app, store } = await createTestApp(t)
   const { token } = await sync(app)
-  db.prepare(
+  await store.run(
     "INSERT INTO comments (article_id, author_name, author_email, body, status, created_at, updated_at) VALUES (?, 'Maya', 'maya@example.com', 'Lovely', 'approved', ?, ?)",
-  ).run(idOf(db, SEED_SLUG), '2026-02-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z')
+    [await idOf(store, SEED_SLUG), '2026-02-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z'],
+  )
   const delta = await sync(app, token)
   t.same(summary(delta.changes), [`article:${SEED_SLUG}`])
   t.equal(delta.changes[0]!.article!.commentCount, 1)
@@ -115,7 +116,7 @@ t.test('an approved comment changes the article\'s commentCount, so the article 
 t.test('a scheduled article arrives when its time comes, with no write', async (t) => {
   let clock = new Date('2026-03-01T00:00:00.000Z')
   const { app, articles } = await createTestApp(t, { now: () => clock })
-  saveText(articles, articleText('Spring Preview'), { at: '2026-04-01T00:00:00.000Z' })
+  await saveText(articles, articleText('Spring Preview'), { at: '2026-04-01T00:00:00.000Z' })
   const first = await sync(app)
   t.same(summary(first.changes), [`article:${SEED_SLUG}`])
 
@@ -134,10 +135,10 @@ t.test('a scheduled article arrives when its time comes, with no write', async (
 
 t.test('a change made while an app pages is in its next sync', async (t) => {
   const { app, articles } = await createTestApp(t)
-  saveText(articles, articleText('Second Article'))
+  await saveText(articles, articleText('Second Article'))
   const res = await app.inject('/v1/sync?limit=1')
   t.same(summary(res.json().data), [`article:${SEED_SLUG}`])
-  saveText(articles, articleText('Lower Back Pain Deep Tissue Massage', ['Late Edit']))
+  await saveText(articles, articleText('Lower Back Pain Deep Tissue Massage', ['Late Edit']))
   const rest = await app.inject({ url: '/v1/sync', query: { limit: '1', cursor: res.json().meta.nextCursor } })
   t.same(summary(rest.json().data), ['article:second-article'])
   const next = await sync(app, rest.json().meta.nextSyncToken)
@@ -148,7 +149,7 @@ t.test('a change made while an app pages is in its next sync', async (t) => {
 t.test('a garbled, forged or misplaced token or cursor is a 400 problem', async (t) => {
   const { app } = await createTestApp(t)
   const other = await createTestApp(t)
-  saveText(other.articles, articleText('Elsewhere'))
+  await saveText(other.articles, articleText('Elsewhere'))
   const { token } = await sync(app)
   const cursor = (await app.inject('/v1/sync?limit=1')).json().meta.nextCursor
   const [payload, mac] = token.split('.')
