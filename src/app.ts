@@ -175,7 +175,7 @@ export async function buildApp(options: AppOptions) {
   const articles = new ArticleRepository(store, now)
   const catalog = new CatalogRepository(store, now)
   const access = new Access(new ApiKeyRepository(store), config.adminToken)
-  const comments = new CommentRepository(db)
+  const comments = new CommentRepository(store)
   const webhooks = new WebhookRepository(store)
   // The outbox is sent from every server process; requests never wait for a delivery.
   const worker = new DeliveryWorker({
@@ -199,10 +199,10 @@ export async function buildApp(options: AppOptions) {
       await v1.register(catalogRoutes, { catalog, cursors })
       await v1.register(relatedRoutes, { related: new RelatedArticles(store, now) })
       await v1.register(commentRoutes, {
-        db,
+        store,
         articles,
         comments,
-        idempotency: new IdempotencyStore(db),
+        idempotency: new IdempotencyStore(store),
         cursors,
         moderation: config.commentModeration,
         ratePerMinute: config.commentRateLimitPerMinute,
