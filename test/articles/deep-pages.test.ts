@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import { ArticleRepository, type ArticleFilter, type ArticleSort } from '../../src/articles/repository.js'
-import { textFor, type Sql } from '../../src/db/store.js'
+import { textFor, type Dialect, type Sql, type Store } from '../../src/db/store.js'
 import { articleText, saveText } from '../helpers/app.js'
 import { createTestStore, POSTGRES_ONLY, SQLITE_ONLY } from '../helpers/store.js'
 
@@ -13,51 +13,61 @@ async function storeFor(t: Test) {
   return { store, sqlite }
 }
 
-t.test('issue 12 item 5: a deep page of the public list seeks its index from the cursor, for every sort and filter', { skip: SQLITE_ONLY }, async (t) => {
-  const { store, sqlite } = await storeFor(t)
+interface PlanCheck {
+  /** The plan of the statement with these parameters, as text. */
+  explain: (statement: string, params: Record<string, unknown>) => Promise<string>
+  /** How the plan begins to read a page from the cursor: in the occurrences of one technique or benefit (`byEntry`), or in the articles. */
+  seek: { byEntry: RegExp; articles: RegExp }
+  /** What must not be in the plan: a walk of the articles or a sort. */
+  walkOrSort: RegExp
+}
+
+/** Checks the plan of the statement the list uses for a page after a cursor, as the repository prepares it, for every sort and filter. */
+async function checkDeepPagePlans(t: Test, store: Store, dialect: Dialect, check: PlanCheck) {
   const articles = new ArticleRepository(store)
-  // The statement the list uses for a page after a cursor, as the repository prepares it.
   const pagedStatement = (filter: ArticleFilter) =>
-    textFor((articles as unknown as { listStatement: (filter: ArticleFilter, paged: boolean, sections: boolean) => Sql }).listStatement(filter, true, false), 'sqlite')
+    textFor((articles as unknown as { listStatement: (filter: ArticleFilter, paged: boolean, sections: boolean) => Sql }).listStatement(filter, true, false), dialect)
+  const params = { now: '2026-03-01T00:00:00.000Z', limit: 21, key: 'M', id: 5, technique: 'friction', benefit: 'pain-relief', publishedAfter: '2020-01-01T00:00:00.000Z' }
   for (const sort of SORTS) {
     for (const filter of [{ sort }, { sort, technique: 'friction' }, { sort, benefit: 'pain-relief', publishedAfter: '2020-01-01T00:00:00.000Z' }] as ArticleFilter[]) {
-      const params = { now: '2026-03-01T00:00:00.000Z', limit: 21, key: 'M', id: 5, technique: 'friction', benefit: 'pain-relief', publishedAfter: '2020-01-01T00:00:00.000Z' }
-      const plan = (sqlite!.prepare(`EXPLAIN QUERY PLAN ${pagedStatement(filter)}`).all(params) as { detail: string }[]).map((row) => row.detail).join('\n')
+      const plan = await check.explain(pagedStatement(filter), params)
       const name = JSON.stringify(filter)
-      // By publication time, one technique's or benefit's articles are read from migration 005's catalog_occurrences, in its key order.
-      const driver = sort.endsWith('publishedAt') && (filter.technique ?? filter.benefit) !== undefined
-      const seek = driver
-        ? /^SEARCH o USING PRIMARY KEY \(kind=\? AND slug=\? AND (\(published_at,article_id\)>\(\?,\?\)|published_at<\?)/
-        : /^SEARCH articles USING INDEX articles_published(_title)? \((published_at>\? AND )?(published_at|title)[<>]\?\)/
-      t.match(plan, seek, `${name} seeks from the cursor:\n${plan}`)
-      t.notMatch(plan, /SCAN articles|TEMP B-TREE/, `${name} neither walks nor sorts the articles before the cursor`)
+      // By publication time, one technique's or benefit's articles are read from catalog_occurrences, in its key order.
+      const byEntry = sort.endsWith('publishedAt') && (filter.technique ?? filter.benefit) !== undefined
+      t.match(plan, byEntry ? check.seek.byEntry : check.seek.articles, `${name} seeks from the cursor:\n${plan}`)
+      t.notMatch(plan, check.walkOrSort, `${name} neither walks nor sorts the articles before the cursor`)
     }
   }
+}
+
+t.test('issue 12 item 5: a deep page of the public list seeks its index from the cursor, for every sort and filter', { skip: SQLITE_ONLY }, async (t) => {
+  const { store, sqlite } = await storeFor(t)
+  await checkDeepPagePlans(t, store, 'sqlite', {
+    explain: async (statement, params) => (sqlite!.prepare(`EXPLAIN QUERY PLAN ${statement}`).all(params) as { detail: string }[]).map((row) => row.detail).join('\n'),
+    seek: {
+      byEntry: /^SEARCH o USING PRIMARY KEY \(kind=\? AND slug=\? AND (\(published_at,article_id\)>\(\?,\?\)|published_at<\?)/,
+      articles: /^SEARCH articles USING INDEX articles_published(_title)? \((published_at>\? AND )?(published_at|title)[<>]\?\)/,
+    },
+    walkOrSort: /SCAN articles|TEMP B-TREE/,
+  })
 })
 
 t.test('on PostgreSQL too, a deep page of the public list seeks its index from the cursor and sorts nothing, for every sort and filter', { skip: POSTGRES_ONLY }, async (t) => {
   const { store } = await storeFor(t)
-  const articles = new ArticleRepository(store)
-  const pagedStatement = (filter: ArticleFilter) =>
-    textFor((articles as unknown as { listStatement: (filter: ArticleFilter, paged: boolean, sections: boolean) => Sql }).listStatement(filter, true, false), 'postgres')
-  for (const sort of SORTS) {
-    for (const filter of [{ sort }, { sort, technique: 'friction' }, { sort, benefit: 'pain-relief', publishedAfter: '2020-01-01T00:00:00.000Z' }] as ArticleFilter[]) {
-      const params = { now: '2026-03-01T00:00:00.000Z', limit: 21, key: 'M', id: 5, technique: 'friction', benefit: 'pain-relief', publishedAfter: '2020-01-01T00:00:00.000Z' }
-      // The tables are empty, where a sequential scan is cheapest whatever the indexes; with it off, a plan
-      // that still neither sorts nor scans shows that an index gives both the order and the seek.
-      const plan = await store.transaction(async (tx) => {
+  await checkDeepPagePlans(t, store, 'postgres', {
+    // The tables are empty, where a sequential scan is cheapest whatever the indexes; with it off, a plan
+    // that still neither sorts nor scans shows that an index gives both the order and the seek.
+    explain: (statement, params) =>
+      store.transaction(async (tx) => {
         await tx.run('SET LOCAL enable_seqscan = off')
-        return (await tx.all<{ 'QUERY PLAN': string }>(`EXPLAIN ${pagedStatement(filter)}`, params)).map((row) => row['QUERY PLAN']).join('\n')
-      })
-      const name = JSON.stringify(filter)
-      const driver = sort.endsWith('publishedAt') && (filter.technique ?? filter.benefit) !== undefined
-      const seek = driver
-        ? /Index Only Scan (Backward )?using catalog_occurrences_pkey on catalog_occurrences o [^\n]*\n\s+Index Cond: \(\(kind = .* AND \(ROW\(published_at, article_id\) [<>] ROW\(/
-        : /Index Scan (Backward )?using articles_published(_title)? on articles [^\n]*\n\s+Index Cond: \(.*(ROW\(published_at, id\) [<>] ROW\(|lower\(title\) [<>]= )/
-      t.match(plan, seek, `${name} seeks from the cursor:\n${plan}`)
-      t.notMatch(plan, /Sort|Seq Scan/, `${name} neither walks nor sorts the articles before the cursor`)
-    }
-  }
+        return (await tx.all<{ 'QUERY PLAN': string }>(`EXPLAIN ${statement}`, params)).map((row) => row['QUERY PLAN']).join('\n')
+      }),
+    seek: {
+      byEntry: /Index Only Scan (Backward )?using catalog_occurrences_pkey on catalog_occurrences o [^\n]*\n\s+Index Cond: \(\(kind = .* AND \(ROW\(published_at, article_id\) [<>] ROW\(/,
+      articles: /Index Scan (Backward )?using articles_published(_title)? on articles [^\n]*\n\s+Index Cond: \(.*(ROW\(published_at, id\) [<>] ROW\(|lower\(title\) [<>]= )/,
+    },
+    walkOrSort: /Sort|Seq Scan/,
+  })
 })
 
 t.test('a technique or benefit filter by publication time lists each article once, whether the slug is common, rare or unknown', async (t) => {
