@@ -561,7 +561,7 @@ export interface paths {
         };
         /**
          * Search articles, techniques and benefits
-         * @description Finds public articles (title and text), and the techniques and benefits they list (name and description), that contain every word of `q`, best match first (BM25, a title or name counting more than text). Each hit has a snippet with the matched words marked. `q` is plain text of at most 200 characters and 6 different words. The 1000 newest matching documents are ranked, no more: `meta.truncated` is `true` when others matched too (add a word to narrow the search). Pages stay in order while the content does not change.
+         * @description Finds public articles (title and text), and the techniques and benefits they list (name and description), that contain every word of `q`, best match first (a title or name counting more than text: BM25 on SQLite, `ts_rank` on PostgreSQL). Each hit has a snippet with the matched words marked. `q` is plain text of at most 200 characters and 6 different words. The 1000 newest matching documents are ranked, no more: `meta.truncated` is `true` when others matched too (add a word to narrow the search). Pages stay in order while the content does not change.
          */
         get: operations["search"];
         put?: never;
