@@ -71,6 +71,10 @@ if (!stores) {
   console.error(`--store must be sqlite, postgres or both, not ${JSON.stringify(args.store)}`)
   process.exit(2)
 }
+if (process.env.BENCH_POSTGRES_URL !== undefined && !(/^postgres(ql)?:\/\//.test(process.env.BENCH_POSTGRES_URL) && URL.canParse(process.env.BENCH_POSTGRES_URL))) {
+  console.error('BENCH_POSTGRES_URL must be a PostgreSQL URL like postgres://user:password@host:5432/postgres')
+  process.exit(2)
+}
 const short = Boolean(args.short)
 const scaleLevels = args['scale-levels'] ? args['scale-levels'].split(',').map(Number) : short ? [1_000] : [20_000]
 const settings: Settings = {
