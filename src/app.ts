@@ -25,7 +25,6 @@ import { commentComponents } from './comments/schemas.js'
 import type { Config } from './config.js'
 import { readSetting } from './db/settings.js'
 import type { Migration } from './db/migrate.js'
-import type { SqliteStore } from './db/sqlite.js'
 import type { Store } from './db/store.js'
 import { StorageMonitor } from './db/storage.js'
 import { discoveryRoutes } from './discovery/routes.js'
@@ -87,8 +86,6 @@ const sharedSchemas: TSchema[] = [ValidationIssue, Problem, PageMeta, ...article
 
 export async function buildApp(options: AppOptions) {
   const { store, config } = options
-  // TRANSITIONAL (removed when every feature is on the Store interface): SQLite's own handle.
-  const db = (store as SqliteStore).handle
   const now = options.now ?? (() => new Date())
   const hops = config.trustProxy
   const app = Fastify({
@@ -128,7 +125,7 @@ export async function buildApp(options: AppOptions) {
   })
   useValidators(app, sharedSchemas)
   useStrictJsonBodies(app)
-  const storage = new StorageMonitor(db)
+  const storage = new StorageMonitor(store)
   useProblemResponses(app, (fault) => storage.failed(fault))
   let closing = false
   app.addHook('preClose', async () => {
@@ -174,9 +171,9 @@ export async function buildApp(options: AppOptions) {
   const cursors = new CursorCodec(await readSetting(store, 'cursor_secret'))
   const articles = new ArticleRepository(store, now)
   const catalog = new CatalogRepository(store, now)
-  const access = new Access(new ApiKeyRepository(db), config.adminToken)
-  const comments = new CommentRepository(db)
-  const webhooks = new WebhookRepository(db)
+  const access = new Access(new ApiKeyRepository(store), config.adminToken)
+  const comments = new CommentRepository(store)
+  const webhooks = new WebhookRepository(store)
   // The outbox is sent from every server process; requests never wait for a delivery.
   const worker = new DeliveryWorker({
     repository: webhooks,
@@ -188,7 +185,7 @@ export async function buildApp(options: AppOptions) {
   })
   app.addHook('onReady', async () => worker.start())
   app.addHook('preClose', async () => worker.stop())
-  await app.register(healthRoutes, { db, migrations: options.migrations, storage })
+  await app.register(healthRoutes, { store, migrations: options.migrations, storage })
   await app.register(docsRoutes)
   await app.register(discoveryRoutes, { publicUrl: config.publicUrl })
   await app.register(
@@ -199,10 +196,10 @@ export async function buildApp(options: AppOptions) {
       await v1.register(catalogRoutes, { catalog, cursors })
       await v1.register(relatedRoutes, { related: new RelatedArticles(store, now) })
       await v1.register(commentRoutes, {
-        db,
+        store,
         articles,
         comments,
-        idempotency: new IdempotencyStore(db),
+        idempotency: new IdempotencyStore(store),
         cursors,
         moderation: config.commentModeration,
         ratePerMinute: config.commentRateLimitPerMinute,
@@ -214,7 +211,7 @@ export async function buildApp(options: AppOptions) {
       await v1.register(feedRoutes, { feeds: new FeedRepository(store, now), publicUrl: config.publicUrl, siteArticleUrl: config.siteArticleUrl, now })
       await v1.register(syncRoutes, { sync: new SyncRepository(store, now), cursors })
       await v1.register(webhookRoutes, { webhooks, access, cursors, allowPrivateNetworks: config.webhooksAllowPrivateNetworks, now })
-      await v1.register(previewRoutes, { previews: new PreviewRepository(db), articles, access, cursors, publicUrl: config.publicUrl, now })
+      await v1.register(previewRoutes, { previews: new PreviewRepository(store), articles, access, cursors, publicUrl: config.publicUrl, now })
     },
     { prefix: '/v1' },
   )

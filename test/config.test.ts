@@ -2,7 +2,7 @@ import { isAbsolute, join, resolve } from 'node:path'
 import t, { type Test } from 'tap'
 import { ConfigError, loadConfig } from '../src/config.js'
 
-const VARIABLES = ['PORT', 'HOST', 'DATABASE_PATH', 'ADMIN_TOKEN', 'LOG_LEVEL', 'CORS_ORIGINS', 'PUBLIC_URL']
+const VARIABLES = ['PORT', 'HOST', 'DATABASE_PATH', 'ADMIN_TOKEN', 'LOG_LEVEL', 'CORS_ORIGINS', 'PUBLIC_URL', 'DATABASE_URL', 'DATABASE_POOL_SIZE', 'DATABASE_STATEMENT_TIMEOUT_MS']
 
 /** The ConfigError loadConfig throws for env, or a failure if it does not throw one. */
 function configError(t: Test, env: Record<string, string | undefined>): Error {
@@ -83,6 +83,19 @@ t.test('each invalid value is refused with a ConfigError naming its variable', a
     ['PUBLIC_URL', 'https://user:secret@api.spa.example'],
     ['PUBLIC_URL', 'https://api spa.example'],
     ['PUBLIC_URL', 'https://[::1'],
+    ['DATABASE_URL', 'mysql://user@db.internal/content'],
+    ['DATABASE_URL', 'db.internal:5432/content'],
+    ['DATABASE_URL', 'postgres://db internal/content'],
+    ['DATABASE_URL', 'postgres://db.internal:99999/content'],
+    ['DATABASE_POOL_SIZE', '0'],
+    ['DATABASE_POOL_SIZE', '-1'],
+    ['DATABASE_POOL_SIZE', 'ten'],
+    ['DATABASE_POOL_SIZE', '2.5'],
+    ['DATABASE_POOL_SIZE', '100000'],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', '0'],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', '99'],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', '1.5'],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', 'soon'],
   ]
   for (const [name, value] of cases) {
     t.test(`${name}=${JSON.stringify(value)}`, async (t) => {
@@ -111,6 +124,26 @@ t.test('several invalid values are all named in one error', async (t) => {
   t.match(two.message, '"*"')
   t.match(two.message, 'also-bad')
   t.notMatch(two.message, 'ok.example"', 'the good origin is not blamed')
+})
+
+t.test('DATABASE_URL selects PostgreSQL, with the pool size and the statement timeout; unset, SQLite', async (t) => {
+  t.equal(loadConfig({}).postgres, undefined, 'no DATABASE_URL: no PostgreSQL')
+  t.equal(loadConfig({ DATABASE_POOL_SIZE: '4', DATABASE_STATEMENT_TIMEOUT_MS: '2000' }).postgres, undefined, 'the pool settings alone select nothing')
+  const url = 'postgres://api:secret@db.internal:5432/content'
+  t.same(loadConfig({ DATABASE_URL: url }).postgres, { url, poolSize: 10, statementTimeoutMs: 5000, connectTimeoutMs: 5000 }, 'defaults: 10 connections, 5 s')
+  t.same(loadConfig({ DATABASE_URL: url, DATABASE_POOL_SIZE: '25', DATABASE_STATEMENT_TIMEOUT_MS: '100' }).postgres, { url, poolSize: 25, statementTimeoutMs: 100, connectTimeoutMs: 100 }, 'both read; 100 ms is the least')
+  t.equal(loadConfig({ DATABASE_URL: url, DATABASE_POOL_SIZE: '1' }).postgres?.poolSize, 1, 'one connection is allowed')
+  for (const other of ['postgresql://db.internal/content', 'postgres://db.internal/content?sslmode=require', 'postgres://%2Fvar%2Frun%2Fpostgresql/content']) {
+    t.equal(loadConfig({ DATABASE_URL: other }).postgres?.url, other, `${other} is kept as written`)
+  }
+  t.equal(loadConfig({ DATABASE_URL: url, DATABASE_PATH: 'var/other.db' }).postgres?.url, url, 'DATABASE_URL wins over DATABASE_PATH')
+})
+
+t.test('a refused DATABASE_URL is not repeated in the error: it may hold a password', async (t) => {
+  const error = configError(t, { DATABASE_URL: 'mysql://api:hunter2-secret@db.internal/content' })
+  t.match(error.message, 'DATABASE_URL')
+  t.notMatch(error.message, 'hunter2-secret')
+  t.notMatch(error.message, 'db.internal')
 })
 
 t.test(':memory: is kept as is', async (t) => {

@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
 import Database from 'better-sqlite3'
-import t from 'tap'
+import pg from 'pg'
+import t, { type Test } from 'tap'
+import { ON_POSTGRES } from './helpers/store.js'
 import { logLines, SERVER, spawnServer, stop, waitForExit, waitUntilReady } from './helpers/server.js'
 
 const SEED_SLUG = 'lower-back-pain-deep-tissue-massage'
@@ -9,6 +12,22 @@ const SEED_SLUG = 'lower-back-pain-deep-tissue-massage'
 async function getJson(url: string, headers: Record<string, string> = {}) {
   const response = await fetch(url, { headers })
   return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> }
+}
+
+/** On PostgreSQL, a new empty database on TEST_POSTGRES_URL's server (dropped after the test): the server must migrate it itself. */
+async function emptyPostgresDatabase(t: Test): Promise<string> {
+  const server = process.env.TEST_POSTGRES_URL!
+  const name = `server_${process.pid}_${randomBytes(4).toString('hex')}`
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: server })
+    await client.connect()
+    await client.query(sql).finally(() => client.end())
+  }
+  await admin(`CREATE DATABASE ${name}`)
+  t.teardown(() => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+  const url = new URL(server)
+  url.pathname = `/${name}`
+  return url.toString()
 }
 
 interface ArticleBody {
@@ -21,12 +40,16 @@ t.test('the compiled server', async (t) => {
   t.ok(existsSync(SERVER), 'dist/server.js exists (npm run -s build)')
   const dir = t.testdir({})
   const databasePath = join(dir, 'data', 'content.db')
+  // On PostgreSQL DATABASE_URL is set too, and wins: the SQLite file is never made.
+  const postgresUrl = ON_POSTGRES ? await emptyPostgresDatabase(t) : undefined
+  const env: Record<string, string> = postgresUrl ? { DATABASE_URL: postgresUrl } : {}
   let firstArticle: ArticleBody | undefined
 
   await t.test('on a fresh database it migrates, seeds and serves the seed article', async (t) => {
-    const server = await spawnServer(t, databasePath)
+    const server = await spawnServer(t, databasePath, env)
     await waitUntilReady(server)
-    t.ok(existsSync(databasePath), 'the database file is created where DATABASE_PATH says')
+    if (postgresUrl) t.notOk(existsSync(databasePath), 'DATABASE_URL is used, not DATABASE_PATH')
+    else t.ok(existsSync(databasePath), 'the database file is created where DATABASE_PATH says')
 
     const article = await getJson(`${server.url}/v1/articles/${SEED_SLUG}`, { 'x-request-id': 'server-test-article' })
     t.equal(article.status, 200)
@@ -78,7 +101,7 @@ t.test('the compiled server', async (t) => {
 
   await t.test('a restart on the same database does not import the seed again', async (t) => {
     t.ok(firstArticle, 'the first start served the article')
-    const server = await spawnServer(t, databasePath)
+    const server = await spawnServer(t, databasePath, env)
     await waitUntilReady(server)
     const article = await getJson(`${server.url}/v1/articles/${SEED_SLUG}`)
     t.equal(article.status, 200)
@@ -94,16 +117,18 @@ t.test('the compiled server', async (t) => {
   })
 
   await t.test('it refuses a database with a migration it does not know', async (t) => {
-    const db = new Database(databasePath, { fileMustExist: true })
-    db.prepare('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)').run(
-      999,
-      'from_the_future',
-      'f'.repeat(64),
-      '2030-01-01T00:00:00.000Z',
-    )
-    db.close()
+    const future = [999, 'from_the_future', 'f'.repeat(64), '2030-01-01T00:00:00.000Z']
+    if (postgresUrl) {
+      const client = new pg.Client({ connectionString: postgresUrl })
+      await client.connect()
+      await client.query('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)', future).finally(() => client.end())
+    } else {
+      const db = new Database(databasePath, { fileMustExist: true })
+      db.prepare('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)').run(...future)
+      db.close()
+    }
 
-    const server = await spawnServer(t, databasePath)
+    const server = await spawnServer(t, databasePath, env)
     const exit = await waitForExit(server)
     t.ok(exit, 'the process exits on its own')
     t.not(exit?.code, 0, 'with a non-zero exit code')

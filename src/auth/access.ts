@@ -44,14 +44,14 @@ export class Access {
    * The caller, or undefined when the request has no Authorization header. A header that names no
    * valid caller is a 401 even on public routes: a client with a broken key should hear about it.
    */
-  identify(request: FastifyRequest): Caller | undefined {
+  async identify(request: FastifyRequest): Promise<Caller | undefined> {
     const header = request.headers.authorization
     if (header === undefined) return undefined
     const token = /^Bearer +([\x21-\x7e]+) *$/i.exec(header)?.[1]
     if (token === undefined) throw unauthorized('The Authorization header must be `Bearer <key>`.')
     // Hashed first so that the comparison takes the same time whatever the token's length or content.
     if (this.adminDigest && timingSafeEqual(digest(token), this.adminDigest)) return ADMIN
-    const key = this.keys.findActive(token)
+    const key = await this.keys.findActive(token)
     if (!key) throw unauthorized('The key is unknown or revoked.')
     return { name: key.name, scopes: key.scopes }
   }
@@ -59,7 +59,7 @@ export class Access {
   /** A hook that lets through only callers with the scope: 401 without a valid key, 403 with one that lacks it. */
   require(scope: Scope): onRequestAsyncHookHandler {
     return async (request) => {
-      const caller = this.identify(request)
+      const caller = await this.identify(request)
       if (!caller) throw unauthorized('This route needs `Authorization: Bearer <key>`.')
       if (!hasScope(caller, scope)) throw new HttpProblem('forbidden', `The key "${caller.name}" does not have the scope \`${scope}\` that this route needs.`)
     }

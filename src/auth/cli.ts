@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util'
 import type { CliIo } from '../cli-io.js'
 import { loadConfig } from '../config.js'
-import { openDatabase } from '../db/database.js'
-import { migrate } from '../db/migrate.js'
+import { openStore } from '../db/open.js'
 import { ApiKeyRepository, SCOPES, type ApiKey, type Scope } from './keys.js'
 
 const USAGE = `usage: npm run keys -- create --name <name> --scope <scope> [--scope <scope> ...]
@@ -11,7 +10,7 @@ const USAGE = `usage: npm run keys -- create --name <name> --scope <scope> [--sc
 scopes: ${SCOPES.join(', ')}`
 
 /** Makes, lists and revokes API keys in the database a server uses; returns the exit code. */
-export function runKeysCli(argv: string[], io: CliIo): number {
+export async function runKeysCli(argv: string[], io: CliIo): Promise<number> {
   let command
   try {
     command = parseCommand(argv)
@@ -19,22 +18,21 @@ export function runKeysCli(argv: string[], io: CliIo): number {
     io.stderr(`${(error as Error).message}\n${USAGE}`)
     return 2
   }
-  const db = openDatabase(loadConfig(io.env).databasePath)
+  const { store } = await openStore(loadConfig(io.env))
   try {
-    migrate(db)
-    const keys = new ApiKeyRepository(db)
+    const keys = new ApiKeyRepository(store)
     switch (command.name) {
       case 'create': {
-        const { key, secret } = keys.create(command.keyName, command.scopes, io.now())
+        const { key, secret } = await keys.create(command.keyName, command.scopes, io.now())
         io.stdout(`created key ${describe(key)}; it is shown once, here:`)
         io.stdout(secret)
         return 0
       }
       case 'list':
-        for (const key of keys.list()) io.stdout(describe(key))
+        for (const key of await keys.list()) io.stdout(describe(key))
         return 0
       case 'revoke': {
-        const key = keys.revoke(command.id, io.now())
+        const key = await keys.revoke(command.id, io.now())
         if (!key) {
           io.stderr(`there is no key ${command.id}`)
           return 1
@@ -44,7 +42,7 @@ export function runKeysCli(argv: string[], io: CliIo): number {
       }
     }
   } finally {
-    db.close()
+    await store.close()
   }
 }
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import Type, { type Static } from 'typebox'
-import type { SqliteDatabase } from '../db/database.js'
+import type { Queries } from '../db/store.js'
 import { StringEnum } from '../http/schema.js'
 
 export const Scope = StringEnum(['content:write', 'comments:moderate', 'webhooks:manage', 'admin'], {
@@ -30,43 +30,36 @@ const KEY_PREFIX = 'cak_'
 /** The stored form of a key. A key has 256 random bits, so one unsalted hash is enough to make the table useless to a thief. */
 export const keyDigest = (key: string) => createHash('sha256').update(key).digest('hex')
 
-export class ApiKeyRepository {
-  private readonly insert
-  private readonly all
-  private readonly activeByDigest
-  private readonly revokeById
+const KEY_COLUMNS = 'id, name, scopes, created_at, revoked_at'
+const INSERT = `INSERT INTO api_keys (name, digest, scopes, created_at) VALUES (?, ?, ?, ?) RETURNING ${KEY_COLUMNS}`
+const ALL = `SELECT ${KEY_COLUMNS} FROM api_keys ORDER BY id`
+const ACTIVE_BY_DIGEST = `SELECT ${KEY_COLUMNS} FROM api_keys WHERE digest = ? AND revoked_at IS NULL`
+// The id is compared as a bigint: an id past PostgreSQL's integer range is no key, not an error.
+const REVOKE = `UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = CAST(? AS bigint) RETURNING ${KEY_COLUMNS}`
 
-  constructor(db: SqliteDatabase) {
-    this.insert = db.prepare<[string, string, string, string], ApiKeyRow>(
-      'INSERT INTO api_keys (name, digest, scopes, created_at) VALUES (?, ?, ?, ?) RETURNING id, name, scopes, created_at, revoked_at',
-    )
-    this.all = db.prepare<[], ApiKeyRow>('SELECT id, name, scopes, created_at, revoked_at FROM api_keys ORDER BY id')
-    this.activeByDigest = db.prepare<[string], ApiKeyRow>('SELECT id, name, scopes, created_at, revoked_at FROM api_keys WHERE digest = ? AND revoked_at IS NULL')
-    this.revokeById = db.prepare<[string, number], ApiKeyRow>(
-      'UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? RETURNING id, name, scopes, created_at, revoked_at',
-    )
-  }
+export class ApiKeyRepository {
+  constructor(private readonly db: Queries) {}
 
   /** Makes a key; the returned secret exists nowhere else. */
-  create(name: string, scopes: Scope[], now: Date): { key: ApiKey; secret: string } {
+  async create(name: string, scopes: Scope[], now: Date): Promise<{ key: ApiKey; secret: string }> {
     const secret = KEY_PREFIX + randomBytes(32).toString('base64url')
-    const row = this.insert.get(name, keyDigest(secret), JSON.stringify([...new Set(scopes)]), now.toISOString())!
+    const row = (await this.db.get<ApiKeyRow>(INSERT, [name, keyDigest(secret), JSON.stringify([...new Set(scopes)]), now.toISOString()]))!
     return { key: toApiKey(row), secret }
   }
 
-  list(): ApiKey[] {
-    return this.all.all().map(toApiKey)
+  async list(): Promise<ApiKey[]> {
+    return (await this.db.all<ApiKeyRow>(ALL)).map(toApiKey)
   }
 
   /** The key with this secret, unless it is unknown or revoked; read on every request, so a revocation counts at once. */
-  findActive(secret: string): ApiKey | undefined {
-    const row = this.activeByDigest.get(keyDigest(secret))
+  async findActive(secret: string): Promise<ApiKey | undefined> {
+    const row = await this.db.get<ApiKeyRow>(ACTIVE_BY_DIGEST, [keyDigest(secret)])
     return row && toApiKey(row)
   }
 
   /** Revokes the key (a second revocation keeps the first time); undefined when there is no such key. */
-  revoke(id: number, now: Date): ApiKey | undefined {
-    const row = this.revokeById.get(now.toISOString(), id)
+  async revoke(id: number, now: Date): Promise<ApiKey | undefined> {
+    const row = await this.db.get<ApiKeyRow>(REVOKE, [now.toISOString(), id])
     return row && toApiKey(row)
   }
 }

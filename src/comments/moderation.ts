@@ -68,7 +68,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<ModerationRoutesOptions
       },
     },
     async (request) => {
-      const comment = comments.setStatus(request.params.id, request.body.status, now().toISOString())
+      const comment = await comments.setStatus(request.params.id, request.body.status, now().toISOString())
       if (!comment) throw notFound(`There is no comment ${request.params.id}.`)
       return comment
     },
@@ -88,7 +88,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<ModerationRoutesOptions
       },
     },
     async (request, reply) => {
-      if (!comments.delete(request.params.id)) throw notFound(`There is no comment ${request.params.id}.`)
+      if (!(await comments.delete(request.params.id))) throw notFound(`There is no comment ${request.params.id}.`)
       return reply.code(204).send(null)
     },
   )

@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from '../db/database.js'
+import type { Queries } from '../db/store.js'
 import { HttpProblem } from '../http/problem.js'
 
 export interface RateLimitState {
@@ -13,44 +13,43 @@ interface WindowRow {
   hits: number
 }
 
+const CURRENT = 'SELECT window_started_ms, hits FROM rate_limits WHERE scope = ? AND client = ?'
+// Every SET expression reads the row as it was, so both columns see the same ended-or-not answer.
+const HIT = `INSERT INTO rate_limits (scope, client, window_started_ms, hits) VALUES (@scope, @client, @now, 1)
+  ON CONFLICT (scope, client) DO UPDATE SET
+    hits = CASE WHEN rate_limits.window_started_ms + @window <= @now THEN 1 ELSE rate_limits.hits + 1 END,
+    window_started_ms = CASE WHEN rate_limits.window_started_ms + @window <= @now THEN @now ELSE rate_limits.window_started_ms END
+  RETURNING window_started_ms, hits`
+const PRUNE = 'DELETE FROM rate_limits WHERE window_started_ms <= ? AND scope = ?'
+
 /**
- * A fixed-window limit on what a client stores, kept in the database so that every process on the
- * file counts against the same limit. `check` and `count` run inside the write transaction of the
- * request they limit: only a write that is committed uses up the limit, and two processes cannot both
- * take the last one. A window starts at its client's first counted write; rows of ended windows are
- * dead and are pruned through their index as writes go by.
+ * A fixed-window limit on what a client stores, kept in the database so that every process and node
+ * on it counts against the same limit. `check` and `count` run inside the write transaction of the
+ * request they limit (on a limit bound to it with `in(tx)`): only a write that is committed uses up
+ * the limit, and two nodes cannot both take the last one. A window starts at its client's first
+ * counted write; rows of ended windows are dead and are pruned through their index as writes go by.
  */
 export class RateLimit {
-  private readonly current
-  private readonly hit
-  private readonly prune
-
   constructor(
-    db: SqliteDatabase,
+    private readonly db: Queries,
     private readonly scope: string,
     readonly limit: number,
     private readonly windowMs: number,
-  ) {
-    this.current = db.prepare<[string, string], WindowRow>('SELECT window_started_ms, hits FROM rate_limits WHERE scope = ? AND client = ?')
-    // Every SET expression reads the row as it was, so both columns see the same ended-or-not answer.
-    this.hit = db.prepare<{ scope: string; client: string; now: number; window: number }, WindowRow>(
-      `INSERT INTO rate_limits (scope, client, window_started_ms, hits) VALUES (@scope, @client, @now, 1)
-       ON CONFLICT (scope, client) DO UPDATE SET
-         hits = iif(window_started_ms + @window <= @now, 1, hits + 1),
-         window_started_ms = iif(window_started_ms + @window <= @now, @now, window_started_ms)
-       RETURNING window_started_ms, hits`,
-    )
-    this.prune = db.prepare<[number, string]>('DELETE FROM rate_limits WHERE window_started_ms <= ? AND scope = ?')
+  ) {}
+
+  /** The same limit inside a transaction. */
+  in(tx: Queries): RateLimit {
+    return new RateLimit(tx, this.scope, this.limit, this.windowMs)
   }
 
   /** Where the client stands now, without counting anything. */
-  state(client: string, now: Date): RateLimitState {
-    return this.stateOf(this.current.get(this.scope, client), now.getTime())
+  async state(client: string, now: Date): Promise<RateLimitState> {
+    return this.stateOf(await this.db.get<WindowRow>(CURRENT, [this.scope, client]), now.getTime())
   }
 
   /** Refuses (429, with `Retry-After`) a client that has used up its window. */
-  check(client: string, now: Date): RateLimitState {
-    const state = this.state(client, now)
+  async check(client: string, now: Date): Promise<RateLimitState> {
+    const state = await this.state(client, now)
     if (state.remaining > 0) return state
     throw new HttpProblem('too-many-requests', `Too many requests from this client; retry in ${state.resetSeconds} s.`, undefined, {
       ...rateLimitHeaderValues(state),
@@ -59,10 +58,10 @@ export class RateLimit {
   }
 
   /** Counts one stored write of the client. */
-  count(client: string, now: Date): RateLimitState {
+  async count(client: string, now: Date): Promise<RateLimitState> {
     const ms = now.getTime()
-    this.prune.run(ms - this.windowMs, this.scope)
-    return this.stateOf(this.hit.get({ scope: this.scope, client, now: ms, window: this.windowMs }), ms)
+    await this.db.run(PRUNE, [ms - this.windowMs, this.scope])
+    return this.stateOf(await this.db.get<WindowRow>(HIT, { scope: this.scope, client, now: ms, window: this.windowMs }), ms)
   }
 
   private stateOf(row: WindowRow | undefined, now: number): RateLimitState {

@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from '../db/database.js'
+import type { Queries } from '../db/store.js'
 import type { CommentStatus, ModeratedComment, PublicComment } from './schemas.js'
 
 interface CommentRow {
@@ -39,68 +39,80 @@ const SELECT_PUBLIC = `SELECT c.id, c.author_name, c.author_url, c.body, c.reply
 
 type PublicCommentRow = Pick<CommentRow, 'id' | 'parent_id' | 'author_name' | 'author_url' | 'body' | 'reply_count' | 'created_at'>
 
-export class CommentRepository {
-  private readonly approvedPage
-  private readonly approvedOne
-  private readonly byId
-  private readonly byStatusPage
-  private readonly insert
-  private readonly duplicate
-  private readonly updateStatus
-  private readonly remove
+const APPROVED_PAGE = `${SELECT_PUBLIC} WHERE c.article_id = ? AND c.status = 'approved' AND c.id > ? ORDER BY c.id LIMIT ?`
+const APPROVED_ONE = `${SELECT_PUBLIC} WHERE c.article_id = ? AND c.id = ? AND c.status = 'approved'`
+const BY_ID = `${SELECT} WHERE c.id = ?`
+const BY_STATUS_PAGE = `${SELECT} WHERE c.status = ? AND c.id > ? ORDER BY c.id LIMIT ?`
+const INSERT = `INSERT INTO comments (article_id, parent_id, author_name, author_email, author_url, body, status, created_at, updated_at)
+  VALUES (@articleId, @parentId, @authorName, @authorEmail, @authorUrl, @body, @status, @now, @now)
+  RETURNING id, parent_id, author_name, author_url, body, reply_count, created_at`
+const DUPLICATE = 'SELECT id FROM comments WHERE article_id = ? AND author_email = ? AND created_at >= ? AND body = ? LIMIT 1'
+const UPDATE_STATUS = 'UPDATE comments SET status = ?, updated_at = ? WHERE id = ?'
+const DELETE = 'DELETE FROM comments WHERE id = ?'
+// SHARE ROW EXCLUSIVE: taken by one transaction at a time, and blocks writes to comments, not reads.
+const LOCK_FOR_WRITING = 'LOCK TABLE comments IN SHARE ROW EXCLUSIVE MODE'
 
-  constructor(db: SqliteDatabase) {
-    this.approvedPage = db.prepare<[number, number, number], PublicCommentRow>(`${SELECT_PUBLIC} WHERE c.article_id = ? AND c.status = 'approved' AND c.id > ? ORDER BY c.id LIMIT ?`)
-    this.approvedOne = db.prepare<[number, number], PublicCommentRow>(`${SELECT_PUBLIC} WHERE c.article_id = ? AND c.id = ? AND c.status = 'approved'`)
-    this.byId = db.prepare<[number], CommentRow>(`${SELECT} WHERE c.id = ?`)
-    this.byStatusPage = db.prepare<[CommentStatus, number, number], CommentRow>(`${SELECT} WHERE c.status = ? AND c.id > ? ORDER BY c.id LIMIT ?`)
-    this.insert = db.prepare<[CommentInsert], PublicCommentRow>(
-      `INSERT INTO comments (article_id, parent_id, author_name, author_email, author_url, body, status, created_at, updated_at)
-       VALUES (@articleId, @parentId, @authorName, @authorEmail, @authorUrl, @body, @status, @now, @now)
-       RETURNING id, parent_id, author_name, author_url, body, reply_count, created_at`,
-    )
-    this.duplicate = db.prepare<[number, string, string, string], { id: number }>(
-      'SELECT id FROM comments WHERE article_id = ? AND author_email = ? AND created_at >= ? AND body = ? LIMIT 1',
-    )
-    this.updateStatus = db.prepare<[CommentStatus, string, number]>('UPDATE comments SET status = ?, updated_at = ? WHERE id = ?')
-    this.remove = db.prepare<[number]>('DELETE FROM comments WHERE id = ?')
+export class CommentRepository {
+  constructor(private readonly db: Queries) {}
+
+  /** The same repository inside a transaction (see `Queries.transaction`). */
+  in(tx: Queries): CommentRepository {
+    return new CommentRepository(tx)
+  }
+
+  /**
+   * The first statement of a transaction that writes comments (a post, a status change). On
+   * PostgreSQL such transactions then wait for each other instead of failing each other: a
+   * serializable transaction's snapshot is taken by its first query and LOCK TABLE takes none, so each
+   * sees the one before it committed. Without it every post that overlaps another (both read the
+   * duplicates, both update the article's count) loses the serializable check and runs again, and
+   * under a burst some run out of attempts. Plain reads are not blocked. SQLite runs write
+   * transactions one at a time already.
+   */
+  async lockForWriting(): Promise<void> {
+    if (this.db.dialect === 'postgres') await this.db.run(LOCK_FOR_WRITING)
   }
 
   /** Approved comments of an article, oldest first; `limit + 1` rows are asked for by the pagination. */
-  listApproved(articleId: number, afterId: number, limit: number): PublicComment[] {
-    return this.approvedPage.all(articleId, afterId, limit).map(toPublicComment)
+  async listApproved(articleId: number, afterId: number, limit: number): Promise<PublicComment[]> {
+    return (await this.db.all<PublicCommentRow>(APPROVED_PAGE, [articleId, afterId, limit])).map(toPublicComment)
   }
 
-  findApproved(articleId: number, id: number): PublicComment | undefined {
-    const row = this.approvedOne.get(articleId, id)
+  async findApproved(articleId: number, id: number): Promise<PublicComment | undefined> {
+    const row = await this.db.get<PublicCommentRow>(APPROVED_ONE, [articleId, id])
     return row && toPublicComment(row)
   }
 
-  find(id: number): ModeratedComment | undefined {
-    const row = this.byId.get(id)
+  async find(id: number): Promise<ModeratedComment | undefined> {
+    const row = await this.db.get<CommentRow>(BY_ID, [id])
     return row && toModeratedComment(row)
   }
 
-  listByStatus(status: CommentStatus, afterId: number, limit: number): ModeratedComment[] {
-    return this.byStatusPage.all(status, afterId, limit).map(toModeratedComment)
+  async listByStatus(status: CommentStatus, afterId: number, limit: number): Promise<ModeratedComment[]> {
+    return (await this.db.all<CommentRow>(BY_STATUS_PAGE, [status, afterId, limit])).map(toModeratedComment)
   }
 
   /** Whether the same author posted the same text on the article since `since`. */
-  isDuplicate(articleId: number, authorEmail: string, body: string, since: string): boolean {
-    return this.duplicate.get(articleId, authorEmail, since, body) !== undefined
+  async isDuplicate(articleId: number, authorEmail: string, body: string, since: string): Promise<boolean> {
+    return (await this.db.get(DUPLICATE, [articleId, authorEmail, since, body])) !== undefined
   }
 
   /** Stores a comment and returns its public fields (its parent, if any, was just found approved). */
-  create(comment: CommentInsert): PublicComment {
-    return toPublicComment(this.insert.get(comment)!)
+  async create(comment: CommentInsert): Promise<PublicComment> {
+    return toPublicComment((await this.db.get<PublicCommentRow>(INSERT, { ...comment }))!)
   }
 
-  setStatus(id: number, status: CommentStatus, now: string): ModeratedComment | undefined {
-    return this.updateStatus.run(status, now, id).changes > 0 ? this.find(id) : undefined
+  /** Sets the status and reads the comment back in one transaction: the answer is the change it made. */
+  setStatus(id: number, status: CommentStatus, now: string): Promise<ModeratedComment | undefined> {
+    return this.db.transaction(async (tx) => {
+      const comments = this.in(tx)
+      await comments.lockForWriting()
+      return (await tx.run(UPDATE_STATUS, [status, now, id])) > 0 ? comments.find(id) : undefined
+    })
   }
 
-  delete(id: number): boolean {
-    return this.remove.run(id).changes > 0
+  async delete(id: number): Promise<boolean> {
+    return (await this.db.run(DELETE, [id])) > 0
   }
 }
 

@@ -3,7 +3,8 @@ import type { FastifyReply } from 'fastify'
 import Type from 'typebox'
 import type { ArticleRepository } from '../articles/repository.js'
 import { publishedArticleId } from '../articles/routes.js'
-import { readSetting, type SqliteDatabase } from '../db/database.js'
+import { readSetting } from '../db/settings.js'
+import type { Queries } from '../db/store.js'
 import type { CursorCodec } from '../http/cursor.js'
 import { IDEMPOTENCY_KEY, type IdempotencyStore, type StoredAnswer } from '../http/idempotency.js'
 import { ListQuery, Page, respondWithPage, type Listing } from '../http/pagination.js'
@@ -12,14 +13,14 @@ import { HttpProblem, notFound, validationFailed } from '../http/problem.js'
 import { commonProblems, locationUnder, problemResponses, rateLimitHeaders, responseHeaders, withHeaders } from '../http/responses.js'
 import { Id, ref, SlugParam, SlugParams } from '../http/schema.js'
 import { ClientNames } from './client.js'
-import { GroupCommit } from './group-commit.js'
-import { RateLimit, rateLimitHeaderValues } from './rate-limit.js'
+import { RateLimit, rateLimitHeaderValues, type RateLimitState } from './rate-limit.js'
 import type { CommentRepository } from './repository.js'
 import { CreatedComment, HONEYPOT_FIELD, NewComment, PublicComment, type CommentStatus } from './schemas.js'
 import { authorUrlFault, normaliseCommentInput } from './text.js'
 
 export interface CommentRoutesOptions {
-  db: SqliteDatabase
+  /** Where a comment POST runs its one write transaction. */
+  store: Queries
   articles: ArticleRepository
   comments: CommentRepository
   idempotency: IdempotencyStore
@@ -55,13 +56,11 @@ const CreateHeaders = Type.Object({
 
 /** Reader comments of published articles: post one, read the approved ones. */
 export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = async (app, options) => {
-  const { articles, comments, idempotency, cursors, now } = options
+  const { store, articles, comments, idempotency, cursors, now } = options
   // The rate limit's headers are on every answer of the limited route, whatever its status.
   const limitHeaders = options.ratePerMinute > 0 ? rateLimitHeaders : {}
-  const publishedArticle = (slug: string) => publishedArticleId(articles, slug)
-  const clients = new ClientNames(readSetting(options.db, 'client_key_secret'))
-  const rateLimit = options.ratePerMinute > 0 ? new RateLimit(options.db, 'comments', options.ratePerMinute, RATE_WINDOW_MS) : undefined
-  const commits = new GroupCommit(options.db)
+  const clients = new ClientNames(await readSetting(store, 'client_key_secret'))
+  const rateLimit = options.ratePerMinute > 0 ? new RateLimit(store, 'comments', options.ratePerMinute, RATE_WINDOW_MS) : undefined
   let forwardedWithoutTrust = false
 
   app.decorateRequest('commentClient', '')
@@ -79,7 +78,7 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
           )
         }
         request.commentClient = clients.of(request.ip)
-        if (rateLimit) reply.headers(rateLimitHeaderValues(rateLimit.state(request.commentClient, now())))
+        if (rateLimit) reply.headers(rateLimitHeaderValues(await rateLimit.state(request.commentClient, now())))
       },
       // Validation sees the text as it will be stored, so its limits are the stored text's limits.
       preValidation: async (request) => normaliseCommentInput(request.body),
@@ -101,39 +100,50 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
       },
     },
     async (request, reply) => {
+      const { slug } = request.params
       const { parentId = null, authorUrl = null, [HONEYPOT_FIELD]: honeypot, ...text } = request.body
       const urlFault = authorUrl === null ? undefined : authorUrlFault(authorUrl)
       if (urlFault) throw validationFailed([{ in: 'body', name: 'authorUrl', detail: urlFault }])
-      const articleId = publishedArticle(request.params.slug)
       // The answer is serialized by the 201 schema once, when first made, so that a replay sends the very
       // same bytes; the typed reply only knows objects, hence the plain one.
       const plainReply = reply as unknown as FastifyReply
       const client = request.commentClient
       const at = now()
-      // Runs in the group's transaction: the limit is checked and counted there, so only a stored comment counts.
-      const create = (): StoredAnswer => {
-        rateLimit?.check(client, at)
-        if (parentId !== null && !comments.findApproved(articleId, parentId)) {
-          throw validationFailed([{ in: 'body', name: 'parentId', detail: 'must be an approved comment of this article' }])
-        }
-        if (comments.isDuplicate(articleId, text.authorEmail, text.body, new Date(at.getTime() - DUPLICATE_WINDOW_MS).toISOString())) {
-          throw new HttpProblem('conflict', 'You posted the same comment on this article in the last 10 minutes.')
-        }
-        const visibleStatus: CommentStatus = options.moderation === 'auto' ? 'approved' : 'pending'
-        const comment = comments.create({ ...text, authorUrl, articleId, parentId, status: honeypot ? 'spam' : visibleStatus, now: at.toISOString() })
-        if (rateLimit) plainReply.headers(rateLimitHeaderValues(rateLimit.count(client, at)))
-        return {
-          statusCode: 201,
-          headers: { location: locationUnder(request.url, comment.id) },
-          // A caught bot is told what a person would be told.
-          body: plainReply.serializeInput({ ...comment, status: visibleStatus }, '201') as string,
-        }
-      }
       const key = request.headers['idempotency-key']
       // The normalised fields, in a fixed order: a retry is the same request whatever its key order or spacing.
-      const fingerprint = [request.params.slug, text.authorName, text.authorEmail, text.body, parentId, authorUrl, honeypot ?? null]
-      // Shares one transaction, and one fsync, with the comments posted at the same moment; settles once committed.
-      const answer = await commits.run(() => (key ? idempotency.run('comments', client, key, fingerprint, at, create) : create()))
+      const fingerprint = [slug, text.authorName, text.authorEmail, text.body, parentId, authorUrl, honeypot ?? null]
+      // One write transaction holds every read that decides the write (the article, the limit, the parent, the
+      // duplicate, the key) and the write: only a stored comment counts, and a 201 is sent once it is committed.
+      // On SQLite it shares one commit (one fsync) with the comments posted at the same moment; on
+      // PostgreSQL it is serializable and may run again, so it only returns what the answer needs.
+      const { answer, limitState } = await store.transaction(async (tx) => {
+        const txComments = comments.in(tx)
+        const txLimit = rateLimit?.in(tx)
+        await txComments.lockForWriting()
+        const articleId = await publishedArticleId(articles.in(tx), slug)
+        let limitState: RateLimitState | undefined
+        const create = async (): Promise<StoredAnswer> => {
+          await txLimit?.check(client, at)
+          if (parentId !== null && !(await txComments.findApproved(articleId, parentId))) {
+            throw validationFailed([{ in: 'body', name: 'parentId', detail: 'must be an approved comment of this article' }])
+          }
+          if (await txComments.isDuplicate(articleId, text.authorEmail, text.body, new Date(at.getTime() - DUPLICATE_WINDOW_MS).toISOString())) {
+            throw new HttpProblem('conflict', 'You posted the same comment on this article in the last 10 minutes.')
+          }
+          const visibleStatus: CommentStatus = options.moderation === 'auto' ? 'approved' : 'pending'
+          const comment = await txComments.create({ ...text, authorUrl, articleId, parentId, status: honeypot ? 'spam' : visibleStatus, now: at.toISOString() })
+          limitState = await txLimit?.count(client, at)
+          return {
+            statusCode: 201,
+            headers: { location: locationUnder(request.url, comment.id) },
+            // A caught bot is told what a person would be told.
+            body: plainReply.serializeInput({ ...comment, status: visibleStatus }, '201') as string,
+          }
+        }
+        const answer = key ? await idempotency.in(tx).run('comments', client, key, fingerprint, at, create) : await create()
+        return { answer, limitState }
+      })
+      if (limitState) plainReply.headers(rateLimitHeaderValues(limitState))
       return plainReply.code(answer.statusCode).headers(answer.headers).type('application/json; charset=utf-8').send(answer.body)
     },
   )
@@ -153,9 +163,9 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
       },
     },
     async (request, reply) =>
-      reply.sendPrepared(() => {
+      reply.sendPrepared(async () => {
         const { slug } = request.params
-        const articleId = publishedArticle(slug)
+        const articleId = await publishedArticleId(articles, slug)
         const listing: Listing<typeof Id> = { scope: `articles/${slug}/comments`, position: Id }
         return respondWithPage(request, reply, cursors, listing, {
           fetch: (after, limit) => comments.listApproved(articleId, after ?? 0, limit),
@@ -178,9 +188,9 @@ export const commentRoutes: FastifyPluginAsyncTypebox<CommentRoutesOptions> = as
       },
     },
     async (request, reply) =>
-      reply.sendPrepared(() => {
+      reply.sendPrepared(async () => {
         const { slug, id } = request.params
-        const comment = comments.findApproved(publishedArticle(slug), id)
+        const comment = await comments.findApproved(await publishedArticleId(articles, slug), id)
         if (!comment) throw notFound(`Article "${slug}" has no approved comment ${id}.`)
         return comment
       }),

@@ -16,14 +16,21 @@ export const DATA_CHANGED_CHANNEL = 'spa_data_changed'
 
 /** Serialization failures and deadlocks: the transaction lost a race, and running it again is the fix. */
 const RETRYABLE = new Set(['40001', '40P01'])
-const MAX_ATTEMPTS = 8
+const MAX_ATTEMPTS = 10
+const RETRY_WINDOW_MS = { first: 5, last: 500 }
 const RECONNECT_MS = { first: 100, last: 5000 }
+/**
+ * How often the listening connection must answer a query. It only ever receives, so a connection cut
+ * without a word (a network partition, a host gone) would otherwise look alive for ever while its
+ * notifications are lost; one that has not answered the previous heartbeat by the next is given up.
+ */
+export const LISTENER_HEARTBEAT_MS = 2000
+/** The listening connection's name in pg_stat_activity, apart from the pool's. */
+export const LISTENER_APPLICATION_NAME = 'spa-content-api listener'
 
 interface Translated {
   name: string
   text: string
-  /** Whether the statement may write (anything but a SELECT). */
-  writes: boolean
   /** For `@name` placeholders: the name of each `$n`; undefined for `?` placeholders. */
   names: string[] | undefined
 }
@@ -48,31 +55,33 @@ export class PostgresStore implements Store {
   }
 
   all<Row>(sql: Sql, params?: Params): Promise<Row[]> {
-    return this.query<Row>(this.pool, sql, params).then((result) => result.rows)
+    return this.autocommit<Row>(sql, params).then((result) => result.rows)
   }
 
   get<Row>(sql: Sql, params?: Params): Promise<Row | undefined> {
-    return this.query<Row>(this.pool, sql, params).then((result) => result.rows[0])
+    return this.autocommit<Row>(sql, params).then((result) => result.rows[0])
   }
 
   run(sql: Sql, params?: Params): Promise<number> {
-    return this.query(this.pool, sql, params).then((result) => result.rowCount ?? 0)
+    return this.autocommit(sql, params).then((result) => result.rowCount ?? 0)
   }
 
   async transaction<T>(work: (tx: Queries) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect()
+      const writes = { made: false }
       let broken: Error | undefined
       try {
         await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE')
-        const value = await work(this.queriesOn(client))
+        const value = await work(this.queriesOn(client, writes))
         await client.query('COMMIT')
-        this.wrote()
+        if (writes.made) this.committed()
         return value
       } catch (error) {
         await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError))
         if (attempt < MAX_ATTEMPTS && RETRYABLE.has((error as { code?: string }).code ?? '')) {
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** attempt))
+          // Full jitter over a window that grows to a transaction's length: writers that collided start apart.
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(RETRY_WINDOW_MS.last, RETRY_WINDOW_MS.first * 2 ** attempt)))
           continue
         }
         throw error
@@ -97,13 +106,35 @@ export class PostgresStore implements Store {
     await this.pool.end()
   }
 
-  private queriesOn(client: pg.PoolClient): Queries {
+  /** A statement in a transaction of its own: one that wrote has committed when it answers. */
+  private autocommit<Row>(sql: Sql, params: Params | undefined): Promise<pg.QueryResult<Row & pg.QueryResultRow>> {
+    return this.query<Row>(this.pool, sql, params).then((result) => {
+      if (wrote(result)) this.committed()
+      return result
+    })
+  }
+
+  /**
+   * This process committed a write: its own next answer must show it, without waiting for the
+   * notification, which arrives a moment later on another connection. A transaction that only read
+   * moves nothing.
+   */
+  private committed(): void {
+    for (const generation of this.generations) generation.changed()
+  }
+
+  private queriesOn(client: pg.PoolClient, writes: { made: boolean }): Queries {
     let savepoints = 0
+    const query = (sql: Sql, params: Params | undefined) =>
+      this.query(client, sql, params).then((result) => {
+        if (wrote(result)) writes.made = true
+        return result
+      })
     const queries: Queries = {
       dialect: 'postgres',
-      all: (sql, params) => this.query(client, sql, params).then((result) => result.rows as never),
-      get: (sql, params) => this.query(client, sql, params).then((result) => result.rows[0] as never),
-      run: (sql, params) => this.query(client, sql, params).then((result) => result.rowCount ?? 0),
+      all: (sql, params) => query(sql, params).then((result) => result.rows as never),
+      get: (sql, params) => query(sql, params).then((result) => result.rows[0] as never),
+      run: (sql, params) => query(sql, params).then((result) => result.rowCount ?? 0),
       transaction: async (work) => {
         const name = `s${++savepoints}`
         await client.query(`SAVEPOINT ${name}`)
@@ -126,21 +157,16 @@ export class PostgresStore implements Store {
     const text = typeof sql === 'string' ? sql : sql.postgres
     let statement = this.translated.get(text)
     if (!statement) {
-      statement = { name: `q${this.translated.size + 1}`, ...toPostgres(text), writes: !/^\s*SELECT\b/i.test(text) }
+      statement = { name: `q${this.translated.size + 1}`, ...toPostgres(text) }
       this.translated.set(text, statement)
     }
-    const result = on.query<Row & pg.QueryResultRow>({ name: statement.name, text: statement.text, values: values(statement, params) })
-    // A write outside a transaction commits with its statement (one inside one, with the transaction).
-    return statement.writes && on === this.pool ? result.then((rows) => (this.wrote(), rows)) : result
+    return on.query<Row & pg.QueryResultRow>({ name: statement.name, text: statement.text, values: values(statement, params) })
   }
+}
 
-  /**
-   * This process committed a write: its own next answer must show it, without waiting for the
-   * notification, which arrives a moment later on another connection.
-   */
-  private wrote(): void {
-    for (const generation of this.generations) generation.changed()
-  }
+/** Whether a statement may have changed data: anything but a SELECT (an INSERT, UPDATE, DELETE, MERGE, TRUNCATE...). */
+function wrote(result: pg.QueryResult): boolean {
+  return result.command !== 'SELECT'
 }
 
 function connectionConfig(options: PostgresOptions): pg.PoolConfig {
@@ -188,7 +214,7 @@ function values(statement: Translated, params: Params | undefined): unknown[] {
  * The generation of the public data on PostgreSQL. Every commit that changes public data notifies
  * DATA_CHANGED_CHANNEL (migrations/postgres), and PostgreSQL delivers a notification only after its
  * commit: a node that hears it moves on, and hears it for writes made on every other node too. A
- * node's own commits move it at once (PostgresStore.wrote); another node's when its notification
+ * node's own commits move it at once (PostgresStore.committed); another node's when its notification
  * arrives: PostgreSQL signals the listeners as the commit completes, so it is on its way while the
  * writer's answer travels to its client (the README says so in "Running several nodes").
  * While the listening connection is down, nothing can be trusted to stay fresh, so every read moves
@@ -206,6 +232,7 @@ class PostgresDataGeneration implements DataGeneration {
   private listener: pg.Client | undefined
   private reconnectMs = RECONNECT_MS.first
   private reconnectTimer: NodeJS.Timeout | undefined
+  private heartbeat: NodeJS.Timeout | undefined
 
   constructor(
     private readonly config: pg.ClientConfig,
@@ -225,6 +252,7 @@ class PostgresDataGeneration implements DataGeneration {
   async stop(): Promise<void> {
     this.stopped = true
     clearTimeout(this.reconnectTimer)
+    clearInterval(this.heartbeat)
     await this.listener?.end().catch(() => {})
   }
 
@@ -253,12 +281,13 @@ class PostgresDataGeneration implements DataGeneration {
   }
 
   private async listen(): Promise<void> {
-    const listener = new pg.Client(this.config)
+    const listener = new pg.Client({ ...this.config, application_name: LISTENER_APPLICATION_NAME })
     this.listener = listener
     const lost = () => {
       if (this.listener !== listener) return
       this.listener = undefined
       this.listening = false
+      clearInterval(this.heartbeat)
       listener.end().catch(() => {})
       if (!this.stopped) this.reconnectTimer = setTimeout(() => void this.listen(), this.reconnectMs)
       this.reconnectMs = Math.min(this.reconnectMs * 2, RECONNECT_MS.last)
@@ -274,6 +303,12 @@ class PostgresDataGeneration implements DataGeneration {
       // Whatever changed while no one listened is unknown: start again from the database.
       this.changed()
       this.listening = true
+      let answering = true
+      this.heartbeat = setInterval(() => {
+        if (!answering) return lost()
+        answering = false
+        listener.query('SELECT 1').then(() => (answering = true), lost)
+      }, LISTENER_HEARTBEAT_MS).unref()
     } catch {
       lost()
     }

@@ -37,6 +37,7 @@ const tags = [
  * @fastify/swagger sees every one of them. Shared schemas become `components.schemas` by their `$id`.
  */
 const openApiDocument: FastifyPluginAsyncTypebox<DocsOptions> = async (app, { version }) => {
+  const examples = await buildExamples()
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -57,7 +58,7 @@ const openApiDocument: FastifyPluginAsyncTypebox<DocsOptions> = async (app, { ve
     },
     transformObject: (documents) =>
       'openapiObject' in documents
-        ? withConditionalHeaders(withPublicSecurity(withExamples({ ...documents.openapiObject, webhooks: webhookDocument() }, buildExamples())))
+        ? withConditionalHeaders(withPublicSecurity(withExamples({ ...documents.openapiObject, webhooks: webhookDocument() }, examples)))
         : documents.swaggerObject,
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `Schema${index}`) },
   })

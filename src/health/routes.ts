@@ -1,15 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
-import type { SqliteDatabase } from '../db/database.js'
 import { compareLedger, READ_LEDGER, type LedgerRow, type Migration } from '../db/migrate.js'
-import type { StorageMonitor } from '../db/storage.js'
+import { storageFault, type StorageMonitor } from '../db/storage.js'
+import type { Store } from '../db/store.js'
 import { NO_STORE } from '../http/caching.js'
 import { sendProblem } from '../http/errors.js'
 import { HttpProblem } from '../http/problem.js'
 import { problemResponses } from '../http/responses.js'
 
 export interface HealthRoutesOptions {
-  db: SqliteDatabase
+  store: Store
   migrations: Migration[]
   storage: StorageMonitor
 }
@@ -19,8 +19,7 @@ export const READY_RETRY_AFTER_SECONDS = 5
 
 const Status = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false, description: 'The service is up (and, for readiness, ready).' })
 
-export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, { db, migrations, storage }) => {
-  const ledger = db.prepare<[], LedgerRow>(READ_LEDGER)
+export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, { store, migrations, storage }) => {
   // Probes come every few seconds: the log says when readiness changes, not each time it is asked.
   let wasReady = true
   // A probe must see the state of now, not a cache's copy.
@@ -56,12 +55,15 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
     async (request, reply) => {
       let reason: string | undefined
       try {
-        const status = compareLedger(ledger.all(), migrations)
+        await store.ping()
+        const status = compareLedger(await store.all<LedgerRow>(READ_LEDGER), migrations)
         if (status.conflicts.length > 0) reason = status.conflicts.join('; ')
         else if (status.pending.length > 0) reason = `${status.pending.length} migration(s) not applied`
         else reason = storage.writeProblem()
       } catch (error) {
-        reason = `the database does not answer: ${(error as Error).message}`
+        // A known fault says why in words safe to show; SQLite's own message may name the file.
+        const fault = storageFault(error)
+        reason = `the database does not answer: ${fault ? `${fault.reason} (${fault.code})` : (error as Error).message}`
       }
       if (wasReady !== !reason) request.log.warn(reason ? { reason } : {}, reason ? 'not ready' : 'ready again')
       wasReady = !reason

@@ -82,7 +82,7 @@ export const previewRoutes: FastifyPluginAsyncTypebox<PreviewRoutesOptions> = as
       },
     },
     async (request, reply) => {
-      const article = previews.article(request.params.token, now())
+      const article = await previews.article(request.params.token, now())
       if (!article) throw notFound('This preview link is unknown, expired or revoked.')
       if (request.query.fields !== undefined) reply.type(SPARSE_JSON)
       return reply.header('x-robots-tag', 'noindex').send(articleView(article, request.query))
@@ -93,8 +93,8 @@ export const previewRoutes: FastifyPluginAsyncTypebox<PreviewRoutesOptions> = as
     const editors = scope.withTypeProvider<TypeBoxTypeProvider>()
     editors.addHook('onRequest', access.require('content:write'))
 
-    const articleId = (slug: string) => {
-      const article = articles.find(slug)
+    const articleOr404 = async (slug: string) => {
+      const article = await articles.find(slug)
       if (!article) throw notFound(`There is no article with the slug "${slug}".`)
       return article
     }
@@ -119,9 +119,9 @@ export const previewRoutes: FastifyPluginAsyncTypebox<PreviewRoutesOptions> = as
       },
       async (request, reply) => {
         const { slug } = request.params
-        const article = articleId(slug)
+        const article = await articleOr404(slug)
         if (article.status === 'published') throw new HttpProblem('conflict', `The article "${slug}" is public already; preview links are for drafts and scheduled articles.`)
-        const { preview, token } = previews.create(article.id, now(), request.body.expiresInSeconds ?? HOUR_SECONDS)
+        const { preview, token } = await previews.create(article.id, now(), request.body.expiresInSeconds ?? HOUR_SECONDS)
         reply.code(201).header('location', locationUnder(request.url, preview.id))
         return { ...preview, token, url: `${publicUrl ?? ''}/v1/previews/${token}` }
       },
@@ -143,7 +143,7 @@ export const previewRoutes: FastifyPluginAsyncTypebox<PreviewRoutesOptions> = as
       },
       async (request, reply) => {
         const { slug } = request.params
-        const article = articleId(slug)
+        const article = await articleOr404(slug)
         const listing: Listing<typeof Id> = { scope: `previews/${article.id}`, position: Id }
         return respondWithPage(request, reply, cursors, listing, {
           fetch: (after, limit) => previews.active(article.id, now(), after ?? 0, limit),
@@ -167,7 +167,7 @@ export const previewRoutes: FastifyPluginAsyncTypebox<PreviewRoutesOptions> = as
       },
       async (request, reply) => {
         const { slug, id } = request.params
-        if (!previews.revoke(articleId(slug).id, id, now())) throw notFound(`The article "${slug}" has no working preview link ${id}.`)
+        if (!(await previews.revoke((await articleOr404(slug)).id, id, now()))) throw notFound(`The article "${slug}" has no working preview link ${id}.`)
         return reply.code(204).send(null)
       },
     )

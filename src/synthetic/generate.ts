@@ -3,8 +3,7 @@ import type { CommentStatus } from '../comments/schemas.js'
 import { deriveContent } from '../content/derive.js'
 import type { Block, ListItem, Section } from '../content/schemas.js'
 import { slugify } from '../content/slugify.js'
-import type { SqliteDatabase } from '../db/database.js'
-import { migrate } from '../db/migrate.js'
+import type { Queries } from '../db/store.js'
 import type { ParsedArticle } from '../parser/parse.js'
 
 /**
@@ -177,40 +176,50 @@ function commentStatus(roll: number): CommentStatus {
   return roll < 0.99 ? 'spam' : 'rejected'
 }
 
+/** Rows per INSERT: ten parameters each, well under either engine's limit on one statement's parameters. */
+const COMMENT_BATCH = 100
+const ARTICLE_ID = 'SELECT id FROM articles WHERE slug = ?'
+const COMMENT_COLUMNS = '(id, article_id, parent_id, author_name, author_email, author_url, body, status, created_at, updated_at)'
+
 /**
- * Migrates `db` and fills it with the synthetic dataset in one transaction. The database must have
- * no article yet. Articles go through the app's own repository; comments through one prepared insert
- * (the counting triggers keep `commentCount` and `replyCount` exact).
+ * Fills a migrated store with the synthetic dataset in one transaction. The store must have no
+ * article yet. Articles go through the app's own repository; comments in batches of multi-row
+ * inserts with their ids given (replies name their parent's), the comments' triggers set aside: they
+ * rewrite the article row (its whole document) for every approved comment, far too slow for a
+ * million rows, so the counts are computed once, set-wise, after the load.
  */
-export function generateSynthetic(db: SqliteDatabase, options: SyntheticOptions): SyntheticResult {
-  migrate(db)
-  const articles = new ArticleRepository(db)
-  if (!articles.isEmpty()) throw new Error('the database already has articles; synthetic data goes into an empty database')
+export async function generateSynthetic(store: Queries, options: SyntheticOptions): Promise<SyntheticResult> {
+  if (!(await new ArticleRepository(store).isEmpty())) throw new Error('the database already has articles; synthetic data goes into an empty database')
   const text = new Text(prng(options.seed ?? 1))
-  const insertComment = db.prepare(
-    `INSERT INTO comments (article_id, parent_id, author_name, author_email, author_url, body, status, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  )
   const result: SyntheticResult = { articles: options.articles, published: 0, comments: options.comments, approved: 0, replies: 0, hotArticleSlug: undefined, hotArticleComments: 0 }
-  db.transaction(() => {
-    // The counting triggers rewrite the article row (its whole document) for every approved comment: far too
-    // slow for a million rows. They are set aside for the load and the counts computed once, set-wise, after it.
-    const triggers = db.prepare<[], { name: string; sql: string }>("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'comments' ORDER BY name").all()
-    for (const trigger of triggers) db.exec(`DROP TRIGGER "${trigger.name}"`)
+  await store.transaction(async (tx) => {
+    const articles = new ArticleRepository(tx)
+    const restoreTriggers = await setCommentTriggersAside(tx)
     // Publication times grow with the index: the last article is the newest, the list's first item.
     const step = options.articles > 1 ? PUBLICATION_SPAN_MS / (options.articles - 1) : 0
+    const articleIds: number[] = []
     for (let index = 1; index <= options.articles; index++) {
       const article = syntheticArticle(index, text)
       const publish = index === options.articles || text.int(0, 999) >= DRAFT_SHARE * 1000
       if (publish) result.published++
-      articles.save(article, { publish, now: new Date(FIRST_PUBLICATION + Math.round((index - 1) * step)) })
+      await articles.save(article, { publish, now: new Date(FIRST_PUBLICATION + Math.round((index - 1) * step)) })
+      articleIds.push((await tx.get<{ id: number }>(ARTICLE_ID, [article.slug]))!.id)
       if (index === options.articles) result.hotArticleSlug = article.slug
     }
+    // Ids continue after any comment a deleted article took with it; the rows are made in memory first.
+    const firstId = ((await tx.get<{ last: number | null }>('SELECT max(id) AS last FROM comments'))?.last ?? 0) + 1
     const lastApproved = new Map<number, number>()
+    let batch: unknown[] = []
+    const flush = async () => {
+      const rows = batch.length / 10
+      await tx.run(`INSERT INTO comments ${COMMENT_COLUMNS} VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`, batch)
+      batch = []
+    }
     for (let n = 1; n <= options.comments; n++) {
       const hot = text.int(0, 9999) < HOT_ARTICLE_SHARE * 10000
-      const articleId = hot ? options.articles : text.int(1, options.articles)
-      if (articleId === options.articles) result.hotArticleComments++
+      const articleIndex = hot ? options.articles : text.int(1, options.articles)
+      if (articleIndex === options.articles) result.hotArticleComments++
+      const articleId = articleIds[articleIndex - 1]!
       const status = commentStatus(text.int(0, 99) / 100)
       const parent = lastApproved.get(articleId)
       const parentId = parent !== undefined && text.int(0, 99) < REPLY_SHARE * 100 ? parent : null
@@ -219,17 +228,41 @@ export function generateSynthetic(db: SqliteDatabase, options: SyntheticOptions)
       const url = text.int(0, 9) === 0 ? `https://${first.toLowerCase().normalize('NFKD').replace(/[^a-z]/g, '')}${n}.example` : null
       const body = Array.from({ length: text.int(1, 3) }, () => text.pick(COMMENT_SENTENCES)).join(' ')
       const at = new Date(FIRST_COMMENT + n * COMMENT_STEP_MS).toISOString()
-      const id = Number(insertComment.run(articleId, parentId, name, `reader${n}@example.com`, url, body, status, at, at).lastInsertRowid)
+      const id = firstId + n - 1
+      batch.push(id, articleId, parentId, name, `reader${n}@example.com`, url, body, status, at, at)
+      if (batch.length === COMMENT_BATCH * 10) await flush()
       if (status === 'approved') {
         result.approved++
         lastApproved.set(articleId, id)
         if (parentId !== null) result.replies++
       }
     }
-    db.exec(`UPDATE articles SET comment_count = (SELECT count(*) FROM comments WHERE article_id = articles.id AND status = 'approved');
-      UPDATE comments SET reply_count = (SELECT count(*) FROM comments AS r WHERE r.parent_id = comments.id AND r.status = 'approved')
+    if (batch.length > 0) await flush()
+    await tx.run("UPDATE articles SET comment_count = (SELECT count(*) FROM comments WHERE article_id = articles.id AND status = 'approved')")
+    await tx.run(`UPDATE comments SET reply_count = (SELECT count(*) FROM comments AS r WHERE r.parent_id = comments.id AND r.status = 'approved')
         WHERE id IN (SELECT parent_id FROM comments WHERE parent_id IS NOT NULL AND status = 'approved')`)
-    for (const trigger of triggers) db.exec(trigger.sql)
-  })()
+    await restoreTriggers()
+  })
   return result
+}
+
+/**
+ * Sets the comments' triggers aside for the rest of the transaction; resolves with what puts them
+ * back. SQLite drops them and creates them again from their own text; PostgreSQL disables them (a
+ * table lock until the commit: nothing else writes comments meanwhile) and moves the comments'
+ * identity past the ids given.
+ */
+async function setCommentTriggersAside(tx: Queries): Promise<() => Promise<void>> {
+  if (tx.dialect === 'postgres') {
+    await tx.run('ALTER TABLE comments DISABLE TRIGGER USER')
+    return async () => {
+      await tx.run('ALTER TABLE comments ENABLE TRIGGER USER')
+      await tx.run("SELECT setval(pg_get_serial_sequence('comments', 'id'), coalesce((SELECT max(id) FROM comments), 0) + 1, false)")
+    }
+  }
+  const triggers = await tx.all<{ name: string; sql: string }>("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'comments' ORDER BY name")
+  for (const trigger of triggers) await tx.run(`DROP TRIGGER "${trigger.name}"`)
+  return async () => {
+    for (const trigger of triggers) await tx.run(trigger.sql)
+  }
 }

@@ -1,3 +1,3 @@
 import { runSyntheticCli } from './cli.js'
 
-process.exitCode = runSyntheticCli(process.argv.slice(2), { stdout: (text) => console.log(text), stderr: (text) => console.error(text) })
+process.exitCode = await runSyntheticCli(process.argv.slice(2), { stdout: (text) => console.log(text), stderr: (text) => console.error(text) })

@@ -31,8 +31,8 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = as
   })
   app.addHook('onRequest', access.require('webhooks:manage'))
 
-  const endpointOr404 = (id: number) => {
-    const endpoint = webhooks.find(id)
+  const endpointOr404 = async (id: number) => {
+    const endpoint = await webhooks.find(id)
     if (!endpoint) throw notFound(`There is no webhook endpoint ${id}.`)
     return endpoint
   }
@@ -57,7 +57,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = as
     },
     async (request, reply) => {
       await checkUrl(request.body.url)
-      const { endpoint, secret } = webhooks.create(request.body, now())
+      const { endpoint, secret } = await webhooks.create(request.body, now())
       reply.code(201).header('location', locationUnder(request.url, endpoint.id))
       return { ...endpoint, secret }
     },
@@ -110,9 +110,9 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = as
       },
     },
     async (request) => {
-      endpointOr404(request.params.id)
+      await endpointOr404(request.params.id)
       if (request.body.url !== undefined) await checkUrl(request.body.url)
-      return webhooks.update(request.params.id, request.body, now()) ?? endpointOr404(request.params.id)
+      return (await webhooks.update(request.params.id, request.body, now())) ?? endpointOr404(request.params.id)
     },
   )
 
@@ -129,7 +129,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = as
       },
     },
     async (request, reply) => {
-      if (!webhooks.remove(request.params.id)) throw notFound(`There is no webhook endpoint ${request.params.id}.`)
+      if (!(await webhooks.remove(request.params.id))) throw notFound(`There is no webhook endpoint ${request.params.id}.`)
       return reply.code(204).send(null)
     },
   )
@@ -147,7 +147,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = as
       },
     },
     async (request) => {
-      const rotated = webhooks.rotate(request.params.id, now())
+      const rotated = await webhooks.rotate(request.params.id, now())
       if (!rotated) throw notFound(`There is no webhook endpoint ${request.params.id}.`)
       return { ...rotated.endpoint, secret: rotated.secret }
     },
@@ -166,8 +166,8 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = as
       },
     },
     async (request, reply) => {
-      endpointOr404(request.params.id)
-      return reply.code(202).send(webhooks.sendTest(request.params.id, now()))
+      await endpointOr404(request.params.id)
+      return reply.code(202).send(await webhooks.sendTest(request.params.id, now()))
     },
   )
 
@@ -186,7 +186,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = as
     },
     async (request, reply) => {
       const { id } = request.params
-      endpointOr404(id)
+      await endpointOr404(id)
       const listing: Listing<typeof Id> = { scope: `webhooks/endpoints/${id}/deliveries`, position: Id }
       return respondWithPage(request, reply, cursors, listing, { fetch: (before, limit) => webhooks.deliveries(id, before, limit), positionOf: (delivery) => delivery.id })
     },
@@ -206,7 +206,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = as
     },
     async (request, reply) => {
       const { id, deliveryId } = request.params
-      const delivery = webhooks.resend(id, deliveryId, now())
+      const delivery = await webhooks.resend(id, deliveryId, now())
       if (!delivery) throw notFound(`Webhook endpoint ${id} has no delivery ${deliveryId}.`)
       return reply.code(202).send(delivery)
     },

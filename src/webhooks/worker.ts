@@ -47,7 +47,9 @@ export class DeliveryWorker {
   private readonly concurrency
   private readonly retryDelaysMs
   private timer: NodeJS.Timeout | undefined
-  private ticking = false
+  private ticking: Promise<void> | undefined
+  private stopped = false
+  private readonly delivering = new Set<Promise<void>>()
   /** Where the last scan for scheduled articles stopped; the first scan of a process reads them all. */
   private announcedUntil = ''
   private prunedAt = 0
@@ -60,36 +62,51 @@ export class DeliveryWorker {
   }
 
   start(pollIntervalMs = this.options.pollIntervalMs ?? 1000): void {
-    this.timer = setInterval(() => this.tick(), pollIntervalMs)
+    this.timer = setInterval(() => void this.tick(), pollIntervalMs)
     this.timer.unref()
-    this.tick()
+    void this.tick()
   }
 
-  /** Stops polling and abandons attempts in flight: their leases expire and they are made again. */
-  stop(): void {
+  /**
+   * Stops polling and abandons attempts in flight: their leases expire and they are made again.
+   * Resolves once nothing of the worker uses the store any more, so that the store can close.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true
     clearInterval(this.timer)
     for (const controller of this.inFlight.values()) controller.abort()
+    await Promise.all([this.ticking, ...this.delivering])
   }
 
-  tick(): void {
-    if (this.ticking) return
-    this.ticking = true
+  /** One poll; a poll still running when the next is due makes the next one nothing. */
+  tick(): Promise<void> {
+    if (this.stopped) return Promise.resolve()
+    this.ticking ??= this.poll().finally(() => (this.ticking = undefined))
+    return this.ticking
+  }
+
+  private async poll(): Promise<void> {
     try {
+      const { repository } = this.options
       const now = this.options.now()
       const at = now.toISOString()
       // A minute back: a write committed late by another process, with an earlier time, is still seen.
-      this.options.repository.announceScheduled(this.announcedUntil, at)
+      await repository.announceScheduled(this.announcedUntil, at)
       this.announcedUntil = new Date(now.getTime() - 60_000).toISOString()
       if (now.getTime() - this.prunedAt >= PRUNE_EVERY_MS) {
         this.prunedAt = now.getTime()
-        this.options.repository.prune(new Date(now.getTime() - DELIVERY_RETENTION_MS))
+        await repository.prune(new Date(now.getTime() - DELIVERY_RETENTION_MS))
       }
-      for (const claim of this.options.repository.claim(this.owner, now, this.leaseMs, this.concurrency - this.inFlight.size)) void this.deliver(claim)
+      const claims = await repository.claim(this.owner, now, this.leaseMs, this.concurrency - this.inFlight.size)
+      // Stopped meanwhile: the leases just taken expire, and those attempts are made later (at least once).
+      if (this.stopped) return
+      for (const claim of claims) {
+        const delivering = this.deliver(claim).finally(() => this.delivering.delete(delivering))
+        this.delivering.add(delivering)
+      }
     } catch (error) {
       // A busy or failing database: the next poll tries again.
       this.options.log.warn({ err: error }, 'webhook worker: poll failed')
-    } finally {
-      this.ticking = false
     }
   }
 
@@ -98,8 +115,8 @@ export class DeliveryWorker {
     this.inFlight.set(claim.id, controller)
     try {
       const { repository, now } = this.options
-      const target = repository.target(claim.id, now())
-      if (!target) return
+      const target = await repository.target(claim.id, now())
+      if (!target || controller.signal.aborted) return
       const body = JSON.stringify(eventPayload(target.event, this.options.links, claim.endpointId))
       const id = messageId(target.event.id)
       const timestamp = Math.floor(now().getTime() / 1000)
@@ -112,7 +129,7 @@ export class DeliveryWorker {
       }
       const result = await this.post(target.url, headers, body, controller.signal)
       if (controller.signal.aborted) return
-      repository.record(claim, this.owner, result, this.outcome(claim, result), now())
+      await repository.record(claim, this.owner, result, this.outcome(claim, result), now())
       this.options.log.info({ delivery: claim.id, attempt: claim.attempt, statusCode: result.statusCode, durationMs: result.durationMs }, 'webhook delivery attempt')
     } catch (error) {
       this.options.log.error({ err: error, delivery: claim.id }, 'webhook worker: delivery failed to record')

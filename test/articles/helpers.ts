@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import type { App } from '../../src/app.js'
 import { ApiKeyRepository, type Scope } from '../../src/auth/keys.js'
-import type { SqliteDatabase } from '../../src/db/database.js'
+import type { Queries, Store } from '../../src/db/store.js'
 import { TEST_ADMIN_TOKEN, createTestApp } from '../helpers/app.js'
 
 /** Shared by the editorial, revision, scheduling and access tests; tap only runs `*.test.ts`, so this file is not a test of its own. */
@@ -41,14 +42,14 @@ export function testClock(start = T0) {
 export type TestClock = ReturnType<typeof testClock>
 
 /** Makes an API key directly in the database and returns its id and Authorization header. */
-export function makeKey(db: SqliteDatabase, scopes: Scope[], name = `key-${scopes.join('+')}`) {
-  const { key, secret } = new ApiKeyRepository(db).create(name, scopes, new Date(T0))
+export async function makeKey(store: Queries, scopes: Scope[], name = `key-${scopes.join('+')}`) {
+  const { key, secret } = await new ApiKeyRepository(store).create(name, scopes, new Date(T0))
   return { id: key.id, secret, headers: bearer(secret) }
 }
 
 export interface Editor {
   app: App
-  db: SqliteDatabase
+  store: Store
   clock: TestClock
   /** The Authorization header of a key with `content:write` only. */
   writer: Headers
@@ -61,11 +62,11 @@ export interface Editor {
 /** The real app on the seeded in-memory database, with an injected clock and a `content:write` key. */
 export async function editorApp(t: Test, options: { seed?: boolean; env?: Record<string, string>; start?: string } = {}): Promise<Editor> {
   const clock = testClock(options.start)
-  const { app, db } = await createTestApp(t, { now: clock.now, env: { ...AUTO_COMMENTS, ...options.env }, ...(options.seed === false ? { seed: false } : {}) })
-  const writer = makeKey(db, ['content:write'], 'writer').headers
+  const { app, store } = await createTestApp(t, { now: clock.now, env: { ...AUTO_COMMENTS, ...options.env }, ...(options.seed === false ? { seed: false } : {}) })
+  const writer = (await makeKey(store, ['content:write'], 'writer')).headers
   return {
     app,
-    db,
+    store,
     clock,
     writer,
     send: (method, url, payload, headers = {}) => inject(app, method, url, payload, { ...writer, ...headers }),
@@ -181,16 +182,33 @@ export async function publicSlugs(app: App) {
   return (await allPages<{ slug: string }>(app, '/v1/articles?limit=100')).flat().map((a) => a.slug)
 }
 
-export function rowCount(db: SqliteDatabase, table: string, where = '1 = 1', ...params: unknown[]): number {
-  return (db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).get(...params) as { n: number }).n
+export async function rowCount(store: Queries, table: string, where = '1 = 1', ...params: unknown[]): Promise<number> {
+  return (await store.get<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE ${where}`, params))!.n
 }
 
 /** Every row of the article tables, to show that a refused request wrote nothing. */
-export function snapshot(db: SqliteDatabase) {
+export async function snapshot(store: Queries) {
   return {
-    articles: db.prepare('SELECT * FROM articles ORDER BY id').all(),
-    entries: db.prepare('SELECT * FROM article_entries ORDER BY article_id, kind, position').all(),
-    revisions: db.prepare('SELECT * FROM article_revisions ORDER BY id').all(),
-    comments: db.prepare('SELECT * FROM comments ORDER BY id').all(),
+    articles: await store.all('SELECT * FROM articles ORDER BY id'),
+    entries: await store.all('SELECT * FROM article_entries ORDER BY article_id, kind, position'),
+    revisions: await store.all('SELECT * FROM article_revisions ORDER BY id'),
+    comments: await store.all('SELECT * FROM comments ORDER BY id'),
   }
+}
+
+/** An article fixture's text. */
+export const FIXTURE = (name: string) => readFileSync(new URL(`../fixtures/articles/${name}.txt`, import.meta.url), 'utf8')
+export const TEXT = { 'content-type': 'text/plain; charset=utf-8' }
+/** A new article with two techniques and a benefit. */
+export const HOT_STONE = articleBody('Hot Stone', { techniques: [entry('Stone Placement'), entry('Gliding Strokes')], benefits: [entry('Better Sleep')] })
+
+/** The article as an editor reads it, whatever its status. */
+export async function getWithKey(editor: Editor, slug: string) {
+  return editor.send('GET', `/v1/articles/${slug}`)
+}
+
+/** Asserts a strong ETag on `res` and returns it. */
+export function assertEtagOf(t: Test, res: LightMyRequestResponse, message: string) {
+  t.match(res.headers.etag, /^"[\w-]{27}"$/, `${message}: a strong ETag`)
+  return String(res.headers.etag)
 }

@@ -53,7 +53,7 @@ t.test('POST /v1/imports keeps the byline out of the body, its author and date i
 
 t.test('POST /v1/imports has the bounds of a JSON article', async (t) => {
   const editor = await editorApp(t)
-  const before = snapshot(editor.db)
+  const before = await snapshot(editor.store)
   const items = (n: number) => Array.from({ length: n }, (_, index) => `${index + 1}. Item ${index + 1}: What it does.`).join('\n')
   const long = (body: string) => `Long Article\n\nAn introduction.\n\n${body}\n`
   const refused: [name: string, text: string, detail: RegExp][] = [
@@ -76,7 +76,7 @@ t.test('POST /v1/imports has the bounds of a JSON article', async (t) => {
   t.ok(Buffer.byteLength(refused[0]![1]) < 256 * 1024, 'the 10,000-item text is refused for its items, not its size')
   assertProblem(t, await editor.send('POST', '/v1/imports', long('A paragraph.\n\n'.repeat(20_000)), TEXT), 413, '/problems/payload-too-large', 'a text over 256 KiB')
   assertProblem(t, await editor.send('POST', '/v1/imports', long(`Techniques\n\n${'- a\n'.repeat(80_000)}`), TEXT), 413, '/problems/payload-too-large', '80,000 list items (320 KB)')
-  t.same(snapshot(editor.db), before, 'nothing written')
+  t.same(await snapshot(editor.store), before, 'nothing written')
 
   const atBounds = long(`Techniques\n\n${items(200)}\n\nA Paragraph\n\n${'word '.repeat(3999)}word`)
   t.equal((await editor.send('POST', '/v1/imports', atBounds, TEXT)).statusCode, 201, 'at the bounds: imported')
@@ -97,19 +97,19 @@ t.test('PUT /v1/articles/{slug}/source replaces an article\'s content from text,
   const again = assertProblem(t, await editor.send('POST', '/v1/imports', revised.replace('Stiff', 'Tight'), TEXT), 409, '/problems/conflict', 'a second import of the slug')
   t.match(again.detail, /PUT \/v1\/articles\/cupping-therapy-for-tight-shoulders\/source/)
 
-  const before = snapshot(editor.db)
+  const before = await snapshot(editor.store)
   const missing = assertProblem(t, await editor.send('PUT', url, revised, TEXT), 428, '/problems/precondition-required', 'without If-Match')
   t.match(missing.detail, /If-Match/)
   editor.clock.advance(MINUTE)
   t.equal((await editor.send('PATCH', `/v1/articles/${CUPPING}`, { title: 'Cupping, Changed Meanwhile' }, { 'if-match': etag })).statusCode, 200, 'someone else changes the article')
-  const changedMeanwhile = snapshot(editor.db)
+  const changedMeanwhile = await snapshot(editor.store)
   t.notSame(changedMeanwhile, before)
   const stale = await editor.send('PUT', url, revised, { ...TEXT, 'if-match': etag })
   assertProblem(t, stale, 412, '/problems/precondition-failed', 'a stale If-Match')
-  t.same(snapshot(editor.db), changedMeanwhile, 'a refused replace writes nothing')
+  t.same(await snapshot(editor.store), changedMeanwhile, 'a refused replace writes nothing')
 
   const current = await editor.send('GET', `/v1/articles/${CUPPING}`)
-  const version = rowCount(editor.db, 'article_revisions')
+  const version = await rowCount(editor.store, 'article_revisions')
   editor.clock.advance(MINUTE)
   const replaced = await editor.send('PUT', url, revised, { ...TEXT, 'if-match': String(current.headers.etag) })
   t.equal(replaced.statusCode, 200)
@@ -118,7 +118,7 @@ t.test('PUT /v1/articles/{slug}/source replaces an article\'s content from text,
   t.match(body, { slug: CUPPING, title: 'Cupping Therapy for Stiff Shoulders', author: 'Dana Lee', status: 'published', publishedAt: firstPublished, updatedAt: editor.clock.iso() }, 'the slug, status and first publication stay')
   t.same(listed(body, 'techniques').map(([, name]) => name), ['Static Cupping', 'Moving Cupping', 'Fire Cupping', 'Flash Cupping'], 'the new content')
   t.same(body.notes.map((note) => note.leftOutAs), ['byline', 'page-chrome', 'page-chrome', 'page-chrome', 'page-chrome'])
-  t.equal(rowCount(editor.db, 'article_revisions'), version + 1, 'a new revision keeps the version replaced')
+  t.equal(await rowCount(editor.store, 'article_revisions'), version + 1, 'a new revision keeps the version replaced')
   t.not(replaced.headers.etag, current.headers.etag, 'a new ETag')
   const read = await editor.send('GET', `/v1/articles/${CUPPING}`)
   t.equal(read.headers.etag, replaced.headers.etag, 'the ETag is the one a GET gives')

@@ -33,7 +33,7 @@ const slugsOf = (ids: number[]) => ids.map((id) => LIBRARY.find((article) => art
 
 async function libraryApp(t: Test) {
   const test = await createTestApp(t)
-  importLibrary(test.articles)
+  await importLibrary(test.articles)
   return test
 }
 
@@ -97,14 +97,28 @@ t.test('walking every page visits every article once, in order, under every sort
 })
 
 t.test('title ties (case-insensitive) are broken by id across pages, both ways', async (t) => {
-  const { app, db } = await libraryApp(t)
+  const { app, store } = await libraryApp(t)
   // Three articles with the same title under NOCASE: only the id orders them.
-  db.prepare('UPDATE articles SET title = ? WHERE id = ?').run('Twin Title', 5)
-  db.prepare('UPDATE articles SET title = ? WHERE id = ?').run('twin title', 2)
-  db.prepare('UPDATE articles SET title = ? WHERE id = ?').run('TWIN TITLE', 4)
+  await store.run('UPDATE articles SET title = ? WHERE id = ?', ['Twin Title', 5])
+  await store.run('UPDATE articles SET title = ? WHERE id = ?', ['twin title', 2])
+  await store.run('UPDATE articles SET title = ? WHERE id = ?', ['TWIN TITLE', 4])
   // Hot Stone, Lower Back, Sports, then the twins by id (2, 4, 5)
   const ascending = [3, 1, 6, 2, 4, 5]
   for (const limit of [1, 2]) {
+    t.same((await walk(t, app, `/v1/articles?sort=title&limit=${limit}`)).slugs, slugsOf(ascending), `title limit=${limit}`)
+    t.same((await walk(t, app, `/v1/articles?sort=-title&limit=${limit}`)).slugs, slugsOf([...ascending].reverse()), `-title limit=${limit}`)
+  }
+})
+
+t.test('titles sort by their bytes with ASCII letters folded, on every store: mixed case and non-ASCII titles, both ways, across pages', async (t) => {
+  const { app, store } = await libraryApp(t)
+  // SQLite's NOCASE folds A-Z only and compares bytes; PostgreSQL must too (lower() on a "C" column), not
+  // by a locale (Ä beside A) nor by Unicode case folding (É equal to é, which would leave 3 before 4 by id).
+  const titles: [number, string][] = [[1, 'zebra massage'], [2, 'Zen Massage'], [3, 'élan massage'], [4, 'Élan Massage'], [5, 'Ähnlich Massage'], [6, 'apple Massage']]
+  for (const [id, title] of titles) await store.run('UPDATE articles SET title = ? WHERE id = ?', [title, id])
+  // apple, zebra, zen, then by UTF-8 bytes: Ä (c3 84), É (c3 89), é (c3 a9)
+  const ascending = [6, 1, 2, 5, 4, 3]
+  for (const limit of [1, 2, 4, 100]) {
     t.same((await walk(t, app, `/v1/articles?sort=title&limit=${limit}`)).slugs, slugsOf(ascending), `title limit=${limit}`)
     t.same((await walk(t, app, `/v1/articles?sort=-title&limit=${limit}`)).slugs, slugsOf([...ascending].reverse()), `-title limit=${limit}`)
   }

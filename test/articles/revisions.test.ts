@@ -99,7 +99,7 @@ t.test('a change that changes nothing makes no revision and keeps the ETag', asy
   const sameList = await editor.send('PUT', '/v1/articles/hot-stone/techniques', [entry('Stone Placement')])
   t.equal(sameList.statusCode, 200)
   t.equal(sameList.headers.etag, etag, 'the same list: the same ETag')
-  t.equal(rowCount(editor.db, 'article_revisions'), 0, 'no revisions')
+  t.equal(await rowCount(editor.store, 'article_revisions'), 0, 'no revisions')
   t.same((await editor.send('GET', '/v1/articles/hot-stone/revisions')).json().data, [])
 })
 
@@ -171,7 +171,7 @@ t.test('restoring a revision makes its title and body current as a new version; 
   const again = await editor.send('POST', `/v1/articles/hot-stone/revisions/${first!.version}/restore`)
   t.equal(again.statusCode, 200)
   t.equal(again.headers.etag, res.headers.etag, 'restoring what is current changes nothing')
-  t.equal(rowCount(editor.db, 'article_revisions'), 2, 'and makes no revision')
+  t.equal(await rowCount(editor.store, 'article_revisions'), 2, 'and makes no revision')
 
   const back = await editor.send('POST', `/v1/articles/hot-stone/revisions/${after[0]!.version}/restore`)
   t.equal(back.json().title, 'Hot Stone Deluxe', 'a restore can be undone by restoring the revision it made')
@@ -213,7 +213,7 @@ t.test('unknown revisions, revisions of another article and unknown articles are
   // Another article's revision: a version number that article has kept and this one has not (its 2 is current).
   const foreign = ((await editor.send('GET', '/v1/articles/other-article/revisions')).json().data as RevisionSummary[])[0]!.version
   t.same([own, foreign], [1, 2])
-  const before = snapshot(editor.db)
+  const before = await snapshot(editor.store)
   const missing: [string, 'GET' | 'POST', string][] = [
     ['GET an unknown revision', 'GET', '/v1/articles/hot-stone/revisions/999999'],
     ['restore an unknown revision', 'POST', '/v1/articles/hot-stone/revisions/999999/restore'],
@@ -232,7 +232,7 @@ t.test('unknown revisions, revisions of another article and unknown articles are
     assertProblem(t, await editor.send('GET', `/v1/articles/hot-stone/revisions/${id}`), 400, '/problems/validation-failed', `revision id ${id}`)
     assertProblem(t, await editor.send('POST', `/v1/articles/hot-stone/revisions/${id}/restore`), 400, '/problems/validation-failed', `restore id ${id}`)
   }
-  t.same(snapshot(editor.db), before, 'nothing was written')
+  t.same(await snapshot(editor.store), before, 'nothing was written')
   t.equal((await editor.send('GET', `/v1/articles/hot-stone/revisions/${own}`)).statusCode, 200, 'its own revision is found')
 })
 
@@ -240,14 +240,14 @@ t.test('revisions need a key with content:write: 401 without one, 403 with anoth
   const editor = await editorApp(t)
   await patchArticle(t, editor, SEED_SLUG, { title: 'Seed, Retitled' })
   const id = ((await editor.send('GET', `/v1/articles/${SEED_SLUG}/revisions`)).json().data as RevisionSummary[])[0]!.version
-  const moderator = makeKey(editor.db, ['comments:moderate']).headers
-  const admin = makeKey(editor.db, ['admin']).headers
+  const moderator = (await makeKey(editor.store, ['comments:moderate'])).headers
+  const admin = (await makeKey(editor.store, ['admin'])).headers
   const routes: ['GET' | 'POST', string][] = [
     ['GET', `/v1/articles/${SEED_SLUG}/revisions`],
     ['GET', `/v1/articles/${SEED_SLUG}/revisions/${id}`],
     ['POST', `/v1/articles/${SEED_SLUG}/revisions/${id}/restore`],
   ]
-  const before = snapshot(editor.db)
+  const before = await snapshot(editor.store)
   for (const [method, url] of routes) {
     const anonymous = await inject(editor.app, method, url)
     assertProblem(t, anonymous, 401, '/problems/unauthorized', `${method} ${url} without a key`)
@@ -258,15 +258,14 @@ t.test('revisions need a key with content:write: 401 without one, 403 with anoth
     const problem = assertProblem(t, forbidden, 403, '/problems/forbidden', `${method} ${url} with comments:moderate`)
     t.match(problem.detail, /content:write/, 'names the scope it needs')
   }
-  t.same(snapshot(editor.db), before, 'nothing was written')
+  t.same(await snapshot(editor.store), before, 'nothing was written')
   for (const [method, url] of routes) t.equal((await inject(editor.app, method, url, undefined, admin)).statusCode, 200, `${method} ${url} with an admin key`)
 })
 
 t.test('a change by another path (the importer) is kept as a revision too', async (t) => {
   const editor = await editorApp(t)
-  const { db } = editor
   await createArticle(t, editor, { title: 'Imported Later', status: 'published', sections: articleBody('x').sections })
-  saveText(new ArticleRepository(db), articleText('Imported Later', ['Tapping']), { at: '2026-03-02T00:00:00.000Z' })
+  await saveText(new ArticleRepository(editor.store), articleText('Imported Later', ['Tapping']), { at: '2026-03-02T00:00:00.000Z' })
   const [revision] = (await editor.send('GET', '/v1/articles/imported-later/revisions')).json().data as RevisionSummary[]
   t.match(revision, { version: 1, title: 'Imported Later', status: 'published', savedAt: T0, replacedAt: '2026-03-02T00:00:00.000Z' })
   t.same(listed((await editor.send('GET', '/v1/articles/imported-later')).json(), 'techniques'), [[1, 'Tapping', 'tapping']])

@@ -57,11 +57,11 @@ t.test('a scheduled article is invisible to the public until the clock passes pu
   const editorView = await editor.send('GET', `/v1/articles/${SLUG}`)
   t.equal(editorView.statusCode, 200, 'an editor sees it')
   t.equal(editorView.json().status, 'scheduled')
-  const reader = makeKey(editor.db, ['comments:moderate']).headers
+  const reader = (await makeKey(editor.store, ['comments:moderate'])).headers
   assertProblem(t, await editor.send('GET', `/v1/articles/${SLUG}`, undefined, reader), 404, '/problems/not-found', 'a key without content:write sees what the public sees')
 
-  const stored = () => editor.db.prepare('SELECT version, updated_at, status, published_at FROM articles WHERE slug = ?').get(SLUG)
-  const before = stored()
+  const stored = () => editor.store.get('SELECT version, updated_at, status, published_at FROM articles WHERE slug = ?', [SLUG])
+  const before = await stored()
   t.match(before, { version: 1, status: 'published', published_at: publishAt }, 'stored as published at a future time')
 
   editor.clock.advance(3 * HOUR - MINUTE)
@@ -83,8 +83,8 @@ t.test('a scheduled article is invisible to the public until the clock passes pu
   const list = (await editor.app.inject('/v1/articles?limit=100')).json().data as { slug: string; status: string }[]
   t.equal(list.find((a) => a.slug === SLUG)?.status, 'published', 'listed as published')
   t.equal((await editor.send('GET', `/v1/articles/${SLUG}`)).json().status, 'published', 'the editor sees it published too')
-  t.same(stored(), before, 'nothing was written: the clock alone made it public')
-  t.equal(rowCount(editor.db, 'article_revisions'), 0, 'no revision')
+  t.same(await stored(), before, 'nothing was written: the clock alone made it public')
+  t.equal(await rowCount(editor.store, 'article_revisions'), 0, 'no revision')
 
   const comment = await editor.app.inject({ method: 'POST', url: `/v1/articles/${SLUG}/comments`, payload: COMMENT })
   t.equal(comment.statusCode, 201, 'comments are taken now')

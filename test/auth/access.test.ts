@@ -3,7 +3,7 @@ import type { LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
 import type { App } from '../../src/app.js'
 import { ApiKeyRepository, type Scope } from '../../src/auth/keys.js'
-import type { SqliteDatabase } from '../../src/db/database.js'
+import type { Queries } from '../../src/db/store.js'
 import { TEST_ADMIN_TOKEN, articleText, createTestApp } from '../helpers/app.js'
 import { ADMIN, NO_STORE, SEED_SLUG, T0, assertProblem, bearer, entry, inject, makeKey, testClock, type Headers, type Method } from '../articles/helpers.js'
 
@@ -66,8 +66,9 @@ async function operations(app: App) {
 /** An app with something for every secured route to act on: a revision, two pending comments and an article to delete. */
 async function fixture(t: Test, env: Record<string, string> = {}) {
   const clock = testClock()
-  const { app, db } = await createTestApp(t, { env: { ...MANUAL, ...env }, now: clock.now })
-  const admin = new ApiKeyRepository(db).create('setup', ['admin'], new Date(T0)).secret
+  const { app, store } = await createTestApp(t, { env: { ...MANUAL, ...env }, now: clock.now })
+  const setupKey = await new ApiKeyRepository(store).create('setup', ['admin'], new Date(T0))
+  const admin = setupKey.secret
   const setup = (method: Method, url: string, payload?: unknown) => inject(app, method, url, payload, bearer(admin))
   const ok = async (res: Promise<LightMyRequestResponse>, status: number) => {
     const answer = await res
@@ -80,7 +81,7 @@ async function fixture(t: Test, env: Record<string, string> = {}) {
   const comment = () => ok(inject(app, 'POST', `/v1/articles/${SEED_SLUG}/comments`, { authorName: 'Ana', authorEmail: 'ana@example.com', body: `Comment ${Math.random()}` }), 201)
   const moderated = (await comment()).id as number
   const doomed = (await comment()).id as number
-  new ApiKeyRepository(db).revoke(1, new Date(T0))
+  await new ApiKeyRepository(store).revoke(setupKey.key.id, new Date(T0))
   let serial = 0
   /** The request that exercises `op` successfully for an authorised caller, and the status it then answers. */
   function request(op: Operation): { url: string; payload?: unknown; headers?: Headers; success: number | undefined } {
@@ -112,19 +113,20 @@ async function fixture(t: Test, env: Record<string, string> = {}) {
         return { url: fill({}), payload: op.method === 'GET' || op.method === 'DELETE' ? undefined : {}, success: undefined }
     }
   }
-  return { app, db, request }
+  return { app, store, request }
 }
 
-function state(db: SqliteDatabase) {
-  return JSON.stringify(['articles', 'article_entries', 'article_revisions', 'comments', 'api_keys'].map((table) => db.prepare(`SELECT * FROM ${table} ORDER BY 1`).all()))
+async function state(store: Queries) {
+  const tables = ['articles', 'article_entries', 'article_revisions', 'comments', 'api_keys']
+  return JSON.stringify(await Promise.all(tables.map((table) => store.all(`SELECT * FROM ${table} ORDER BY 1`))))
 }
 
 /** Who calls: each gets its credentials from a fresh fixture's database. */
-const callers: { name: string; credentials: (db: SqliteDatabase, scope: Scope) => Headers[]; expect: 401 | 403 | 'allowed' }[] = [
-  { name: 'no key', credentials: () => [{}], expect: 401 },
+const callers: { name: string; credentials: (store: Queries, scope: Scope) => Promise<Headers[]>; expect: 401 | 403 | 'allowed' }[] = [
+  { name: 'no key', credentials: async () => [{}], expect: 401 },
   {
     name: 'a malformed Authorization header',
-    credentials: () => [
+    credentials: async () => [
       { authorization: '' },
       { authorization: 'Bearer' },
       { authorization: 'Bearer ' },
@@ -137,23 +139,23 @@ const callers: { name: string; credentials: (db: SqliteDatabase, scope: Scope) =
   },
   {
     name: 'an unknown key',
-    credentials: () => [bearer('cak_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'), bearer(`${TEST_ADMIN_TOKEN}x`), bearer(TEST_ADMIN_TOKEN.slice(0, -1))],
+    credentials: async () => [bearer('cak_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'), bearer(`${TEST_ADMIN_TOKEN}x`), bearer(TEST_ADMIN_TOKEN.slice(0, -1))],
     expect: 401,
   },
   {
     name: 'a revoked key',
-    credentials: (db, scope) => {
-      const keys = [makeKey(db, [scope], 'revoked-scoped'), makeKey(db, ['admin'], 'revoked-admin')]
-      for (const key of keys) new ApiKeyRepository(db).revoke(key.id, new Date(T0))
+    credentials: async (store, scope) => {
+      const keys = [await makeKey(store, [scope], 'revoked-scoped'), await makeKey(store, ['admin'], 'revoked-admin')]
+      for (const key of keys) await new ApiKeyRepository(store).revoke(key.id, new Date(T0))
       return keys.map((key) => key.headers)
     },
     expect: 401,
   },
-  { name: 'a key without the scope', credentials: (db, scope) => [makeKey(db, [OTHER_SCOPE[scope]], 'other-scope').headers], expect: 403 },
-  { name: 'a key with the scope', credentials: (db, scope) => [makeKey(db, [scope], 'scoped').headers], expect: 'allowed' },
-  { name: 'a key with the scope among others', credentials: (db, scope) => [makeKey(db, [OTHER_SCOPE[scope], scope], 'two-scopes').headers], expect: 'allowed' },
-  { name: 'an admin-scope key', credentials: (db) => [makeKey(db, ['admin'], 'admin').headers], expect: 'allowed' },
-  { name: 'ADMIN_TOKEN', credentials: () => [ADMIN], expect: 'allowed' },
+  { name: 'a key without the scope', credentials: async (store, scope) => [(await makeKey(store, [OTHER_SCOPE[scope]], 'other-scope')).headers], expect: 403 },
+  { name: 'a key with the scope', credentials: async (store, scope) => [(await makeKey(store, [scope], 'scoped')).headers], expect: 'allowed' },
+  { name: 'a key with the scope among others', credentials: async (store, scope) => [(await makeKey(store, [OTHER_SCOPE[scope], scope], 'two-scopes')).headers], expect: 'allowed' },
+  { name: 'an admin-scope key', credentials: async (store) => [(await makeKey(store, ['admin'], 'admin')).headers], expect: 'allowed' },
+  { name: 'ADMIN_TOKEN', credentials: async () => [ADMIN], expect: 'allowed' },
 ]
 
 t.test('the OpenAPI document names the secured routes, each with a scope', async (t) => {
@@ -173,13 +175,13 @@ t.test('authorization matrix: every secured route × every kind of caller', asyn
   t.ok(secured.length >= KNOWN.length, `${secured.length} secured operations`)
   for (const caller of callers) {
     t.test(caller.name, async (t) => {
-      const { app, db, request } = await fixture(t)
+      const { app, store, request } = await fixture(t)
       // Writes that remove things go last, so that each route still has something to act on.
       const ordered = [...secured].sort((a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE'))
-      const before = state(db)
+      const before = await state(store)
       for (const op of ordered) {
         const scope = op.scope ?? 'admin'
-        for (const headers of caller.credentials(db, scope)) {
+        for (const headers of await caller.credentials(store, scope)) {
           const { url, payload, headers: extra, success } = request(op)
           const res = await inject(app, op.method, url, payload, { ...extra, ...headers })
           const label = `${op.operationId} ${op.method} ${url} with ${caller.name} ${JSON.stringify(headers).slice(0, 60)}`
@@ -199,7 +201,7 @@ t.test('authorization matrix: every secured route × every kind of caller', asyn
         }
       }
       if (caller.expect !== 'allowed') {
-        const now = JSON.parse(state(db)) as unknown[][]
+        const now = JSON.parse(await state(store)) as unknown[][]
         const was = JSON.parse(before) as unknown[][]
         t.same(now.slice(0, 4), was.slice(0, 4), `${caller.name}: nothing was written`)
       }
@@ -208,14 +210,14 @@ t.test('authorization matrix: every secured route × every kind of caller', asyn
 })
 
 t.test('the key is checked before the request is read: an invalid request without a key is a 401', async (t) => {
-  const { app, db } = await fixture(t)
+  const { app, store } = await fixture(t)
   const { secured } = await operations(app)
-  const before = state(db)
+  const before = await state(store)
   for (const op of secured) {
     const url = op.path.replace(/\{\w+\}/g, 'Not_Valid')
     const res = await inject(app, op.method, `${url}?unknown=1`, op.method === 'GET' || op.method === 'DELETE' ? undefined : '{not json', { 'content-type': 'application/json' })
     assertProblem(t, res, 401, '/problems/unauthorized', `${op.operationId} with nothing valid`)
-    const scoped = await inject(app, op.method, `${url}?unknown=1`, op.method === 'GET' || op.method === 'DELETE' ? undefined : '{not json', { 'content-type': 'application/json', ...makeKey(db, [OTHER_SCOPE[op.scope ?? 'admin']]).headers })
+    const scoped = await inject(app, op.method, `${url}?unknown=1`, op.method === 'GET' || op.method === 'DELETE' ? undefined : '{not json', { 'content-type': 'application/json', ...(await makeKey(store, [OTHER_SCOPE[op.scope ?? 'admin']])).headers })
     assertProblem(t, scoped, 403, '/problems/forbidden', `${op.operationId} with nothing valid but a key of another scope`)
   }
   for (const op of secured.filter((op) => op.method === 'GET')) {
@@ -224,15 +226,15 @@ t.test('the key is checked before the request is read: an invalid request withou
     t.equal(head.statusCode, 401, `HEAD ${url} without a key: 401 as GET`)
     t.equal(head.body, '', 'and no body')
   }
-  const now = JSON.parse(state(db)) as unknown[][]
+  const now = JSON.parse(await state(store)) as unknown[][]
   t.same(now.slice(0, 4), (JSON.parse(before) as unknown[][]).slice(0, 4), 'nothing was written')
 })
 
 t.test('GET /v1/articles/{slug}: a key is optional, but a bad one is a 401 and only content:write sees drafts', async (t) => {
-  const { app, db } = await fixture(t)
-  const writer = makeKey(db, ['content:write']).headers
-  const moderator = makeKey(db, ['comments:moderate']).headers
-  const admin = makeKey(db, ['admin']).headers
+  const { app, store } = await fixture(t)
+  const writer = (await makeKey(store, ['content:write'])).headers
+  const moderator = (await makeKey(store, ['comments:moderate'])).headers
+  const admin = (await makeKey(store, ['admin'])).headers
   const draft = '/v1/articles/doomed-article'
   const published = `/v1/articles/${SEED_SLUG}`
 
@@ -262,28 +264,32 @@ t.test('GET /v1/articles/{slug}: a key is optional, but a bad one is a 401 and o
 })
 
 t.test('a key works at once and stops at once when revoked; ADMIN_TOKEN unset lets no one in by it', async (t) => {
-  const { app, db } = await fixture(t, { ADMIN_TOKEN: '' })
-  const keys = new ApiKeyRepository(db)
+  const { app, store } = await fixture(t, { ADMIN_TOKEN: '' })
+  const keys = new ApiKeyRepository(store)
   assertProblem(t, await inject(app, 'GET', `/v1/articles/${SEED_SLUG}/revisions`, undefined, ADMIN), 401, '/problems/unauthorized', 'the former admin token')
   for (const guess of ['Bearer undefined', 'Bearer null', 'Bearer  ']) {
     assertProblem(t, await inject(app, 'GET', '/v1/comments', undefined, { authorization: guess }), 401, '/problems/unauthorized', guess)
   }
-  const { key, secret } = keys.create('late', ['comments:moderate'], new Date(T0))
+  const { key, secret } = await keys.create('late', ['comments:moderate'], new Date(T0))
   t.equal((await inject(app, 'GET', '/v1/comments', undefined, bearer(secret))).statusCode, 200, 'a key made while the app runs works at once')
   t.equal((await inject(app, 'GET', '/v1/comments', undefined, { authorization: `bearer   ${secret}  ` })).statusCode, 200, 'the scheme is case-insensitive; spaces around the key are allowed')
-  keys.revoke(key.id, new Date(T0))
+  await keys.revoke(key.id, new Date(T0))
   assertProblem(t, await inject(app, 'GET', '/v1/comments', undefined, bearer(secret)), 401, '/problems/unauthorized', 'revoked: refused at once')
 })
 
 t.test('keys are stored only as hashes', async (t) => {
-  const { db } = await createTestApp(t)
-  const keys = new ApiKeyRepository(db)
-  const made = [keys.create('one', ['content:write'], new Date(T0)), keys.create('two', ['admin', 'admin', 'comments:moderate'], new Date(T0))]
+  const { store } = await createTestApp(t)
+  const keys = new ApiKeyRepository(store)
+  const made = [await keys.create('one', ['content:write'], new Date(T0)), await keys.create('two', ['admin', 'admin', 'comments:moderate'], new Date(T0))]
   for (const { secret } of made) t.match(secret, /^cak_[\w-]{43}$/, 'a key has 256 random bits')
   t.not(made[0]!.secret, made[1]!.secret)
-  const columns = (db.prepare('PRAGMA table_info(api_keys)').all() as { name: string }[]).map((c) => c.name)
+  const columnNames = {
+    sqlite: "SELECT name FROM pragma_table_info('api_keys') ORDER BY cid",
+    postgres: "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'api_keys' ORDER BY ordinal_position",
+  }
+  const columns = (await store.all<{ name: string }>(columnNames)).map((c) => c.name)
   t.same(columns, ['id', 'name', 'digest', 'scopes', 'created_at', 'revoked_at'], 'no column for the key itself')
-  const rows = db.prepare('SELECT * FROM api_keys ORDER BY id').all() as Record<string, unknown>[]
+  const rows = await store.all<Record<string, unknown>>('SELECT * FROM api_keys ORDER BY id')
   t.equal(rows.length, 2)
   for (const [i, row] of rows.entries()) {
     const { secret } = made[i]!
@@ -293,7 +299,7 @@ t.test('keys are stored only as hashes', async (t) => {
     t.equal(row.digest, createHash('sha256').update(secret).digest('hex'), `row ${i + 1} holds its SHA-256`)
   }
   t.same(JSON.parse(rows[1]!.scopes as string), ['admin', 'comments:moderate'], 'scopes without repeats')
-  t.same(keys.list().map((key) => Object.keys(key).sort()), [['createdAt', 'id', 'name', 'revokedAt', 'scopes'], ['createdAt', 'id', 'name', 'revokedAt', 'scopes']], 'a listed key has no secret or digest')
-  t.notOk(keys.findActive(made[0]!.secret.toUpperCase()), 'a key is case-sensitive')
-  t.equal(keys.findActive(made[0]!.secret)?.name, 'one')
+  t.same((await keys.list()).map((key) => Object.keys(key).sort()), [['createdAt', 'id', 'name', 'revokedAt', 'scopes'], ['createdAt', 'id', 'name', 'revokedAt', 'scopes']], 'a listed key has no secret or digest')
+  t.notOk(await keys.findActive(made[0]!.secret.toUpperCase()), 'a key is case-sensitive')
+  t.equal((await keys.findActive(made[0]!.secret))?.name, 'one')
 })

@@ -1,9 +1,9 @@
 import t from 'tap'
 import { articleText, createTestApp, saveText } from '../helpers/app.js'
-import { AUTO, HOUR, MINUTE, SLUG, admin, assertProblem, commentsUrl, failingFields, newComment, post, rowCount, testClock } from './helpers.js'
+import { AUTO, HOUR, MINUTE, SLUG, admin, assertProblem, commentsUrl, failingFields, newComment, post, rowCount, testClock, value } from './helpers.js'
 
 t.test('the rate limit refuses a client its third comment in a minute with a 429 problem', async (t) => {
-  const { app, db } = await createTestApp(t, { env: { COMMENT_RATE_LIMIT_PER_MINUTE: '2' } })
+  const { app, store } = await createTestApp(t, { env: { COMMENT_RATE_LIMIT_PER_MINUTE: '2' } })
   const client = { remoteAddress: '203.0.113.10' }
   for (let i = 1; i <= 2; i++) t.equal((await post(app, newComment(), client)).statusCode, 201, `comment ${i} of the minute`)
 
@@ -18,7 +18,7 @@ t.test('the rate limit refuses a client its third comment in a minute with a 429
   const spoofed = await post(app, newComment(), { ...client, headers: { 'x-forwarded-for': '198.51.100.1' } })
   t.equal(spoofed.statusCode, 429, 'X-Forwarded-For from an untrusted peer does not reset the limit')
   t.equal((await post(app, newComment(), { remoteAddress: '203.0.113.11' })).statusCode, 201, 'another client still posts')
-  t.equal(rowCount(db), 3, 'refused comments are not stored')
+  t.equal(await rowCount(store), 3, 'refused comments are not stored')
 })
 
 t.test('the default rate limit is 5 comments a minute', async (t) => {
@@ -29,7 +29,7 @@ t.test('the default rate limit is 5 comments a minute', async (t) => {
 })
 
 t.test('COMMENT_RATE_LIMIT_PER_MINUTE=0 turns the limit off', async (t) => {
-  const { app, db } = await createTestApp(t, { env: { COMMENT_RATE_LIMIT_PER_MINUTE: '0' } })
+  const { app, store } = await createTestApp(t, { env: { COMMENT_RATE_LIMIT_PER_MINUTE: '0' } })
   const statuses = []
   for (let i = 0; i < 10; i++) {
     const res = await post(app, newComment(), { remoteAddress: '203.0.113.30' })
@@ -37,12 +37,12 @@ t.test('COMMENT_RATE_LIMIT_PER_MINUTE=0 turns the limit off', async (t) => {
     t.notOk(res.headers['ratelimit-limit'], `post ${i + 1}: no rate-limit headers`)
   }
   t.same(statuses, Array(10).fill(201))
-  t.equal(rowCount(db), 10)
+  t.equal(await rowCount(store), 10)
 })
 
 t.test('an Idempotency-Key makes a retry answer the same without storing twice', async (t) => {
   const clock = testClock()
-  const { app, db, articles } = await createTestApp(t, { env: AUTO, now: clock.now })
+  const { app, store, articles } = await createTestApp(t, { env: AUTO, now: clock.now })
   const payload = newComment()
   const headers = { 'idempotency-key': 'retry-0001' }
   const first = await post(app, payload, { headers })
@@ -54,22 +54,22 @@ t.test('an Idempotency-Key makes a retry answer the same without storing twice',
   t.equal(retry.body, first.body, 'same body bytes')
   t.equal(retry.headers.location, first.headers.location, 'same Location')
   t.match(retry.headers['content-type'], /^application\/json/)
-  t.equal(rowCount(db), 1, 'one row only')
+  t.equal(await rowCount(store), 1, 'one row only')
 
   const reused = await post(app, { ...payload, body: 'A different comment under the same key.' }, { headers })
   assertProblem(t, reused, 422, '/problems/idempotency-key-reused', 'same key, different body')
-  const otherSlug = saveText(articles, articleText('Neck Massage')).slug
+  const otherSlug = (await saveText(articles, articleText('Neck Massage'))).slug
   assertProblem(t, await post(app, payload, { headers, slug: otherSlug }), 422, '/problems/idempotency-key-reused', 'same key and body, another article')
-  t.equal(rowCount(db), 1, 'still one row')
+  t.equal(await rowCount(store), 1, 'still one row')
 
   const fresh = await post(app, { ...payload, body: 'Another comment, another key.' }, { headers: { 'idempotency-key': 'retry-0002' } })
   t.equal(fresh.statusCode, 201, 'a new key is a new request')
-  t.equal(rowCount(db), 2)
+  t.equal(await rowCount(store), 2)
 })
 
 t.test('an Idempotency-Key is remembered for 24 hours', async (t) => {
   const clock = testClock()
-  const { app, db } = await createTestApp(t, { env: AUTO, now: clock.now })
+  const { app, store } = await createTestApp(t, { env: AUTO, now: clock.now })
   const headers = { 'idempotency-key': 'day-long-key' }
   t.equal((await post(app, newComment(), { headers })).statusCode, 201)
   clock.advance(24 * HOUR - 1000)
@@ -77,11 +77,11 @@ t.test('an Idempotency-Key is remembered for 24 hours', async (t) => {
   clock.advance(2000)
   const later = await post(app, newComment(), { headers })
   t.equal(later.statusCode, 201, '24 h + 1 s later the key is free again')
-  t.equal(rowCount(db), 2)
+  t.equal(await rowCount(store), 2)
 })
 
 t.test('a malformed Idempotency-Key is a 400 problem', async (t) => {
-  const { app, db } = await createTestApp(t, { env: AUTO })
+  const { app, store } = await createTestApp(t, { env: AUTO })
   const malformed: [string, string][] = [
     ['a key with spaces', 'my key'],
     ['a key of 300 characters', 'k'.repeat(300)],
@@ -93,15 +93,15 @@ t.test('a malformed Idempotency-Key is a 400 problem', async (t) => {
     t.same(failingFields(res), ['header:idempotency-key'], `${name}: names the header`)
   }
   t.equal((await post(app, newComment(), { headers: { 'idempotency-key': 'k'.repeat(255) } })).statusCode, 201, 'a key of 255 characters is fine')
-  t.equal(rowCount(db), 1)
+  t.equal(await rowCount(store), 1)
 })
 
 t.test('a filled honeypot is accepted but stored as spam', async (t) => {
-  const { app, db } = await createTestApp(t, { env: AUTO })
+  const { app, store } = await createTestApp(t, { env: AUTO })
   const bot = await post(app, newComment({ website: 'https://cheap-pills.example', body: 'Buy now!' }))
   t.equal(bot.statusCode, 201)
   t.equal(bot.json().status, 'approved', 'the bot is told what a person would be told')
-  t.equal(db.prepare('SELECT status FROM comments WHERE id = ?').pluck().get(bot.json().id), 'spam', 'stored as spam even with auto-approval')
+  t.equal(await value(store, 'SELECT status FROM comments WHERE id = ?', [bot.json().id]), 'spam', 'stored as spam even with auto-approval')
   const person = await post(app, newComment({ website: '' }))
   t.equal(person.json().status, 'approved', 'an empty honeypot is a person')
 
@@ -115,8 +115,8 @@ t.test('a filled honeypot is accepted but stored as spam', async (t) => {
 
 t.test('the same author posting the same text on the same article within 10 minutes is a 409 problem', async (t) => {
   const clock = testClock()
-  const { app, articles, db } = await createTestApp(t, { env: AUTO, now: clock.now })
-  const otherSlug = saveText(articles, articleText('Neck Massage')).slug
+  const { app, articles, store } = await createTestApp(t, { env: AUTO, now: clock.now })
+  const otherSlug = (await saveText(articles, articleText('Neck Massage'))).slug
   const text = 'Deep pressure did wonders for me.'
   const original = { authorName: 'Maya R.', authorEmail: 'maya@example.com', body: text }
   t.equal((await post(app, original)).statusCode, 201)
@@ -139,5 +139,5 @@ t.test('the same author posting the same text on the same article within 10 minu
   assertProblem(t, await post(app, original), 409, '/problems/conflict', 'a second before the 10 minutes end')
   clock.advance(2000)
   t.equal((await post(app, original)).statusCode, 201, 'after 10 minutes')
-  t.equal(rowCount(db, 'body = ?', text), 4, 'the original, another author\'s, the other article\'s and the later one')
+  t.equal(await rowCount(store, 'body = ?', text), 4, 'the original, another author\'s, the other article\'s and the later one')
 })

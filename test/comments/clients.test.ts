@@ -1,41 +1,23 @@
 import { createHash } from 'node:crypto'
-import { sqliteStore } from '../helpers/store.js'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { buildApp } from '../../src/app.js'
-import { ArticleRepository } from '../../src/articles/repository.js'
-import { loadConfig } from '../../src/config.js'
-import { openDatabase } from '../../src/db/database.js'
-import { migrate } from '../../src/db/migrate.js'
-import { seedIfEmpty } from '../../src/importer/files.js'
 import { loggerOptions } from '../../src/logging.js'
-import { TEST_ADMIN_TOKEN, checkResponsesAgainstDocument, createTestApp } from '../helpers/app.js'
+import { createTestApp } from '../helpers/app.js'
 import { captureLogs } from '../helpers/logs.js'
-import { AUTO, MINUTE, assertProblem, newComment, post, rowCount, testClock } from './helpers.js'
+import { AUTO, MINUTE, appOn, assertProblem, column, newComment, openAgain, post, rowCount, seededStore, testClock, value } from './helpers.js'
 
 const FIRST = '203.0.113.1'
 const SECOND = '203.0.113.2'
 const THIRD = '203.0.113.3'
 
-/** Two apps, as two processes would be, each with its own connection to one database file. */
-async function twoAppsOnOneFile(t: Test, env: Record<string, string>) {
-  const path = join(t.testdir({}), 'content.db')
-  const setup = openDatabase(path)
-  migrate(setup)
-  seedIfEmpty(new ArticleRepository(setup), new Date('2026-01-15T09:00:00.000Z'))
-  setup.close()
-  const apps = []
-  for (let i = 0; i < 2; i++) {
-    const app = await buildApp({ ...sqliteStore(openDatabase(path)), config: loadConfig({ DATABASE_PATH: path, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...env }), logger: false })
-    t.teardown(() => app.close())
-    checkResponsesAgainstDocument(t, app)
-    apps.push(app)
-  }
-  return apps as [(typeof apps)[0], (typeof apps)[0]]
+/** Two apps, as two processes or nodes would be, each with its own connection(s) to one database (a SQLite file, or PostgreSQL). */
+async function twoAppsOnOneDatabase(t: Test, settings: Record<string, string>) {
+  const first = await seededStore(t, { path: join(t.testdir({}), 'content.db') })
+  return [await appOn(t, first, settings), await appOn(t, await openAgain(first.env), settings)] as const
 }
 
 t.test('finding 9 (issue 15): an Idempotency-Key is scoped to the client that sent it', async (t) => {
-  const { app, db } = await createTestApp(t, { env: AUTO })
+  const { app, store } = await createTestApp(t, { env: AUTO })
   const headers = { 'idempotency-key': 'comment-form-1' }
   const firstBody = newComment({ authorEmail: 'first@example.com' })
   const first = await post(app, firstBody, { headers, remoteAddress: FIRST })
@@ -48,7 +30,7 @@ t.test('finding 9 (issue 15): an Idempotency-Key is scoped to the client that se
   const third = await post(app, firstBody, { headers, remoteAddress: THIRD })
   t.not(third.body, first.body, "a third client sending the first's body does not receive the first client's answer")
   assertProblem(t, third, 409, '/problems/conflict', 'it is a request of its own: the same author and text again')
-  t.equal(rowCount(db), 2, 'each client stored its own comment once')
+  t.equal(await rowCount(store), 2, 'each client stored its own comment once')
 
   const replay = await post(app, firstBody, { headers, remoteAddress: FIRST })
   t.equal(replay.body, first.body, 'the first client still gets its own answer back')
@@ -61,7 +43,7 @@ t.test('finding 9 (issue 15): an Idempotency-Key is scoped to the client that se
   t.equal((await post(app, fromV6, { headers: v6, remoteAddress: '2001:db8:1:2:ffff::99' })).body, original.body, 'an IPv6 client is its /64')
   t.equal((await post(app, newComment(), { headers: v6, remoteAddress: '2001:db8:1:3::10' })).statusCode, 201, 'another /64 is another client')
 
-  const stored = JSON.stringify(db.prepare('SELECT * FROM idempotency_keys').all())
+  const stored = JSON.stringify(await store.all('SELECT * FROM idempotency_keys'))
   for (const address of [FIRST, SECOND, THIRD, '2001:db8:1:2::10']) {
     t.notOk(stored.includes(address), `${address} is not stored`)
     t.notOk(stored.includes(createHash('sha256').update(address).digest('hex')), `nor its plain hash`)
@@ -69,23 +51,18 @@ t.test('finding 9 (issue 15): an Idempotency-Key is scoped to the client that se
 })
 
 t.test('finding 9 (issue 15): behind a trusted proxy the client is the forwarded address', async (t) => {
-  const { app, db } = await createTestApp(t, { env: { ...AUTO, TRUST_PROXY: '1' } })
+  const { app, store } = await createTestApp(t, { env: { ...AUTO, TRUST_PROXY: '1' } })
   const proxy = '10.0.0.5'
   const headers = (client: string) => ({ 'idempotency-key': 'shared-form-key', 'x-forwarded-for': client })
   t.equal((await post(app, newComment(), { headers: headers(FIRST), remoteAddress: proxy })).statusCode, 201)
   t.equal((await post(app, newComment(), { headers: headers(SECOND), remoteAddress: proxy })).statusCode, 201, 'two readers behind one proxy are two clients')
-  t.equal(rowCount(db), 2)
+  t.equal(await rowCount(store), 2)
 })
 
 t.test('finding 13 (issue 15): forwarded headers while TRUST_PROXY is off log one warning, without an address', async (t) => {
   const run = async (env: Record<string, string>, forwarded: Record<string, string>[]) => {
     const { lines, stream } = captureLogs()
-    const db = openDatabase(':memory:')
-    migrate(db)
-    seedIfEmpty(new ArticleRepository(db), new Date('2026-01-15T09:00:00.000Z'))
-    const app = await buildApp({ ...sqliteStore(db), config: loadConfig({ DATABASE_PATH: ':memory:', ...AUTO, ...env }), logger: { ...(loggerOptions('info') as object), stream } })
-    t.teardown(() => app.close())
-    checkResponsesAgainstDocument(t, app)
+    const app = await appOn(t, await seededStore(t), { ...AUTO, ...env }, { ...(loggerOptions('info') as object), stream })
     for (const headers of forwarded) t.equal((await post(app, newComment(), { headers, remoteAddress: '10.0.0.5' })).statusCode, 201)
     return lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((line) => line.level === 40 && /TRUST_PROXY/.test(line.msg))
   }
@@ -98,8 +75,8 @@ t.test('finding 13 (issue 15): forwarded headers while TRUST_PROXY is off log on
   t.same(await run({}, [{}, {}]), [], 'none without forwarded headers')
 })
 
-t.test('finding 13 (issue 15): two processes on one database file share the comment rate limit and the Idempotency-Keys', async (t) => {
-  const [one, two] = await twoAppsOnOneFile(t, { COMMENT_MODERATION: 'auto', COMMENT_RATE_LIMIT_PER_MINUTE: '3' })
+t.test('finding 13 (issue 15), issue 16: two processes or nodes on one database share the comment rate limit and the Idempotency-Keys', async (t) => {
+  const [one, two] = await twoAppsOnOneDatabase(t, { COMMENT_MODERATION: 'auto', COMMENT_RATE_LIMIT_PER_MINUTE: '3' })
   const client = { remoteAddress: FIRST }
   const keyed = { ...client, headers: { 'idempotency-key': 'across-processes' } }
   const payload = newComment()
@@ -116,7 +93,7 @@ t.test('finding 13 (issue 15): two processes on one database file share the comm
 })
 
 t.test('issue 13 §4: a comment POST that stores nothing (an idempotent replay, a 4xx) does not use up the rate limit', async (t) => {
-  const { app, db } = await createTestApp(t, { env: { COMMENT_MODERATION: 'auto', COMMENT_RATE_LIMIT_PER_MINUTE: '2' } })
+  const { app, store } = await createTestApp(t, { env: { COMMENT_MODERATION: 'auto', COMMENT_RATE_LIMIT_PER_MINUTE: '2' } })
   const client = { remoteAddress: FIRST }
   const keyed = { ...client, headers: { 'idempotency-key': 'counted-once' } }
   const payload = newComment()
@@ -139,19 +116,19 @@ t.test('issue 13 §4: a comment POST that stores nothing (an idempotent replay, 
     t.equal(res.statusCode, status, name)
     t.equal(res.headers['ratelimit-remaining'], '1', `${name}: the limit is untouched`)
   }
-  t.equal(rowCount(db), 1)
+  t.equal(await rowCount(store), 1)
 
   const last = await post(app, newComment(), client)
   t.equal(last.statusCode, 201, 'the second comment of the minute is still allowed')
   t.equal(last.headers['ratelimit-remaining'], '0')
   assertProblem(t, await post(app, newComment(), client), 429, '/problems/too-many-requests', 'the third is refused')
   t.equal((await post(app, payload, keyed)).body, stored.body, 'a replay is still answered once the limit is used up: it stores nothing')
-  t.equal(rowCount(db), 2)
+  t.equal(await rowCount(store), 2)
 })
 
 t.test('the rate limit window restarts after a minute, and rows of ended windows are pruned', async (t) => {
   const clock = testClock()
-  const { app, db } = await createTestApp(t, { env: { COMMENT_MODERATION: 'auto', COMMENT_RATE_LIMIT_PER_MINUTE: '1' }, now: clock.now })
+  const { app, store } = await createTestApp(t, { env: { COMMENT_MODERATION: 'auto', COMMENT_RATE_LIMIT_PER_MINUTE: '1' }, now: clock.now })
   const first = await post(app, newComment(), { remoteAddress: FIRST })
   t.equal(first.headers['ratelimit-reset'], '60')
   clock.advance(30_000)
@@ -161,9 +138,9 @@ t.test('the rate limit window restarts after a minute, and rows of ended windows
   t.equal(refused.headers['ratelimit-reset'], '30')
   clock.advance(MINUTE - 30_000)
   t.equal((await post(app, newComment(), { remoteAddress: SECOND })).statusCode, 201)
-  t.equal(db.prepare('SELECT count(*) FROM rate_limits').pluck().get(), 1, "the first client's ended window was pruned by the next write")
+  t.equal(await value(store, 'SELECT count(*) AS n FROM rate_limits'), 1, "the first client's ended window was pruned by the next write")
   t.equal((await post(app, newComment(), { remoteAddress: FIRST })).statusCode, 201, 'a new window for the first client')
-  t.same(db.prepare('SELECT hits FROM rate_limits ORDER BY hits').pluck().all(), [1, 1])
-  const stored = JSON.stringify(db.prepare('SELECT * FROM rate_limits').all())
+  t.same(await column(store, 'SELECT hits FROM rate_limits ORDER BY hits'), [1, 1])
+  const stored = JSON.stringify(await store.all('SELECT * FROM rate_limits'))
   t.notOk([FIRST, SECOND].some((address) => stored.includes(address)), 'no address in the rate limit table')
 })

@@ -1,8 +1,16 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
+import Database from 'better-sqlite3'
 import type { Test } from 'tap'
-import type { App } from '../../src/app.js'
-import type { SqliteDatabase } from '../../src/db/database.js'
-import { TEST_ADMIN_TOKEN } from '../helpers/app.js'
+import { buildApp, type App, type AppOptions } from '../../src/app.js'
+import { ArticleRepository } from '../../src/articles/repository.js'
+import { loadConfig } from '../../src/config.js'
+import { openStore } from '../../src/db/open.js'
+import { PostgresStore } from '../../src/db/postgres.js'
+import { SqliteStore } from '../../src/db/sqlite.js'
+import type { Params, Queries, Sql, Store } from '../../src/db/store.js'
+import { seedIfEmpty } from '../../src/importer/files.js'
+import { TEST_ADMIN_TOKEN, checkResponsesAgainstDocument } from '../helpers/app.js'
+import { createTestStore, type TestStore } from '../helpers/store.js'
 import { nextLink } from '../helpers/links.js'
 
 /** Shared by the comment tests; tap only runs `*.test.ts`, so this file is not a test of its own. */
@@ -101,6 +109,53 @@ export const MINUTE = 60 * 1000
 export const HOUR = 60 * MINUTE
 
 /** Rows in the comments table, whatever their status. */
-export function rowCount(db: SqliteDatabase, where = '1 = 1', ...params: unknown[]): number {
-  return (db.prepare(`SELECT count(*) AS n FROM comments WHERE ${where}`).get(...params) as { n: number }).n
+export async function rowCount(store: Queries, where = '1 = 1', ...params: unknown[]): Promise<number> {
+  return (await store.get<{ n: number }>(`SELECT count(*) AS n FROM comments WHERE ${where}`, params))!.n
+}
+
+/** The first column of the first row (undefined without a row). */
+export async function value(store: Queries, sql: Sql, params?: Params): Promise<unknown> {
+  const row = await store.get<Record<string, unknown>>(sql, params)
+  return row && Object.values(row)[0]
+}
+
+/** The first column of every row. */
+export async function column(store: Queries, sql: Sql, params?: Params): Promise<unknown[]> {
+  return (await store.all<Record<string, unknown>>(sql, params)).map((row) => Object.values(row)[0])
+}
+
+/** A fresh store of the store under test (SQLite at `path` if given), seeded as createTestApp seeds it. */
+export async function seededStore(t: Test, options: { path?: string } = {}): Promise<TestStore> {
+  const opened = await createTestStore(t, options)
+  await seedIfEmpty(new ArticleRepository(opened.store), new Date('2026-01-15T09:00:00.000Z'))
+  return opened
+}
+
+/**
+ * The app on `store`, configured from `settings` as the server would be, with the given logger (what
+ * createTestApp does not let a test choose); closed after the test, its answers checked against its document.
+ */
+export async function appOn(t: Test, { store, migrations, env }: Pick<TestStore, 'store' | 'migrations' | 'env'>, settings: Record<string, string>, logger: AppOptions['logger'] = false) {
+  const app = await buildApp({ store, migrations, config: loadConfig({ ...env, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...settings }), logger })
+  t.teardown(() => app.close())
+  checkResponsesAgainstDocument(t, app)
+  return app
+}
+
+/** Another process's view of the same data, as a server on another node opens it (DATABASE_PATH or DATABASE_URL). */
+export async function openAgain(env: Record<string, string>): Promise<Pick<TestStore, 'store' | 'migrations' | 'env'>> {
+  const { store, migrations } = await openStore(loadConfig(env))
+  return { store, migrations, env }
+}
+
+/**
+ * A connection of its own to the store's data, for reading only (a SQLite file, or a PostgreSQL
+ * database): what it finds is committed. Closed after the test.
+ */
+export function separateReader(t: Test, env: Record<string, string>): Store {
+  const reader = env.DATABASE_URL
+    ? new PostgresStore({ url: env.DATABASE_URL, poolSize: 2, statementTimeoutMs: 30_000, connectTimeoutMs: 10_000 })
+    : new SqliteStore(new Database(env.DATABASE_PATH!, { readonly: true, fileMustExist: true }))
+  t.teardown(() => reader.close())
+  return reader
 }

@@ -2,7 +2,7 @@ import type { LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
 import type { App } from '../../src/app.js'
 import { TEST_ADMIN_TOKEN, createTestApp } from '../helpers/app.js'
-import { ADMIN, MANUAL, SLUG, admin, allPages, assertProblem, commentsUrl, failingFields, postOk, setStatus, testClock } from './helpers.js'
+import { ADMIN, MANUAL, SLUG, admin, allPages, assertProblem, commentsUrl, failingFields, postOk, rowCount, setStatus, testClock } from './helpers.js'
 
 const MODERATION_KEYS = ['articleSlug', 'authorEmail', 'authorName', 'authorUrl', 'body', 'createdAt', 'id', 'parentId', 'replyCount', 'status', 'updatedAt']
 
@@ -26,7 +26,7 @@ function assertUnauthorized(t: Test, res: LightMyRequestResponse, message: strin
 }
 
 t.test('moderation needs Authorization: Bearer with the admin token', async (t) => {
-  const { app, db } = await createTestApp(t, { env: MANUAL })
+  const { app, store } = await createTestApp(t, { env: MANUAL })
   const comment = await postOk(t, app, { authorEmail: 'hidden@example.com' })
   const wrongCredentials: [string, Record<string, string>][] = [
     ['no Authorization', {}],
@@ -46,7 +46,7 @@ t.test('moderation needs Authorization: Bearer with the admin token', async (t) 
       t.notMatch(res.body, /hidden@example\.com/, `${name}: ${method} ${url} tells nothing`)
     }
   }
-  t.match(db.prepare('SELECT status FROM comments WHERE id = ?').get(comment.id), { status: 'pending' }, 'nothing was changed or deleted')
+  t.match(await store.get('SELECT status FROM comments WHERE id = ?', [comment.id]), { status: 'pending' }, 'nothing was changed or deleted')
   const allowed = await admin(app, 'GET', '/v1/comments')
   t.equal(allowed.statusCode, 200, 'the admin token is let in')
   assertNoStore(t, allowed, 'an authorised answer')
@@ -145,14 +145,14 @@ t.test('PATCH /v1/comments/:id sets the status', async (t) => {
 })
 
 t.test('DELETE /v1/comments/:id deletes for good', async (t) => {
-  const { app, db } = await createTestApp(t, { env: MANUAL })
+  const { app, store } = await createTestApp(t, { env: MANUAL })
   const comment = await postOk(t, app)
   await setStatus(t, app, comment.id, 'approved')
   const res = await admin(app, 'DELETE', `/v1/comments/${comment.id}`)
   t.equal(res.statusCode, 204)
   t.equal(res.body, '')
   assertNoStore(t, res, 'DELETE')
-  t.equal(db.prepare('SELECT count(*) AS n FROM comments').pluck().get(), 0)
+  t.equal(await rowCount(store), 0)
   assertProblem(t, await admin(app, 'DELETE', `/v1/comments/${comment.id}`), 404, '/problems/not-found', 'deleting again')
   assertProblem(t, await admin(app, 'PATCH', `/v1/comments/${comment.id}`, { status: 'approved' }), 404, '/problems/not-found', 'approving a deleted comment')
   assertProblem(t, await app.inject(`${commentsUrl()}/${comment.id}`), 404, '/problems/not-found', 'reading a deleted comment')

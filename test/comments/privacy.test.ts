@@ -1,37 +1,27 @@
 import { createHash } from 'node:crypto'
-import { sqliteStore } from '../helpers/store.js'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import type { LightMyRequestResponse } from 'fastify'
 import t from 'tap'
-import { buildApp } from '../../src/app.js'
-import { ArticleRepository } from '../../src/articles/repository.js'
 import { ClientNames } from '../../src/comments/client.js'
-import { loadConfig } from '../../src/config.js'
-import { openDatabase } from '../../src/db/database.js'
-import { migrate } from '../../src/db/migrate.js'
-import { seedIfEmpty } from '../../src/importer/files.js'
 import { loggerOptions } from '../../src/logging.js'
-import { TEST_ADMIN_TOKEN, checkResponsesAgainstDocument, createTestApp } from '../helpers/app.js'
-import { ADMIN, AUTO, SLUG, admin, commentsUrl, newComment, post, postOk } from './helpers.js'
+import { TEST_ADMIN_TOKEN, createTestApp } from '../helpers/app.js'
 import { captureLogs } from '../helpers/logs.js'
+import { ADMIN, AUTO, SLUG, admin, appOn, column, commentsUrl, newComment, post, postOk, rowCount, seededStore, separateReader, value } from './helpers.js'
 
 const EMAIL = 'Private.Reader@Example.org'
 const IP = '198.51.100.77'
 const OTHER_IP = '192.0.2.201'
+/** The columns of the comments table. */
+const COMMENT_COLUMNS = {
+  sqlite: "SELECT name FROM pragma_table_info('comments')",
+  postgres: "SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'comments'",
+}
 const WRONG_TOKEN = 'guessed-token-fedcba9876543210fedcba98765'
 
 t.test('no log line at trace level carries an email, a token or a client address', async (t) => {
   const { lines, stream } = captureLogs()
-  const db = openDatabase(':memory:')
-  migrate(db)
-  seedIfEmpty(new ArticleRepository(db), new Date('2026-01-15T09:00:00.000Z'))
-  const config = loadConfig({ DATABASE_PATH: ':memory:', ADMIN_TOKEN: TEST_ADMIN_TOKEN, COMMENT_RATE_LIMIT_PER_MINUTE: '2' })
-  const app = await buildApp({ ...sqliteStore(db), config, logger: { ...(loggerOptions('trace') as object), stream } })
-  t.teardown(() => app.close())
-  checkResponsesAgainstDocument(t, app)
+  const opened = await seededStore(t)
+  const app = await appOn(t, opened, { COMMENT_RATE_LIMIT_PER_MINUTE: '2' }, { ...(loggerOptions('trace') as object), stream })
 
   const asReader = { remoteAddress: IP, headers: { 'x-forwarded-for': OTHER_IP, 'idempotency-key': 'privacy-key-1' } }
   const payload = newComment({ authorEmail: EMAIL, authorUrl: 'https://reader.example' })
@@ -67,7 +57,7 @@ t.test('no log line at trace level carries an email, a token or a client address
 
   // The email in any case, and its local part alone (e.g. inside an echoed invalid value).
   const forbidden = [EMAIL, EMAIL.split('@')[0]!, TEST_ADMIN_TOKEN, WRONG_TOKEN, IP, OTHER_IP, 'remoteAddress']
-  const secret = db.prepare('SELECT value FROM settings WHERE name = ?').pluck().get('client_key_secret') as string
+  const secret = (await value(opened.store, 'SELECT value FROM settings WHERE name = ?', ['client_key_secret'])) as string
   t.match(secret, /^[0-9a-f]{64}$/, 'the database holds the key of client names')
   const clientNames = [IP, OTHER_IP].map((address) => new ClientNames(secret).of(address))
   for (const [name, res] of answers) {
@@ -87,44 +77,33 @@ t.test('no log line at trace level carries an email, a token or a client address
 })
 
 t.test('no client address is stored, nor its plain hash: the rate limit and Idempotency-Keys keep a keyed hash', async (t) => {
-  const { app, db } = await createTestApp(t, { env: { ...AUTO, COMMENT_RATE_LIMIT_PER_MINUTE: '5' } })
+  const { app, store } = await createTestApp(t, { env: { ...AUTO, COMMENT_RATE_LIMIT_PER_MINUTE: '5' } })
   await postOk(t, app, {}, { remoteAddress: IP, headers: { 'idempotency-key': 'stored-key-1' } })
   await postOk(t, app, {}, { remoteAddress: OTHER_IP, headers: { 'idempotency-key': 'stored-key-2' } })
-  const columns = (db.prepare("SELECT name FROM pragma_table_info('comments')").all() as { name: string }[]).map((c) => c.name)
+  const columns = (await column(store, COMMENT_COLUMNS)) as string[]
+  t.ok(columns.includes('author_email'), 'the columns are read')
   t.notOk(columns.some((name) => /ip|client|address/i.test(name)), 'no column for the client')
-  t.equal(db.prepare('SELECT count(*) FROM rate_limits').pluck().get(), 2, 'each client is counted')
-  const stored = ['comments', 'idempotency_keys', 'rate_limits'].map((table) => JSON.stringify(db.prepare(`SELECT * FROM ${table}`).all())).join('')
+  t.equal(await value(store, 'SELECT count(*) AS n FROM rate_limits'), 2, 'each client is counted')
+  const stored = (await Promise.all(['comments', 'idempotency_keys', 'rate_limits'].map(async (table) => JSON.stringify(await store.all(`SELECT * FROM ${table}`))))).join('')
   t.notOk(stored.includes(IP) || stored.includes(OTHER_IP), 'no address is stored anywhere')
   for (const ip of [IP, OTHER_IP]) t.notOk(stored.includes(createHash('sha256').update(ip).digest('hex')), 'nor its plain hash')
 })
 
-t.test('a 201 means the comment is committed to the database file', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'comments-durability-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const path = join(dir, 'content.db')
-  const db = openDatabase(path)
-  migrate(db)
-  seedIfEmpty(new ArticleRepository(db), new Date())
-  const app = await buildApp({ ...sqliteStore(db), config: loadConfig({ DATABASE_PATH: path, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...AUTO }), logger: false })
-  t.teardown(() => app.close())
-  checkResponsesAgainstDocument(t, app)
-
-  const reader = new Database(path, { readonly: true, fileMustExist: true })
-  t.teardown(() => reader.close())
-  t.equal(reader.pragma('journal_mode', { simple: true }), 'wal')
+t.test('a 201 means the comment is committed: another connection (another process, another node) reads it at once, and after the app closed', async (t) => {
+  const opened = await seededStore(t, { path: join(t.testdir({}), 'content.db') })
+  const app = await appOn(t, opened, AUTO)
+  const reader = separateReader(t, opened.env)
 
   const res = await post(app, newComment({ body: 'Stored for good.' }))
   t.equal(res.statusCode, 201)
   const { id } = res.json()
-  t.match(reader.prepare('SELECT body, status FROM comments WHERE id = ?').get(id), { body: 'Stored for good.', status: 'approved' }, 'a second connection sees the row')
-  t.equal(reader.prepare('SELECT comment_count FROM articles WHERE slug = ?').pluck().get(SLUG), 1, 'and the count')
+  t.match(await reader.get('SELECT body, status FROM comments WHERE id = ?', [id]), { body: 'Stored for good.', status: 'approved' }, 'a second connection sees the row')
+  t.equal(await value(reader, 'SELECT comment_count FROM articles WHERE slug = ?', [SLUG]), 1, 'and the count')
 
   t.equal((await admin(app, 'PATCH', `/v1/comments/${id}`, { status: 'rejected' }, ADMIN)).statusCode, 200)
-  t.equal(reader.prepare('SELECT status FROM comments WHERE id = ?').pluck().get(id), 'rejected', 'moderation is committed too')
-  t.equal(reader.prepare('SELECT comment_count FROM articles WHERE slug = ?').pluck().get(SLUG), 0)
+  t.equal(await value(reader, 'SELECT status FROM comments WHERE id = ?', [id]), 'rejected', 'moderation is committed too')
+  t.equal(await value(reader, 'SELECT comment_count FROM articles WHERE slug = ?', [SLUG]), 0)
 
   await app.close()
-  const reopened = new Database(path, { readonly: true })
-  t.teardown(() => reopened.close())
-  t.equal(reopened.prepare('SELECT count(*) FROM comments').pluck().get(), 1, 'still there after the app closed')
+  t.equal(await rowCount(reader), 1, 'still there after the app closed')
 })

@@ -63,7 +63,7 @@ t.test('new comments are pending unless COMMENT_MODERATION=auto', async (t) => {
 })
 
 t.test('invalid comments are 400 problems naming every failing field, and store nothing', async (t) => {
-  const { app, db } = await createTestApp(t, { env: AUTO })
+  const { app, store } = await createTestApp(t, { env: AUTO })
   const valid = { authorName: 'Maya R.', authorEmail: 'maya@example.com', body: 'Helpful.' }
   const cases: { name: string; payload: Record<string, unknown>; fields: string[] }[] = [
     { name: 'an empty object', payload: {}, fields: ['authorEmail', 'authorName', 'body'] },
@@ -94,7 +94,7 @@ t.test('invalid comments are 400 problems naming every failing field, and store 
     t.same(failingFields(res), fields.map((field) => `body:${field}`), `${name}: names ${fields.join(', ')}`)
     for (const error of res.json().errors ?? []) t.type(error.detail, 'string', `${name}: ${error.name} has a detail`)
   }
-  t.equal(rowCount(db), 0, 'no invalid comment was stored')
+  t.equal(await rowCount(store), 0, 'no invalid comment was stored')
 })
 
 t.test('comments at the limits are accepted', async (t) => {
@@ -117,7 +117,7 @@ t.test('comments at the limits are accepted', async (t) => {
 
 t.test('parentId must name an approved comment of the same article', async (t) => {
   const { app, articles } = await createTestApp(t, { env: MANUAL })
-  const otherSlug = saveText(articles, articleText('Neck Massage')).slug
+  const otherSlug = (await saveText(articles, articleText('Neck Massage'))).slug
   const approved = await postOk(t, app)
   await setStatus(t, app, approved.id, 'approved')
   const pending = await postOk(t, app)
@@ -143,7 +143,7 @@ t.test('parentId must name an approved comment of the same article', async (t) =
 
 t.test('comments of an unknown or draft article are 404 problems', async (t) => {
   const { app, articles } = await createTestApp(t, { env: AUTO })
-  const draftSlug = saveText(articles, articleText('Hot Stone Draft'), { publish: false }).slug
+  const draftSlug = (await saveText(articles, articleText('Hot Stone Draft'), { publish: false })).slug
   const comment = await postOk(t, app)
   for (const slug of ['no-such-article', draftSlug]) {
     assertProblem(t, await post(app, newComment(), { slug }), 404, '/problems/not-found', `POST on ${slug}`)
@@ -153,14 +153,14 @@ t.test('comments of an unknown or draft article are 404 problems', async (t) => 
 })
 
 t.test('a body over 16 KiB is a 413 problem', async (t) => {
-  const { app, db } = await createTestApp(t, { env: AUTO })
+  const { app, store } = await createTestApp(t, { env: AUTO })
   const res = await post(app, newComment({ body: 'x'.repeat(16 * 1024) }))
   assertProblem(t, res, 413, '/problems/payload-too-large')
-  t.equal(rowCount(db), 0)
+  t.equal(await rowCount(store), 0)
 })
 
 t.test('text is stored as plain text: NFC, without control characters, markup verbatim', async (t) => {
-  const { app, db } = await createTestApp(t, { env: AUTO })
+  const { app, store } = await createTestApp(t, { env: AUTO })
   const cases: { name: string; sent: Record<string, string>; stored: Record<string, string> }[] = [
     { name: 'decomposed accents are composed (NFC)', sent: { authorName: 'Jose\u0301', body: 'Cafe\u0301 au lait' }, stored: { authorName: 'Jos\u00e9', body: 'Caf\u00e9 au lait' } },
     { name: 'NUL, BEL and bidi overrides are removed', sent: { body: 'a\u0000b\u0007c\u202ed' }, stored: { body: 'abcd' } },
@@ -177,7 +177,7 @@ t.test('text is stored as plain text: NFC, without control characters, markup ve
     const res = await post(app, newComment(sent))
     t.equal(res.statusCode, 201, name)
     const created = res.json()
-    const row = db.prepare('SELECT author_name AS authorName, body FROM comments WHERE id = ?').get(created.id) as Record<string, string>
+    const row = (await store.get<Record<string, string>>('SELECT author_name AS "authorName", body FROM comments WHERE id = ?', [created.id]))!
     const shown = (await app.inject(res.headers.location as string)).json()
     for (const [field, value] of Object.entries(stored)) {
       t.equal(created[field], value, `${name}: ${field} in the 201`)
@@ -188,7 +188,7 @@ t.test('text is stored as plain text: NFC, without control characters, markup ve
   const markup = await app.inject(commentsUrl())
   t.match(markup.headers['content-type'], /^application\/json/, 'served as JSON, never as HTML')
   t.ok(markup.body.includes('<script>alert(1)</script>'), 'the markup is neither stripped nor escaped into entities')
-  const names = db.prepare('SELECT author_name || body AS text FROM comments').all() as { text: string }[]
+  const names = await store.all<{ text: string }>('SELECT author_name || body AS text FROM comments')
   t.notOk(names.some(({ text }) => /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u.test(text)), 'no control character is stored')
 })
 

@@ -3,7 +3,10 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import t, { type Test } from 'tap'
-import { openDatabase, readSetting, type SqliteDatabase } from '../../src/db/database.js'
+import { openDatabase, type SqliteDatabase } from '../../src/db/database.js'
+import { readSetting } from '../../src/db/settings.js'
+import { SqliteStore } from '../../src/db/sqlite.js'
+import { SQLITE_ONLY } from '../helpers/store.js'
 import { MIGRATIONS_DIR, MigrationError, migrate, migrationStatus, readMigrations } from '../../src/db/migrate.js'
 
 type Ledger = { version: number; name: string; checksum: string; applied_at: string }
@@ -43,7 +46,7 @@ function caught(t: Test, fn: () => unknown): Error {
 const FIRST = 'CREATE TABLE log (id INTEGER PRIMARY KEY, version INTEGER NOT NULL) STRICT;\nINSERT INTO log (version) VALUES (1);\n'
 const step = (version: number) => `INSERT INTO log (version) VALUES (${version});\n`
 
-t.test('applies migrations in numeric order and records version, name and checksum', async (t) => {
+t.test('applies migrations in numeric order and records version, name and checksum', { skip: SQLITE_ONLY }, async (t) => {
   const files: Record<string, string> = { '001_create_log.sql': FIRST }
   for (let version = 2; version <= 10; version++) files[`${String(version).padStart(3, '0')}_step_${version}.sql`] = step(version)
   const dir = t.testdir(files)
@@ -80,7 +83,7 @@ t.test('applies migrations in numeric order and records version, name and checks
   }
 })
 
-t.test('a second run applies nothing', async (t) => {
+t.test('a second run applies nothing', { skip: SQLITE_ONLY }, async (t) => {
   const dir = t.testdir({ '001_create_log.sql': FIRST, '002_step.sql': step(2) })
   const db = memoryDb(t)
   t.equal(migrate(db, readMigrations(dir)).length, 2)
@@ -90,7 +93,7 @@ t.test('a second run applies nothing', async (t) => {
   t.equal((db.prepare('SELECT count(*) AS n FROM log').get() as { n: number }).n, 2, 'no migration ran twice')
 })
 
-t.test('applies only what is pending on a database migrated by an older version of the code', async (t) => {
+t.test('applies only what is pending on a database migrated by an older version of the code', { skip: SQLITE_ONLY }, async (t) => {
   const { older, newer } = testdirs(t, {
     older: { '001_create_log.sql': FIRST },
     newer: { '001_create_log.sql': FIRST, '002_step.sql': step(2) },
@@ -107,7 +110,7 @@ t.test('applies only what is pending on a database migrated by an older version 
   )
 })
 
-t.test('a failing migration rolls back its own transaction entirely', async (t) => {
+t.test('a failing migration rolls back its own transaction entirely', { skip: SQLITE_ONLY }, async (t) => {
   const { migrations: dir, data } = testdirs(t, {
     migrations: {
       '001_first.sql': 'CREATE TABLE first (id INTEGER PRIMARY KEY);\n',
@@ -154,7 +157,7 @@ t.test('a failing migration rolls back its own transaction entirely', async (t) 
   t.ok(hasTable(db, 'after_broken'))
 })
 
-t.test('refuses a database that has a migration the code does not know', async (t) => {
+t.test('refuses a database that has a migration the code does not know', { skip: SQLITE_ONLY }, async (t) => {
   const { older, newer } = testdirs(t, {
     newer: { '001_create_log.sql': FIRST, '002_step.sql': step(2), '003_future_thing.sql': step(3) },
     older: { '001_create_log.sql': FIRST, '002_step.sql': step(2) },
@@ -179,7 +182,7 @@ t.test('refuses a database that has a migration the code does not know', async (
   t.same(status.pending, [])
 })
 
-t.test('refuses a database whose applied migration file has changed, before applying anything', async (t) => {
+t.test('refuses a database whose applied migration file has changed, before applying anything', { skip: SQLITE_ONLY }, async (t) => {
   const dir = t.testdir({ '001_create_log.sql': FIRST, '002_step.sql': step(2) })
   const db = memoryDb(t)
   migrate(db, readMigrations(dir))
@@ -207,7 +210,7 @@ t.test('refuses a database whose applied migration file has changed, before appl
   )
 })
 
-t.test('readMigrations rejects badly named files', async (t) => {
+t.test('readMigrations rejects badly named files', { skip: SQLITE_ONLY }, async (t) => {
   const bads = ['1_short.sql', '0001_long.sql', '001-dash.sql', '001_Upper.sql', '001_.sql', '001_has space.sql', 'abc_name.sql']
   const dirs = testdirs(t, Object.fromEntries(bads.map((bad, i) => [`case${i}`, { '001_fine.sql': 'SELECT 1;\n', [bad]: 'SELECT 1;\n' }])))
   for (const [i, bad] of bads.entries()) {
@@ -218,7 +221,7 @@ t.test('readMigrations rejects badly named files', async (t) => {
   }
 })
 
-t.test('readMigrations ignores files that are not .sql and reads an empty directory as none', async (t) => {
+t.test('readMigrations ignores files that are not .sql and reads an empty directory as none', { skip: SQLITE_ONLY }, async (t) => {
   const { empty, dir } = testdirs(t, { empty: {}, dir: { '001_first.sql': 'SELECT 1;\n', 'README.md': 'notes', '002_notes.sql.bak': 'x' } })
   t.same(readMigrations(empty), [])
   t.same(
@@ -227,7 +230,7 @@ t.test('readMigrations ignores files that are not .sql and reads an empty direct
   )
 })
 
-t.test('readMigrations rejects gaps and duplicates in the numbering', async (t) => {
+t.test('readMigrations rejects gaps and duplicates in the numbering', { skip: SQLITE_ONLY }, async (t) => {
   const dirs = testdirs(t, {
     gap: { '001_a.sql': 'SELECT 1;', '003_c.sql': 'SELECT 3;' },
     noFirst: { '002_b.sql': 'SELECT 2;' },
@@ -244,7 +247,7 @@ t.test('readMigrations rejects gaps and duplicates in the numbering', async (t) 
   t.type(duplicate, MigrationError, 'two files with one number')
 })
 
-t.test('migrationStatus reports pending migrations and reads only', async (t) => {
+t.test('migrationStatus reports pending migrations and reads only', { skip: SQLITE_ONLY }, async (t) => {
   const { dir, data } = testdirs(t, { dir: { '001_create_log.sql': FIRST, '002_step.sql': step(2) }, data: {} })
   const migrations = readMigrations(dir)
 
@@ -278,7 +281,7 @@ t.test('migrationStatus reports pending migrations and reads only', async (t) =>
   t.same(half.conflicts, [])
 })
 
-t.test('migrationStatus reports both kinds of conflict at once', async (t) => {
+t.test('migrationStatus reports both kinds of conflict at once', { skip: SQLITE_ONLY }, async (t) => {
   const dirs = testdirs(t, {
     database: { '001_create_log.sql': FIRST, '002_step.sql': step(2), '003_step.sql': step(3) },
     code: { '001_create_log.sql': FIRST + '-- edited\n', '002_step.sql': step(2) },
@@ -292,7 +295,7 @@ t.test('migrationStatus reports both kinds of conflict at once', async (t) => {
   t.match(status.conflicts.join('\n'), /migration 3\b.*unknown/)
 })
 
-t.test('the real migrations apply cleanly to a fresh database', async (t) => {
+t.test('the real migrations apply cleanly to a fresh database', { skip: SQLITE_ONLY }, async (t) => {
   const files = readdirSync(MIGRATIONS_DIR).filter((file) => file.endsWith('.sql'))
   t.ok(files.length >= 1)
   const migrations = readMigrations()
@@ -312,7 +315,7 @@ t.test('the real migrations apply cleanly to a fresh database', async (t) => {
   t.same(status.conflicts, [])
 })
 
-t.test('openDatabase on a file in a fresh nested directory', async (t) => {
+t.test('openDatabase on a file in a fresh nested directory', { skip: SQLITE_ONLY }, async (t) => {
   const root = t.testdir({})
   const dir = join(root, 'a', 'b', 'c')
   t.notOk(existsSync(dir))
@@ -333,7 +336,7 @@ t.test('openDatabase on a file in a fresh nested directory', async (t) => {
   )
 })
 
-t.test('openDatabase on :memory:', async (t) => {
+t.test('openDatabase on :memory:', { skip: SQLITE_ONLY }, async (t) => {
   const db = memoryDb(t)
   t.equal(db.memory, true)
   t.equal(db.pragma('foreign_keys', { simple: true }), 1)
@@ -343,16 +346,15 @@ t.test('openDatabase on :memory:', async (t) => {
   t.notOk(existsSync(':memory:'), 'no file named :memory: was created')
 })
 
-t.test('readSetting', async (t) => {
+t.test('readSetting', { skip: SQLITE_ONLY }, async (t) => {
   const db = memoryDb(t)
   migrate(db)
-  const secret = readSetting(db, 'cursor_secret')
+  const secret = await readSetting(new SqliteStore(db), 'cursor_secret')
   t.match(secret, /^[0-9a-f]{64}$/)
 
   const other = memoryDb(t)
   migrate(other)
-  t.not(readSetting(other, 'cursor_secret'), secret, 'each database gets its own secret')
+  t.not(await readSetting(new SqliteStore(other), 'cursor_secret'), secret, 'each database gets its own secret')
 
-  const error = caught(t, () => readSetting(db, 'no_such_setting'))
-  t.match(error.message, /no_such_setting/)
+  await t.rejects(readSetting(new SqliteStore(db), 'no_such_setting'), /no_such_setting/)
 })

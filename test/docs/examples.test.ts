@@ -51,7 +51,7 @@ t.test('every operation has a description and an example for each body it takes 
 })
 
 t.test('the examples are made from the seed, not typed by hand', async (t) => {
-  const examples = buildExamples()
+  const examples = await buildExamples()
   const { app } = await createTestApp(t)
   // What the API answers on the seeded database is what the document shows, but for the clock.
   const live = (await app.inject(`/v1/articles/${SEED_SLUG}/techniques`)).json()

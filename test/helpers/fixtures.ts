@@ -42,9 +42,9 @@ export const LIBRARY: LibraryArticle[] = [
 export const bySlug = (slug: string) => LIBRARY.find((article) => article.slug === slug)!
 
 /** Imports the five fixtures, published at their LIBRARY times; the seed is already there. */
-export function importLibrary(articles: ArticleRepository): void {
+export async function importLibrary(articles: ArticleRepository): Promise<void> {
   for (const { file, publishedAt } of LIBRARY) {
-    if (file) importFiles(articles, [file], { publish: true, now: new Date(publishedAt) })
+    if (file) await importFiles(articles, [file], { publish: true, now: new Date(publishedAt) })
   }
 }
 

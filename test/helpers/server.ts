@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
+import { createPostgresDatabase, ON_POSTGRES } from './store.js'
 
 /** Spawning the compiled server: `npm test` builds dist/ first (pretest); run `npm run -s build` before running such a file alone. */
 export const PROJECT_DIR = fileURLToPath(new URL('../../', import.meta.url))
@@ -116,12 +117,14 @@ export interface LiveServer {
 }
 
 /**
- * `node dist/server.js` on a free port of `host` (loopback unless told) and a fresh database in the
- * test's directory (so it seeds itself), ready to answer; killed when the test ends.
+ * `node dist/server.js` on a free port of `host` (loopback unless told) and a fresh database of the
+ * store under test (a SQLite file in the test's directory, or a new PostgreSQL database), so it seeds
+ * itself, ready to answer; killed when the test ends.
  */
 export async function startServer(t: Test, env: Record<string, string> = {}, host = '127.0.0.1'): Promise<LiveServer> {
   if (!existsSync(SERVER)) throw new Error(`${SERVER} is missing: run \`npm run -s build\` first`)
-  const spawned = await spawnServer(t, join(t.testdir({}), 'content.db'), { LOG_LEVEL: 'warn', HOST: host, ...env })
+  const database: Record<string, string> = ON_POSTGRES ? { DATABASE_URL: await createPostgresDatabase(t) } : {}
+  const spawned = await spawnServer(t, join(t.testdir({}), 'content.db'), { LOG_LEVEL: 'warn', HOST: host, ...database, ...env })
   const server = { ...spawned, url: `http://${host}:${spawned.port}` }
   await waitUntilReady(server)
   return { url: server.url, output: () => server.stdout() + server.stderr() }

@@ -148,7 +148,7 @@ t.test('tags change exactly when the representation does: new article, same text
   const before = new Map(await Promise.all(urls.map(async (url) => [url, (await app.inject(url)).headers.etag] as const)))
 
   const text = articleText('Cupping Therapy Basics', ['Silicone Cupping'], ['Looser Fascia'])
-  saveText(articles, text, { at: '2026-02-01T00:00:00.000Z' })
+  await saveText(articles, text, { at: '2026-02-01T00:00:00.000Z' })
   const after = new Map(await Promise.all(urls.map(async (url) => [url, (await app.inject(url)).headers.etag] as const)))
   for (const url of ['/v1/articles', '/v1/techniques', '/v1/benefits']) t.not(after.get(url), before.get(url), `${url}: a new article changes the tag`)
   t.equal(after.get(ARTICLE), before.get(ARTICLE), 'another article\'s tag stays')
@@ -157,12 +157,12 @@ t.test('tags change exactly when the representation does: new article, same text
   t.ok(stale.json().data.some((a: { slug: string }) => a.slug === 'cupping-therapy-basics'))
   t.equal((await app.inject(cond('/v1/articles', { 'if-none-match': after.get('/v1/articles')! }))).statusCode, 304, 'the new one does')
 
-  saveText(articles, text, { at: '2026-03-01T00:00:00.000Z' })
+  await saveText(articles, text, { at: '2026-03-01T00:00:00.000Z' })
   for (const url of urls) t.equal((await app.inject(url)).headers.etag, after.get(url), `${url}: saving the same text again changes nothing`)
   const created = await app.inject('/v1/articles/cupping-therapy-basics')
   t.equal(created.headers['last-modified'], 'Sun, 01 Feb 2026 00:00:00 GMT', 'an unchanged save keeps Last-Modified')
 
-  saveText(articles, text.replace('feel the difference', 'notice the difference'), { at: '2026-03-01T00:00:00.000Z' })
+  await saveText(articles, text.replace('feel the difference', 'notice the difference'), { at: '2026-03-01T00:00:00.000Z' })
   const changed = await app.inject('/v1/articles/cupping-therapy-basics')
   t.not(changed.headers.etag, created.headers.etag, 'a changed body changes the article\'s tag')
   t.equal(changed.headers['last-modified'], 'Sun, 01 Mar 2026 00:00:00 GMT', 'and its Last-Modified')
@@ -173,7 +173,7 @@ t.test('tags change when a scheduled article\'s time comes, and not before', asy
   let clock = Date.parse('2026-06-01T12:00:00.000Z')
   const { app, articles } = await createTestApp(t, { now: () => new Date(clock) })
   const before = await app.inject('/v1/articles')
-  saveText(articles, articleText('Scheduled Stretching Guide', ['Assisted Reach']), { at: '2026-06-02T12:00:00.000Z' })
+  await saveText(articles, articleText('Scheduled Stretching Guide', ['Assisted Reach']), { at: '2026-06-02T12:00:00.000Z' })
   const waiting = await app.inject('/v1/articles')
   t.equal(waiting.headers.etag, before.headers.etag, 'a scheduled article changes no public tag')
   t.equal((await app.inject('/v1/articles/scheduled-stretching-guide')).statusCode, 404)

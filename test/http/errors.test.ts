@@ -1,20 +1,17 @@
 import t, { type Test } from 'tap'
-import { sqliteStore } from '../helpers/store.js'
 import Type from 'typebox'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
-import { openDatabase } from '../../src/db/database.js'
-import { migrate } from '../../src/db/migrate.js'
 import { loggerOptions } from '../../src/logging.js'
 import { createTestApp, TEST_ADMIN_TOKEN } from '../helpers/app.js'
 import { captureLogs } from '../helpers/logs.js'
+import { createTestStore } from '../helpers/store.js'
 
 /** The real app with the service's logger writing into an array, plus routes that fail on purpose. */
 async function appWithProbes(t: Test) {
   const { lines, stream } = captureLogs()
-  const db = openDatabase(':memory:')
-  migrate(db)
-  const app = await buildApp({ ...sqliteStore(db), config: loadConfig({ DATABASE_PATH: ':memory:' }), logger: { ...(loggerOptions('info') as object), stream } })
+  const { store, migrations, env } = await createTestStore(t)
+  const app = await buildApp({ store, migrations, config: loadConfig(env), logger: { ...(loggerOptions('info') as object), stream } })
   app.get('/probe/crash', async () => {
     throw new Error('secret internals at /srv/app.js:42')
   })

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process'
-import { sqliteStore } from '../helpers/store.js'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import type { LightMyRequestResponse } from 'fastify'
 import t from 'tap'
@@ -8,12 +8,12 @@ import type { Test } from 'tap'
 import { buildApp, type App } from '../../src/app.js'
 import { ArticleRepository } from '../../src/articles/repository.js'
 import { loadConfig } from '../../src/config.js'
-import { openDatabase } from '../../src/db/database.js'
-import { migrate } from '../../src/db/migrate.js'
 import { seedIfEmpty } from '../../src/importer/files.js'
 import { articleText, checkResponsesAgainstDocument, createTestApp, saveText, TEST_ADMIN_TOKEN } from '../helpers/app.js'
 import { ADMIN, NO_STORE, SEED_SLUG } from '../helpers/fixtures.js'
+import { databaseOf, listenersOn, otherNode, refuseConnections, serverAdmin, terminateListeners } from '../helpers/postgres.js'
 import { PROJECT_DIR, spawnServer, stop, waitUntilReady } from '../helpers/server.js'
+import { createTestStore, ON_POSTGRES, POSTGRES_ONLY } from '../helpers/store.js'
 
 /**
  * Issue 12, item 2: the server never sends a prepared answer older than the data. Each test primes the
@@ -135,7 +135,7 @@ t.test('comments: approval, rejection and deletion change the article (commentCo
 t.test('the instant a scheduled article\'s publishedAt passes, every public answer has it, with no write', async (t) => {
   let clock = Date.parse('2026-06-01T12:00:00.000Z')
   const { app, articles } = await createTestApp(t, { now: () => new Date(clock) })
-  saveText(articles, articleText('Scheduled Stretching Guide', ['Assisted Reach'], ['Looser Hamstrings']), { at: '2026-06-02T12:00:00.000Z' })
+  await saveText(articles, articleText('Scheduled Stretching Guide', ['Assisted Reach'], ['Looser Hamstrings']), { at: '2026-06-02T12:00:00.000Z' })
   const urls = ['/v1/articles', '/v1/techniques', '/v1/benefits', '/v1/feed.json', '/v1/feed.xml', '/v1/sync', '/v1/search?q=stretching']
   const answers = await prime(t, app, urls)
   t.equal((await app.inject('/v1/articles/scheduled-stretching-guide')).statusCode, 404)
@@ -153,7 +153,7 @@ t.test('the instant a scheduled article\'s publishedAt passes, every public answ
 
 t.test('answers with credentials are private, no-store, Vary: Authorization, and never shared', async (t) => {
   const { app, articles } = await createTestApp(t)
-  saveText(articles, articleText('Draft On Hot Stones', ['Stone Placement']), { publish: false })
+  await saveText(articles, articleText('Draft On Hot Stones', ['Stone Placement']), { publish: false })
   const publicAnswer = await app.inject(ARTICLE)
   t.match(publicAnswer.headers.vary, /authorization/i, 'the public article says it depends on credentials')
   const editor = await app.inject({ url: '/v1/articles/draft-on-hot-stones', headers: ADMIN })
@@ -170,31 +170,37 @@ t.test('answers with credentials are private, no-store, Vary: Authorization, and
   }
 })
 
-/** The app of this process on a database file that other processes write too. */
-async function fileApp(t: Test, path: string, seed: boolean) {
-  const db = openDatabase(path)
-  migrate(db)
-  if (seed) seedIfEmpty(new ArticleRepository(db), new Date('2026-01-15T09:00:00.000Z'))
-  const app = await buildApp({ ...sqliteStore(db), config: loadConfig({ DATABASE_PATH: path, ADMIN_TOKEN: TEST_ADMIN_TOKEN }), logger: false })
+/**
+ * The app of this process on a database that other processes write too: a SQLite file, or a PostgreSQL
+ * database; `env` is what another process needs to open the same one.
+ */
+async function sharedApp(t: Test, seed: boolean, dir?: string) {
+  const { store, migrations, env } = await createTestStore(t, ON_POSTGRES ? {} : { path: join(dir ?? t.testdir({}), 'content.db') })
+  if (seed) await seedIfEmpty(new ArticleRepository(store), new Date('2026-01-15T09:00:00.000Z'))
+  const app = await buildApp({ store, migrations, config: loadConfig({ ...env, ADMIN_TOKEN: TEST_ADMIN_TOKEN }), logger: false })
   t.teardown(() => app.close())
   checkResponsesAgainstDocument(t, app)
-  return app
+  return { app, env }
 }
 
-const npm = (path: string, ...args: string[]) => run('npm', ['run', '-s', ...args], { cwd: PROJECT_DIR, env: { ...process.env, DATABASE_PATH: path } })
+/** `npm run <args>` in another process on the same database. */
+function npm(env: Record<string, string>, ...args: string[]) {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env }
+  if (!('DATABASE_URL' in env)) delete childEnv.DATABASE_URL
+  return run('npm', ['run', '-s', ...args], { cwd: PROJECT_DIR, env: childEnv })
+}
 
 t.test('`npm run seed` and `npm run import` in other processes: the next answer has their articles', async (t) => {
   const dir = t.testdir({ 'cupping.txt': articleText('Cupping In Another Process', ['Fire Cupping']) })
-  const path = join(dir, 'content.db')
-  const app = await fileApp(t, path, false)
+  const { app, env } = await sharedApp(t, false, dir)
   let answers = await prime(t, app, ['/v1/articles', '/v1/techniques'])
   t.same(slugs(answers.get('/v1/articles')!), [], 'empty at first')
-  await npm(path, 'seed')
+  await npm(env, 'seed')
   let after = await next(t, app, answers, 'npm run seed')
   t.same(slugs(after.get('/v1/articles')!), [SEED_SLUG])
 
   answers = await prime(t, app, ['/v1/articles', `${ARTICLE}/techniques`, '/v1/techniques'])
-  await npm(path, 'import', '--', '--publish', join(dir, 'cupping.txt'))
+  await npm(env, 'import', '--', '--publish', join(dir, 'cupping.txt'))
   after = await next(t, app, new Map([...answers].filter(([url]) => url !== `${ARTICLE}/techniques`)), 'npm run import')
   t.ok(slugs(after.get('/v1/articles')!).includes('cupping-in-another-process'))
   t.ok(after.get('/v1/techniques')!.body.includes('fire-cupping'))
@@ -202,11 +208,10 @@ t.test('`npm run seed` and `npm run import` in other processes: the next answer 
   t.equal(untouched.statusCode, 304, 'an answer the import did not change keeps its tag')
 })
 
-t.test('a second server process on the same file writes: this process\'s next answer shows it', async (t) => {
-  const path = join(t.testdir({}), 'content.db')
-  const app = await fileApp(t, path, true)
+t.test('a second server process on the same database writes: this process\'s next answer shows it', async (t) => {
+  const { app, env } = await sharedApp(t, true)
   const answers = await prime(t, app, [ARTICLE, '/v1/articles', '/v1/feed.json'])
-  const other = await spawnServer(t, path, { ADMIN_TOKEN: TEST_ADMIN_TOKEN, LOG_LEVEL: 'warn' })
+  const other = await spawnServer(t, env.DATABASE_PATH ?? 'unused.db', { ADMIN_TOKEN: TEST_ADMIN_TOKEN, LOG_LEVEL: 'warn', ...env })
   await waitUntilReady(other)
   const patched = await fetch(`${other.url}${ARTICLE}`, { method: 'PATCH', headers: { ...ADMIN, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Written By The Other Server' }) })
   t.equal(patched.status, 200)
@@ -214,4 +219,64 @@ t.test('a second server process on the same file writes: this process\'s next an
   t.equal(after.get(ARTICLE)!.json().title, 'Written By The Other Server')
   t.equal(after.get('/v1/articles')!.json().data[0].title, 'Written By The Other Server')
   await stop(t, other)
+})
+
+/** Asks for `url` (with the tag it had) until `changed` holds for the answer; that answer, or undefined after about 3 s. */
+async function untilChanged(app: App, url: string, before: LightMyRequestResponse, changed: (res: LightMyRequestResponse) => boolean) {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    const res = await app.inject({ url, headers: { 'if-none-match': before.headers.etag as string } })
+    if (res.statusCode !== 304 && changed(res)) return res
+    await sleep(10)
+  }
+  return undefined
+}
+
+const RETITLE = 'UPDATE articles SET title = ?, updated_at = ? WHERE slug = ?'
+
+t.test('PostgreSQL: plain SQL through another connection to the database is in this app\'s answers once its commit is heard', { skip: POSTGRES_ONLY }, async (t) => {
+  const { app, env } = await sharedApp(t, true)
+  const answers = await prime(t, app, [ARTICLE, '/v1/articles'])
+  const other = otherNode(t, env.DATABASE_URL!)
+  t.equal(await other.run(RETITLE, ['Retitled By Plain SQL', '2026-03-01T00:00:00.000Z', SEED_SLUG]), 1)
+  const after = await untilChanged(app, ARTICLE, answers.get(ARTICLE)!, (res) => res.json().title === 'Retitled By Plain SQL')
+  t.ok(after, 'the article has the new title, under a new tag')
+  const list = await app.inject({ url: '/v1/articles', headers: { 'if-none-match': answers.get('/v1/articles')!.headers.etag as string } })
+  t.equal(list.statusCode, 200, 'and the list no longer revalidates with its old tag')
+  t.equal(list.json().data[0].title, 'Retitled By Plain SQL')
+})
+
+t.test('PostgreSQL: while the app\'s listening connection is down its answers are fresh; once it listens again it hears other nodes', { skip: POSTGRES_ONLY }, async (t) => {
+  const { app, env } = await sharedApp(t, true)
+  const url = env.DATABASE_URL!
+  const other = otherNode(t, url)
+  await other.get('SELECT 1')
+  const admin = await serverAdmin(t)
+  const database = databaseOf(url)
+  let answers = await prime(t, app, [ARTICLE, '/v1/articles'])
+  const allowConnections = await refuseConnections(t, admin, database)
+  t.equal(await terminateListeners(admin, database), 1, 'the app\'s listening connection, ended by the server')
+  // The connection's end reaches the app within milliseconds; give it plenty.
+  await sleep(300)
+  for (let n = 1; n <= 3; n++) {
+    const title = `Written While No One Listens ${n}`
+    await other.run(RETITLE, [title, `2026-03-0${n}T00:00:00.000Z`, SEED_SLUG])
+    const after = await next(t, app, answers, `unheard write ${n}`)
+    t.equal(after.get(ARTICLE)!.json().title, title, `unheard write ${n}: in the very next answer`)
+    t.equal(after.get('/v1/articles')!.json().data[0].title, title)
+    answers = after
+  }
+  await allowConnections()
+  let listeners = 0
+  for (let attempt = 0; attempt < 200 && listeners === 0; attempt++) {
+    await sleep(50)
+    listeners = await listenersOn(admin, database)
+  }
+  t.equal(listeners, 1, 'the app listens again by itself')
+  answers = await prime(t, app, [ARTICLE, '/v1/articles'])
+  await other.run(RETITLE, ['Heard Again', '2026-04-01T00:00:00.000Z', SEED_SLUG])
+  const heard = await untilChanged(app, ARTICLE, answers.get(ARTICLE)!, (res) => res.json().title === 'Heard Again')
+  t.ok(heard, 'another node\'s write is heard again')
+  answers.set(ARTICLE, heard!)
+  const cached = await app.inject({ url: ARTICLE, headers: { 'if-none-match': answers.get(ARTICLE)!.headers.etag as string } })
+  t.equal(cached.statusCode, 304, 'and an unchanged answer revalidates (test/http/prepared.test.ts counts that it is reused, not rebuilt)')
 })

@@ -1,56 +1,80 @@
 import { join } from 'node:path'
-import { setImmediate as nextTurn } from 'node:timers/promises'
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
-import Database from 'better-sqlite3'
 import Fastify from 'fastify'
 import t from 'tap'
 import type { Test } from 'tap'
 import Type from 'typebox'
 import { openDatabase } from '../../src/db/database.js'
-import { migrate } from '../../src/db/migrate.js'
+import { SqliteStore } from '../../src/db/sqlite.js'
+import { LISTENER_HEARTBEAT_MS, PostgresStore } from '../../src/db/postgres.js'
+import type { DataGeneration, Queries, Store } from '../../src/db/store.js'
 import { useHttpCaching } from '../../src/http/caching.js'
 import { codingTag } from '../../src/http/conditional.js'
-import { SqliteDataGeneration } from '../../src/db/sqlite-generation.js'
 import { PREPARED_ROUTE, preferredCoding, usePreparedAnswers } from '../../src/http/prepared.js'
 import { SECURITY_HEADERS } from '../../src/http/security-headers.js'
+import { databaseOf, freezingProxy, listenerPort, otherNode, refuseConnections, serverAdmin, terminateListeners } from '../helpers/postgres.js'
+import { createPostgresDatabase, createTestStore, ON_POSTGRES, POSTGRES_ONLY, SQLITE_ONLY } from '../helpers/store.js'
 
 const PUBLIC = 'public, max-age=60, stale-while-revalidate=300'
 
 /**
- * A real Fastify app on a real migrated SQLite file with one route answering through the prepared
- * answers, whose build counts its runs: what is built once, what is rebuilt and when.
+ * A real Fastify app on a real migrated store (the one under test: a SQLite file, or a PostgreSQL
+ * database) with one route answering through the prepared answers, whose build counts its runs: what
+ * is built once, what is rebuilt and when.
  */
 async function preparedApp(t: Test, options: { maxBytes?: number; now?: () => Date } = {}) {
-  const path = join(t.testdir({}), 'content.db')
-  const db = openDatabase(path)
-  migrate(db)
+  const { store, env } = await createTestStore(t, ON_POSTGRES ? {} : { path: join(t.testdir({}), 'content.db') })
+  return { ...(await preparedAppOn(t, store, options)), env }
+}
+
+/** The app of preparedApp on a store of the caller's; the store is closed after the test. */
+async function preparedAppOn(t: Test, store: Store, options: { maxBytes?: number; now?: () => Date } = {}) {
   const app = Fastify()
   useHttpCaching(app, { maxAge: 60, staleWhileRevalidate: 300 })
-  usePreparedAnswers(app, { generation: new SqliteDataGeneration(db, options.now ?? (() => new Date())), maxBytes: options.maxBytes ?? 1024 * 1024, cacheControl: PUBLIC, cors: false })
+  const generation = store.watchChanges(options.now ?? (() => new Date()))
+  usePreparedAnswers(app, { generation, maxBytes: options.maxBytes ?? 1024 * 1024, cacheControl: PUBLIC, cors: false })
   const builds: string[] = []
   const query = Type.Object({ size: Type.Optional(Type.Integer()), limit: Type.Optional(Type.Integer()), word: Type.Optional(Type.String()) })
   app.get('/things/:name', { ...PREPARED_ROUTE, schema: { querystring: query } }, async (request, reply) =>
-    reply.sendPrepared(() => {
+    reply.sendPrepared(async () => {
       builds.push(request.url)
       const { size = 1, word = 'x' } = request.query as { size?: number; word?: string }
       reply.header('last-modified', 'Thu, 15 Jan 2026 09:00:00 GMT')
-      return { name: (request.params as { name: string }).name, text: word.repeat(size), articles: db.prepare('SELECT count(*) AS n FROM articles').get() }
+      return { name: (request.params as { name: string }).name, text: word.repeat(size), articles: await store.get<{ n: number }>('SELECT count(*) AS n FROM articles') }
     }),
   )
   t.teardown(async () => {
     await app.close()
-    db.close()
+    await store.close()
   })
-  return { app, db, path, builds }
+  await listening(generation)
+  return { app, store, builds, generation }
 }
 
-const insertArticle = (db: Database.Database, slug: string, publishedAt = '2026-01-01T00:00:00.000Z') =>
-  db
-    .prepare("INSERT INTO articles (slug, title, summary, status, published_at, created_at, updated_at, word_count, reading_time_minutes, sections) VALUES (?, 'T', 'S', 'published', ?, ?, ?, 1, 1, '[]')")
-    .run(slug, publishedAt, publishedAt, publishedAt)
+/**
+ * Waits until the generation stands still, as it does once the store watches for changes (on
+ * PostgreSQL the listening connection starts after watchChanges returns; until then nothing is reused).
+ */
+async function listening(generation: DataGeneration): Promise<void> {
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const before = generation.current()
+    await sleep(10)
+    if (generation.current() === before) return
+  }
+  throw new Error('the data generation never stood still: the store does not watch for changes')
+}
+
+const insertArticle = (queries: Queries, slug: string, publishedAt = '2026-01-01T00:00:00.000Z') =>
+  queries.run("INSERT INTO articles (slug, title, summary, status, published_at, created_at, updated_at, word_count, reading_time_minutes, sections) VALUES (?, 'T', 'S', 'published', ?, ?, ?, 1, 1, '[]')", [
+    slug,
+    publishedAt,
+    publishedAt,
+    publishedAt,
+  ])
 
 t.test('an answer is built once and served again with every header, until the data changes', async (t) => {
-  const { app, db, builds } = await preparedApp(t)
+  const { app, store, builds } = await preparedApp(t)
   const first = await app.inject('/things/a')
   t.equal(first.statusCode, 200)
   t.equal(first.headers['cache-control'], PUBLIC)
@@ -67,19 +91,38 @@ t.test('an answer is built once and served again with every header, until the da
   t.equal((await app.inject({ url: '/things/a', headers: { 'if-modified-since': 'Thu, 15 Jan 2026 09:00:00 GMT' } })).statusCode, 304)
   t.same(builds, ['/things/a'], 'a revalidation builds nothing')
 
-  insertArticle(db, 'one')
+  await insertArticle(store, 'one')
   const changed = await app.inject({ url: '/things/a', headers: { 'if-none-match': first.headers.etag as string } })
-  t.equal(changed.statusCode, 200, 'a commit on this connection: the old tag no longer validates')
+  t.equal(changed.statusCode, 200, 'a commit through this store: the next request no longer validates the old tag')
   t.equal(changed.json().articles.n, 1)
   t.equal(builds.length, 2, 'rebuilt once')
 })
 
-t.test('a commit by another connection is seen on the next turn of the event loop', async (t) => {
-  const { app, path, builds } = await preparedApp(t)
+t.test('a commit in a transaction of this store is seen by the very next request', async (t) => {
+  const { app, store, builds, generation } = await preparedApp(t)
   const before = await app.inject('/things/a')
-  const other = new Database(path)
+  await store.transaction(async (tx) => {
+    await insertArticle(tx, 'in-a-transaction')
+  })
+  const after = await app.inject('/things/a')
+  t.equal(after.json().articles.n, 1, 'the committed article is counted')
+  t.not(after.headers.etag, before.headers.etag)
+  t.equal(builds.length, 2)
+  // On PostgreSQL the commit's own notification arrives afterwards and moves the generation once more.
+  await listening(generation)
+  await app.inject('/things/a')
+  const settled = builds.length
+  await store.transaction((tx) => tx.get('SELECT count(*) AS n FROM articles'))
+  await app.inject('/things/a')
+  t.equal(builds.length, settled, 'a transaction that only read changes nothing')
+})
+
+t.test('a commit by another connection is seen on the next turn of the event loop', { skip: SQLITE_ONLY }, async (t) => {
+  const { app, env, builds } = await preparedApp(t)
+  const before = await app.inject('/things/a')
+  const other = new SqliteStore(openDatabase(env.DATABASE_PATH!))
   t.teardown(() => other.close())
-  insertArticle(other, 'from-elsewhere')
+  await insertArticle(other, 'from-elsewhere')
   await nextTurn()
   const after = await app.inject('/things/a')
   t.equal(after.json().articles.n, 1, 'the other connection\'s article is counted')
@@ -87,10 +130,111 @@ t.test('a commit by another connection is seen on the next turn of the event loo
   t.equal(builds.length, 2)
 })
 
+/** Asks for /things/a until its count of articles is `count`; how many asks that took (at most `attempts`, 10 ms apart). */
+async function untilCounted(app: Awaited<ReturnType<typeof preparedApp>>['app'], count: number, attempts = 300): Promise<number> {
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    if ((await app.inject('/things/a')).json().articles.n === count) return attempt
+    await sleep(10)
+  }
+  return Infinity
+}
+
+/**
+ * Once the app listens again (one article counted so far): an answer is built once and reused, and
+ * another node's commit is heard.
+ */
+async function listensAgain(t: Test, { app, builds, generation }: Pick<Awaited<ReturnType<typeof preparedAppOn>>, 'app' | 'builds' | 'generation'>, other: Queries) {
+  await listening(generation)
+  const standing = builds.length
+  await app.inject('/things/a')
+  await app.inject('/things/a')
+  t.equal(builds.length, standing + 1, 'listening again: the answer is built once and reused')
+  await insertArticle(other, 'heard-again')
+  t.ok((await untilCounted(app, 2)) < Infinity, 'and a commit by another node is heard again')
+}
+
+t.test('PostgreSQL: a commit by another node is heard, and the next answer has it', { skip: POSTGRES_ONLY }, async (t) => {
+  const { app, env, builds, generation } = await preparedApp(t)
+  const before = await app.inject('/things/a')
+  for (let n = 0; n < 5; n++) await app.inject('/things/a')
+  t.equal(builds.length, 1, 'reused while nothing changes')
+  const other = otherNode(t, env.DATABASE_URL!)
+  await insertArticle(other, 'from-another-node')
+  t.ok((await untilCounted(app, 1)) < Infinity, 'the other node\'s article is counted once its commit is heard')
+  const after = await app.inject({ url: '/things/a', headers: { 'if-none-match': before.headers.etag as string } })
+  t.equal(after.statusCode, 200, 'the old tag no longer validates')
+  await other.transaction(async (tx) => {
+    await insertArticle(tx, 'in-a-transaction-of-another-node')
+  })
+  t.ok((await untilCounted(app, 2)) < Infinity, 'a transaction of the other node too')
+  await listening(generation)
+  await app.inject('/things/a')
+  const rebuilt = builds.length
+  await other.transaction(async (tx) => {
+    await insertArticle(tx, 'rolled-back')
+    throw new Error('roll back')
+  }).catch(() => {})
+  await sleep(200)
+  await app.inject('/things/a')
+  t.equal(builds.length, rebuilt, 'a rolled-back transaction changes nothing')
+})
+
+t.test('PostgreSQL: while the listening connection is down nothing is reused; once it is back, answers are reused again', { skip: POSTGRES_ONLY }, async (t) => {
+  const { app, env, builds, generation } = await preparedApp(t)
+  const url = env.DATABASE_URL!
+  await app.inject('/things/a')
+  await app.inject('/things/a')
+  t.equal(builds.length, 1, 'reused while listening')
+  const other = otherNode(t, url)
+  await other.get('SELECT 1')
+  const admin = await serverAdmin(t)
+  const database = databaseOf(url)
+  const allowConnections = await refuseConnections(t, admin, database)
+  t.equal(await terminateListeners(admin, database), 1, 'one listening connection, ended by the server')
+  let asked = 0
+  for (; asked < 300 && builds.length === 1; asked++) {
+    await sleep(10)
+    await app.inject('/things/a')
+  }
+  t.ok(builds.length > 1, `an answer is built again once the connection is known to be down (after ${asked} asks)`)
+
+  const down = builds.length
+  await insertArticle(other, 'unheard')
+  const unheard = await app.inject('/things/a')
+  t.equal(unheard.json().articles.n, 1, 'a commit no one could hear is in the very next answer')
+  await app.inject('/things/a')
+  await app.inject('/things/a')
+  t.equal(builds.length, down + 3, 'every answer is built again while no one listens')
+
+  await allowConnections()
+  await listensAgain(t, { app, builds, generation }, other)
+})
+
+t.test('PostgreSQL: a listening connection cut without a word (a partition) is given up within two heartbeats, and nothing stale is served after', { skip: POSTGRES_ONLY }, async (t) => {
+  const url = await createPostgresDatabase(t)
+  const proxy = await freezingProxy(t, url)
+  const { app, builds, generation } = await preparedAppOn(t, new PostgresStore({ url: proxy.url, poolSize: 2, statementTimeoutMs: 30_000, connectTimeoutMs: 10_000 }))
+  await app.inject('/things/a')
+  await app.inject('/things/a')
+  t.equal(builds.length, 1, 'reused while listening')
+  const admin = await serverAdmin(t)
+  const port = await listenerPort(admin, databaseOf(url))
+  t.ok(port !== undefined && proxy.freeze(port), 'the listening connection is frozen: open at both ends, no bytes flow')
+  const other = otherNode(t, url)
+  await insertArticle(other, 'unheard-in-the-partition')
+  const started = Date.now()
+  const fresh = (await untilCounted(app, 1, 1000)) < Infinity
+  t.ok(fresh, 'the commit is in an answer once the frozen connection is given up')
+  if (fresh) t.comment(`fresh after ${Date.now() - started} ms (heartbeat every ${LISTENER_HEARTBEAT_MS} ms)`)
+  await listensAgain(t, { app, builds, generation }, other)
+})
+
 t.test('the instant a scheduled article becomes public every answer is rebuilt, and not before', async (t) => {
   let clock = Date.parse('2026-06-01T00:00:00.000Z')
-  const { app, db, builds } = await preparedApp(t, { now: () => new Date(clock) })
-  insertArticle(db, 'scheduled', '2026-06-02T00:00:00.000Z')
+  const { app, store, builds, generation } = await preparedApp(t, { now: () => new Date(clock) })
+  await insertArticle(store, 'scheduled', '2026-06-02T00:00:00.000Z')
+  // On PostgreSQL the next publication is read after the write, off the request path; until it is known nothing is reused.
+  await listening(generation)
   await app.inject('/things/a')
   clock = Date.parse('2026-06-01T23:59:59.999Z')
   await app.inject('/things/a')

@@ -19,7 +19,7 @@ t.test('a preview link reads one draft, read-only and never cached, until it exp
   t.equal(res.headers.location, `/v1/articles/hot-stone-draft/previews/${created.id}`)
   t.equal(Date.parse(created.expiresAt) - Date.parse(created.createdAt), HOUR, 'one hour unless asked')
   t.equal(res.headers['cache-control'], NO_STORE)
-  const stored = editor.db.prepare('SELECT digest FROM article_previews').pluck().all() as string[]
+  const stored = (await editor.store.all<{ digest: string }>('SELECT digest FROM article_previews')).map((row) => row.digest)
   t.equal(stored.length, 1)
   t.notOk(stored.some((digest) => digest.includes(created.token)), 'only a digest is stored')
 
@@ -60,7 +60,7 @@ t.test('the token opens nothing else', async (t) => {
 
 t.test('previews are made, listed and revoked with content:write only', async (t) => {
   const { editor, created } = await withDraft(t)
-  const moderator = makeKey(editor.db, ['comments:moderate']).headers
+  const moderator = (await makeKey(editor.store, ['comments:moderate'])).headers
   assertProblem(t, await editor.app.inject({ method: 'POST', url: '/v1/articles/hot-stone-draft/previews', payload: {} }), 401, '/problems/unauthorized', 'no key')
   assertProblem(t, await editor.send('POST', '/v1/articles/hot-stone-draft/previews', {}, moderator), 403, '/problems/forbidden', 'moderator')
   assertProblem(t, await editor.send('POST', `/v1/articles/${SEED_SLUG}/previews`, {}), 409, '/problems/conflict', 'a public article')

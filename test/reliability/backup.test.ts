@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import Database from 'better-sqlite3'
 import t from 'tap'
+import { SQLITE_ONLY } from '../helpers/store.js'
 import { backupDatabase } from '../../src/db/backup.js'
 import { openDatabase } from '../../src/db/database.js'
 import { acknowledged, commentStream, LOAD_ENV, until, type Outcome } from '../helpers/load.js'
@@ -28,7 +29,7 @@ async function runBackup(databasePath: string, ...args: string[]) {
 // Spawned servers under a shared, loaded machine: more than tap's default 60 s per file.
 t.setTimeout(180_000)
 
-t.test('npm run backup copies the database while a server writes to it; the copy restores', async (t) => {
+t.test('npm run backup copies the database while a server writes to it; the copy restores', { skip: SQLITE_ONLY }, async (t) => {
   const dir = t.testdir({})
   const path = join(dir, 'content.db')
   const copyPath = join(dir, 'backups', 'content-copy.db')
@@ -70,7 +71,20 @@ t.test('npm run backup copies the database while a server writes to it; the copy
   await stop(t, restored)
 })
 
-t.test('backupDatabase refuses what it cannot copy safely', async (t) => {
+t.test('with DATABASE_URL set, npm run backup points to pg_dump and copies nothing', async (t) => {
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [BACKUP_CLI, join(t.testdir({}), 'copy.db')], {
+    cwd: PROJECT_DIR,
+    env: { ...process.env, DATABASE_URL: 'postgres://spa:secret@db.internal:5432/content' },
+  }).then(
+    () => ({ stdout: 'exited 0', stderr: '' }),
+    (error: { code: number; stdout: string; stderr: string }) => ({ stdout: `exited ${error.code}`, stderr: error.stderr }),
+  )
+  t.equal(stdout, 'exited 2')
+  t.match(stderr, /pg_dump/)
+  t.notMatch(stderr, /secret/, 'no password')
+})
+
+t.test('backupDatabase refuses what it cannot copy safely', { skip: SQLITE_ONLY }, async (t) => {
   const dir = t.testdir({})
   await t.rejects(backupDatabase(join(dir, 'missing.db'), join(dir, 'out.db')), /there is no database at/)
   t.notOk(existsSync(join(dir, 'missing.db')), 'and does not create the source')

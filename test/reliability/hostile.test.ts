@@ -114,7 +114,7 @@ function hostileBodies(valid: unknown, bodyLimit: number): { name: string; paylo
 }
 
 t.test('a corpus of hostile requests across every route: 4xx problems, nothing written, the service still answers', async (t) => {
-  const { app, db } = await createTestApp(t, { env: AUTO })
+  const { app, store } = await createTestApp(t, { env: AUTO })
   // Real ids to aim at: an approved comment and a reply.
   const parent = (await post(app, newComment())).json() as { id: number }
   await post(app, newComment({ parentId: parent.id }))
@@ -123,7 +123,7 @@ t.test('a corpus of hostile requests across every route: 4xx problems, nothing w
   await app.inject({ method: 'PATCH', url: `/v1/articles/${SLUG}`, headers: editor, payload: { title: 'Lower Back Pain Deep Tissue Massage, Revised' } })
   const revision = (await app.inject({ url: `/v1/articles/${SLUG}/revisions`, headers: editor })).json().data[0] as { id: number }
   // A webhook endpoint (disabled: nothing to send) and a draft's preview link, for their routes.
-  db.prepare("INSERT INTO webhook_endpoints (url, events, enabled, secret, created_at, updated_at) VALUES ('https://spa.example/hook', '[\"article.deleted\"]', 0, 'whsec_AAAA', '2026-01-15T09:00:00.000Z', '2026-01-15T09:00:00.000Z')").run()
+  await store.run("INSERT INTO webhook_endpoints (url, events, enabled, secret, created_at, updated_at) VALUES ('https://spa.example/hook', '[\"article.deleted\"]', 0, 'whsec_AAAA', '2026-01-15T09:00:00.000Z', '2026-01-15T09:00:00.000Z')")
   await app.inject({ method: 'POST', url: '/v1/articles', headers: editor, payload: { title: 'A Draft To Preview' } })
   const preview = (await app.inject({ method: 'POST', url: '/v1/articles/a-draft-to-preview/previews', headers: editor, payload: {} })).json() as { token: string }
   const operations = await operationsOf(app, { slugs: [SLUG, 'friction', 'pain-relief', preview.token], ids: [parent.id, revision.id] })
@@ -198,10 +198,10 @@ t.test('a corpus of hostile requests across every route: 4xx problems, nothing w
   t.ok(cases.length >= 200, `${cases.length} hostile requests`)
   const failures: string[] = []
   for (const { name, request } of cases) {
-    const before = tableDigest(db)
+    const before = await tableDigest(store)
     const res = await app.inject(request)
     const violations = clientProblemViolations({ status: res.statusCode, contentType: res.headers['content-type'] as string | undefined, body: res.body })
-    if (tableDigest(db) !== before) violations.push('the database changed')
+    if ((await tableDigest(store)) !== before) violations.push('the database changed')
     if (violations.length > 0) failures.push(`${name}: ${violations.join('; ')} (${res.body.slice(0, 120)})`)
   }
   t.same(failures, [], 'every hostile request is a 4xx problem that writes nothing')

@@ -34,10 +34,10 @@ const CASES: [string, string][] = [
 ]
 
 t.test('what Node parses before Fastify, and what inject would normalise, is still a 4xx problem', async (t) => {
-  const { app, db } = await createTestApp(t, { env: AUTO })
+  const { app, store } = await createTestApp(t, { env: AUTO })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo
-  const before = tableDigest(db)
+  const before = await tableDigest(store)
   const failures: string[] = []
   for (const [name, text] of CASES) {
     const answer = await rawRequest(port, text)
@@ -45,6 +45,6 @@ t.test('what Node parses before Fastify, and what inject would normalise, is sti
     if (violations.length > 0) failures.push(`${name}: ${violations.join('; ')} (${answer.raw.slice(0, 160)})`)
   }
   t.same(failures, [], `${CASES.length} requests over a socket, each a 4xx problem`)
-  t.equal(tableDigest(db), before, 'nothing was written')
+  t.equal(await tableDigest(store), before, 'nothing was written')
   t.equal((await fetch(`http://127.0.0.1:${port}/v1/articles`)).status, 200, 'GET /v1/articles still answers 200')
 })

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
-import { sqliteStore } from '../helpers/store.js'
+import { SQLITE_ONLY, sqliteStore } from '../helpers/store.js'
 import Database from 'better-sqlite3'
+import pg from 'pg'
 import type { LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
 import { buildApp } from '../../src/app.js'
@@ -8,7 +9,8 @@ import { ArticleRepository } from '../../src/articles/repository.js'
 import { loadConfig } from '../../src/config.js'
 import { openDatabase } from '../../src/db/database.js'
 import { migrate } from '../../src/db/migrate.js'
-import { FAULT_MEMORY_MS, StorageMonitor, storageFault } from '../../src/db/storage.js'
+import { SqliteStore } from '../../src/db/sqlite.js'
+import { FAULT_MEMORY_MS, StorageMonitor, storageFault, type StorageFault } from '../../src/db/storage.js'
 import { seedIfEmpty } from '../../src/importer/files.js'
 import { createTestApp, TEST_ADMIN_TOKEN } from '../helpers/app.js'
 import { ADMIN, AUTO, SLUG, admin, commentsUrl, newComment, post } from '../comments/helpers.js'
@@ -32,8 +34,9 @@ async function readiness(app: Awaited<ReturnType<typeof createTestApp>>['app']) 
   return { status: res.statusCode, detail: (res.json() as { detail?: string }).detail ?? '' }
 }
 
-t.test('a full disk: writes are 503 problems, reads work, /readyz says the database is full until a write succeeds', async (t) => {
-  const { app, db } = await createTestApp(t, { env: AUTO })
+t.test('a full disk: writes are 503 problems, reads work, /readyz says the database is full until a write succeeds', { skip: SQLITE_ONLY }, async (t) => {
+  const { app, sqlite } = await createTestApp(t, { env: AUTO })
+  const db = sqlite!
   const pages = db.pragma('page_count', { simple: true }) as number
   db.pragma(`max_page_count = ${pages}`)
   // Each comment is about a page of text, so the free space left in the last pages runs out within a few.
@@ -56,8 +59,9 @@ t.test('a full disk: writes are 503 problems, reads work, /readyz says the datab
   t.match(await readiness(app), { status: 200 }, '/readyz: ready once a write succeeded')
 })
 
-t.test('a read-only connection (query_only): writes are 503 problems, reads work, /readyz says so', async (t) => {
-  const { app, db } = await createTestApp(t, { env: AUTO })
+t.test('a read-only connection (query_only): writes are 503 problems, reads work, /readyz says so', { skip: SQLITE_ONLY }, async (t) => {
+  const { app, sqlite } = await createTestApp(t, { env: AUTO })
+  const db = sqlite!
   const comment = (await post(app, newComment())).json() as { id: number }
   db.pragma('query_only = 1')
   assertUnavailable(t, await post(app, newComment()), /read-only/, '30')
@@ -71,11 +75,11 @@ t.test('a read-only connection (query_only): writes are 503 problems, reads work
   t.match(await readiness(app), { status: 200 })
 })
 
-t.test('a database file opened read-only: writes are 503 problems, reads work, /readyz says so', async (t) => {
+t.test('a database file opened read-only: writes are 503 problems, reads work, /readyz says so', { skip: SQLITE_ONLY }, async (t) => {
   const path = join(t.testdir({}), 'content.db')
   const writer = openDatabase(path)
   migrate(writer)
-  seedIfEmpty(new ArticleRepository(writer), new Date('2026-01-15T09:00:00.000Z'))
+  await seedIfEmpty(new ArticleRepository(new SqliteStore(writer)), new Date('2026-01-15T09:00:00.000Z'))
   writer.close()
   const db = new Database(path, { readonly: true, fileMustExist: true })
   const app = await buildApp({ ...sqliteStore(db), config: loadConfig({ DATABASE_PATH: path, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...AUTO }), logger: false })
@@ -85,11 +89,11 @@ t.test('a database file opened read-only: writes are 503 problems, reads work, /
   t.match(await readiness(app), { status: 503, detail: /open read-only/ })
 })
 
-t.test('a database locked by another writer for longer than the busy timeout: 503 with a short Retry-After; readiness is unaffected', async (t) => {
+t.test('a database locked by another writer for longer than the busy timeout: 503 with a short Retry-After; readiness is unaffected', { skip: SQLITE_ONLY }, async (t) => {
   const path = join(t.testdir({}), 'content.db')
   const db = openDatabase(path)
   migrate(db)
-  seedIfEmpty(new ArticleRepository(db), new Date('2026-01-15T09:00:00.000Z'))
+  await seedIfEmpty(new ArticleRepository(new SqliteStore(db)), new Date('2026-01-15T09:00:00.000Z'))
   // Short, so the test does not wait the service's 5 s.
   db.pragma('busy_timeout = 50')
   const app = await buildApp({ ...sqliteStore(db), config: loadConfig({ DATABASE_PATH: path, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...AUTO }), logger: false })
@@ -122,11 +126,11 @@ t.test('I/O and open errors from SQLite are 503 problems too; other SQLite error
   t.match(await readiness(app), { status: 503, detail: /a write failed \d+ s ago: the database is read-only \(SQLITE_READONLY_DBMOVED\)/ }, 'the last storage failure')
 })
 
-t.test('readiness forgets a failed write after a while, so an instance out of rotation (getting no writes) comes back', async (t) => {
+t.test('readiness forgets a failed write after a while, so an instance out of rotation (getting no writes) comes back', { skip: SQLITE_ONLY }, async (t) => {
   const db = openDatabase(':memory:')
   t.teardown(() => db.close())
   let now = 1_000_000
-  const monitor = new StorageMonitor(db, () => now)
+  const monitor = new StorageMonitor(new SqliteStore(db), () => now)
   t.equal(monitor.writeProblem(), undefined)
   monitor.failed(storageFault(new Database.SqliteError('disk I/O error', 'SQLITE_IOERR_FSYNC'))!)
   t.match(monitor.writeProblem(), /I\/O error \(SQLITE_IOERR_FSYNC\)/)
@@ -138,4 +142,46 @@ t.test('readiness forgets a failed write after a while, so an instance out of ro
   t.equal(monitor.writeProblem(), undefined, 'a busy lock never makes the instance unready')
   t.equal(storageFault(new Error('SQLITE_FULL')), undefined, 'only SQLite errors are storage faults')
   t.equal(storageFault(Object.assign(new Error('x'), { code: 'SQLITE_FULL' })), undefined)
+})
+
+t.test("PostgreSQL's and its connection's faults are 503 problems with Retry-After; only storage faults make readiness remember them", async (t) => {
+  const serverError = (code: string, message: string) => Object.assign(new pg.DatabaseError(message, 0, 'error'), { code })
+  const socketError = (code: string) => Object.assign(new Error(`connect ${code} 10.0.0.5:5432`), { code, syscall: 'connect' })
+  const cases: [Error, RegExp, number, StorageFault['kind']][] = [
+    [serverError('57P01', 'terminating connection due to administrator command'), /shutting down or restarting/, 5, 'connection'],
+    [serverError('57P03', 'the database system is starting up'), /shutting down or restarting/, 5, 'connection'],
+    [serverError('08006', 'connection failure'), /connection to the database server failed/, 5, 'connection'],
+    [serverError('53300', 'sorry, too many clients already'), /too many connections/, 5, 'connection'],
+    [serverError('57014', 'canceling statement due to statement timeout'), /statement timeout/, 1, 'contention'],
+    [serverError('40001', 'could not serialize access'), /busy/, 1, 'contention'],
+    [serverError('53100', 'could not extend file: No space left on device'), /disk holding the database is full/, 30, 'storage'],
+    [serverError('25006', 'cannot execute INSERT in a read-only transaction'), /read-only/, 30, 'storage'],
+    [socketError('ECONNREFUSED'), /cannot be reached/, 5, 'connection'],
+    [socketError('ECONNRESET'), /cannot be reached/, 5, 'connection'],
+    [new AggregateError([socketError('ECONNREFUSED'), socketError('ECONNREFUSED')]), /cannot be reached/, 5, 'connection'],
+    [new Error('Connection terminated unexpectedly'), /connection to the database server was lost/, 5, 'connection'],
+    [new Error('timeout exceeded when trying to connect'), /do(es)? not accept connections in time/, 5, 'connection'],
+  ]
+  for (const [error, reason, retryAfterSeconds, kind] of cases) {
+    t.match(storageFault(error), { reason, retryAfterSeconds, kind }, `${(error as { code?: string }).code ?? error.message}`)
+  }
+  for (const bug of [serverError('23505', 'duplicate key value violates unique constraint'), serverError('42P01', 'relation "x" does not exist'), new Error('Connection was fine'), Object.assign(new Error('x'), { code: 'FST_ERR_VALIDATION' })]) {
+    t.equal(storageFault(bug), undefined, `not a storage fault: ${bug.message}`)
+  }
+
+  const { app } = await createTestApp(t)
+  const thrown: Record<string, Error> = { restart: cases[0]![0], refused: cases[8]![0], timeout: cases[4]![0], unique: serverError('23505', 'duplicate key value violates unique constraint "articles_slug_key" at db.internal') }
+  for (const [name, error] of Object.entries(thrown)) {
+    app.post(`/probe/${name}`, { schema: { hide: true } }, async () => {
+      throw error
+    })
+  }
+  assertUnavailable(t, await app.inject({ method: 'POST', url: '/probe/restart' }), /shutting down or restarting/, '5')
+  assertUnavailable(t, await app.inject({ method: 'POST', url: '/probe/refused' }), /cannot be reached/, '5')
+  t.notMatch((await app.inject({ method: 'POST', url: '/probe/refused' })).body, /10\.0\.0\.5|5432/, 'no address of the database server')
+  assertUnavailable(t, await app.inject({ method: 'POST', url: '/probe/timeout' }), /statement timeout/, '1')
+  const unique = await app.inject({ method: 'POST', url: '/probe/unique' })
+  t.equal(unique.statusCode, 500, 'a constraint violation is a bug, not the storage')
+  t.notMatch(unique.body, /db\.internal|articles_slug_key/)
+  t.match(await readiness(app), { status: 200 }, 'a lost connection or a timeout is not remembered: readiness pings the store itself')
 })

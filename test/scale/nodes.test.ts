@@ -82,7 +82,7 @@ t.test('the comment rate limit counts a client across nodes', { skip: POSTGRES_O
   const refused = await post(b, 4)
   t.equal(refused.status, 429, 'the fourth, on the other node, is refused')
   t.ok(Number(refused.headers.get('retry-after')) > 0, 'with Retry-After')
-  t.equal(refused.headers.get('content-type'), 'application/problem+json')
+  t.match(refused.headers.get('content-type'), /^application\/problem\+json/, 'as a problem')
   t.equal((await post(a, 5)).status, 429, 'and on the first node too')
 })
 

@@ -3,6 +3,7 @@ import t from 'tap'
 import { Webhook } from 'standardwebhooks'
 import { TEST_ADMIN_TOKEN } from '../helpers/app.js'
 import { spawnServer, waitForExit, waitUntilReady } from '../helpers/server.js'
+import { createTestStore } from '../helpers/store.js'
 import { receiver, until } from './helpers.js'
 
 /** The compiled server: run `npm run -s build` before running this file alone. */
@@ -13,7 +14,11 @@ t.test('deliveries survive a kill -9 of the server between a change and its deli
   let down = true
   const hook = await receiver(t, () => ({ status: down ? 503 : 204 }))
   const path = join(t.testdir({}), 'content.db')
-  const first = await spawnServer(t, path, ENV)
+  // The database the servers share: this SQLite file, or on PostgreSQL a database of its own (DATABASE_URL).
+  const { store, env } = await createTestStore(t, { path })
+  await store.close()
+  const serverEnv = { ...ENV, ...env }
+  const first = await spawnServer(t, path, serverEnv)
   await waitUntilReady(first)
   const created = await fetch(`${first.url}/v1/webhooks/endpoints`, { method: 'POST', headers: auth, body: JSON.stringify({ url: hook.url, events: ['article.published'] }) })
   t.equal(created.status, 201)
@@ -29,7 +34,7 @@ t.test('deliveries survive a kill -9 of the server between a change and its deli
   t.equal(hook.received.length, 1, 'the second change was not sent before the crash: it waits behind the first')
   down = false
 
-  const second = await spawnServer(t, path, ENV)
+  const second = await spawnServer(t, path, serverEnv)
   await waitUntilReady(second)
   await until('both delivered after the restart', () => hook.received.length >= 3, 30_000)
   const verifier = new Webhook(endpoint.secret)

@@ -61,20 +61,21 @@ t.test('every change is delivered once, in order, signed so that standardwebhook
 
 t.test('a change that rolls back sends nothing; the importer\'s writes are announced like the API\'s', async (t) => {
   const hook = await receiver(t)
-  const { app, db } = await webhookApp(t)
+  const { app, store } = await webhookApp(t)
   await createEndpoint(app, hook.url, ['article.published', 'article.deleted'])
-  const insert = db.prepare("INSERT INTO articles (slug, title, summary, status, published_at, created_at, updated_at, word_count, reading_time_minutes, sections) VALUES (?, 'T', 's', 'published', '2026-01-01T00:00:00.000Z', 'x', 'x', 1, 1, '[]')")
-  t.throws(() =>
-    db.transaction(() => {
-      insert.run('rolled-back')
+  const insert = "INSERT INTO articles (slug, title, summary, status, published_at, created_at, updated_at, word_count, reading_time_minutes, sections) VALUES (?, 'T', 's', 'published', '2026-01-01T00:00:00.000Z', 'x', 'x', 1, 1, '[]')"
+  await t.rejects(
+    store.transaction(async (tx) => {
+      await tx.run(insert, ['rolled-back'])
       throw new Error('abort')
-    })(),
+    }),
+    /abort/,
   )
-  insert.run('committed')
+  await store.run(insert, ['committed'])
   await until('one delivery', () => hook.received.length >= 1)
   await new Promise((resolve) => setTimeout(resolve, 300))
   t.same(hook.received.map((delivery) => JSON.parse(delivery.body).data.slug), ['committed'], 'only the committed change')
-  t.equal(db.prepare('SELECT count(*) FROM webhook_events').pluck().get(), 1)
+  t.same(await store.get('SELECT count(*) AS events FROM webhook_events'), { events: 1 })
 })
 
 t.test('a failing endpoint is retried with backoff, in order; the whole schedule failing disables it', async (t) => {

@@ -7,10 +7,10 @@ import { ADMIN, createEndpoint, receiver, typeOf, until, webhookApp } from './he
 
 t.test('endpoints are managed with webhooks:manage; the secret is shown once', async (t) => {
   const hook = await receiver(t)
-  const { app, db } = await webhookApp(t)
-  const keys = new ApiKeyRepository(db)
-  const manager = { authorization: `Bearer ${keys.create('hooks', ['webhooks:manage'], new Date()).secret}` }
-  const writer = { authorization: `Bearer ${keys.create('writer', ['content:write'], new Date()).secret}` }
+  const { app, store } = await webhookApp(t)
+  const keys = new ApiKeyRepository(store)
+  const manager = { authorization: `Bearer ${(await keys.create('hooks', ['webhooks:manage'], new Date())).secret}` }
+  const writer = { authorization: `Bearer ${(await keys.create('writer', ['content:write'], new Date())).secret}` }
   const body = { url: hook.url, events: ['article.published'], description: 'Rebuild the site' }
   t.equal((await app.inject({ method: 'POST', url: '/v1/webhooks/endpoints', payload: body })).statusCode, 401)
   t.equal((await app.inject({ method: 'POST', url: '/v1/webhooks/endpoints', headers: writer, payload: body })).statusCode, 403)
@@ -45,7 +45,7 @@ t.test('endpoints are managed with webhooks:manage; the secret is shown once', a
 
   t.equal((await app.inject({ method: 'DELETE', url: `/v1/webhooks/endpoints/${endpoint.id}`, headers: manager })).statusCode, 204)
   t.equal((await app.inject({ url: `/v1/webhooks/endpoints/${endpoint.id}`, headers: manager })).statusCode, 404)
-  t.equal(db.prepare('SELECT count(*) FROM webhook_deliveries').pluck().get(), 0, 'its deliveries went with it')
+  t.same(await store.get('SELECT count(*) AS deliveries FROM webhook_deliveries'), { deliveries: 0 }, 'its deliveries went with it')
 })
 
 t.test('destinations in private networks are refused unless the setting allows them', async (t) => {
@@ -62,27 +62,29 @@ t.test('destinations in private networks are refused unless the setting allows t
 
 t.test('with private networks refused, the worker does not send to one either (a URL stored earlier)', async (t) => {
   const hook = await receiver(t)
-  const { app, db } = await webhookApp(t, { env: { WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'false' }, webhooks: { retryDelaysMs: [] } })
-  db.prepare("INSERT INTO webhook_endpoints (url, events, secret, created_at, updated_at) VALUES (?, '[\"article.published\"]', 'whsec_AAAA', 'x', 'x')").run(hook.url)
+  const { app, store } = await webhookApp(t, { env: { WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'false' }, webhooks: { retryDelaysMs: [] } })
+  await store.run("INSERT INTO webhook_endpoints (url, events, secret, created_at, updated_at) VALUES (?, '[\"article.published\"]', 'whsec_AAAA', 'x', 'x')", [hook.url])
   await app.inject({ method: 'POST', url: '/v1/articles', headers: ADMIN, payload: { title: 'Internal', status: 'published' } })
-  await until('the attempt is recorded', () => db.prepare("SELECT count(*) FROM webhook_deliveries WHERE status = 'failed'").pluck().get() === 1)
+  const failed = async () => (await store.get<{ failed: number }>("SELECT count(*) AS failed FROM webhook_deliveries WHERE status = 'failed'"))!.failed
+  await until('the attempt is recorded', async () => (await failed()) === 1)
   t.equal(hook.received.length, 0, 'nothing reached the loopback receiver')
-  t.match(db.prepare('SELECT last_error FROM webhook_deliveries').pluck().get(), /refused/)
+  t.match(await store.get('SELECT last_error FROM webhook_deliveries'), { last_error: /refused/ })
 })
 
 t.test('finished deliveries are forgotten after 30 days, pending ones never', async (t) => {
-  const { db } = await webhookApp(t, { webhooks: { pollIntervalMs: 60_000 } })
-  const repository = new WebhookRepository(db)
-  db.prepare("INSERT INTO webhook_endpoints (url, events, secret, created_at, updated_at) VALUES ('https://spa.example/hook', '[]', 'whsec_AAAA', 'x', 'x')").run()
-  const event = (at: string) => Number(db.prepare("INSERT INTO webhook_events (type, occurred_at) VALUES ('webhook.test', ?)").run(at).lastInsertRowid)
-  const delivery = (eventId: number, status: string, at: string) => db.prepare('INSERT INTO webhook_deliveries (endpoint_id, event_id, status, next_attempt_at, created_at) VALUES (1, ?, ?, ?, ?)').run(eventId, status, '2099-01-01T00:00:00.000Z', at)
+  const { store } = await webhookApp(t, { webhooks: { pollIntervalMs: 60_000 } })
+  const repository = new WebhookRepository(store)
+  const endpoint = (await store.get<{ id: number }>("INSERT INTO webhook_endpoints (url, events, secret, created_at, updated_at) VALUES ('https://spa.example/hook', '[]', 'whsec_AAAA', 'x', 'x') RETURNING id"))!
+  const event = async (at: string) => (await store.get<{ id: number }>("INSERT INTO webhook_events (type, occurred_at) VALUES ('webhook.test', ?) RETURNING id", [at]))!.id
+  const delivery = (eventId: number, status: string, at: string) =>
+    store.run('INSERT INTO webhook_deliveries (endpoint_id, event_id, status, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)', [endpoint.id, eventId, status, '2099-01-01T00:00:00.000Z', at])
   const old = '2026-01-01T00:00:00.000Z'
   const recent = '2026-03-01T00:00:00.000Z'
-  delivery(event(old), 'succeeded', old)
-  delivery(event(old), 'failed', old)
-  delivery(event(old), 'pending', old)
-  delivery(event(recent), 'succeeded', recent)
-  repository.prune(new Date('2026-02-01T00:00:00.000Z'))
-  t.same(db.prepare('SELECT status, created_at FROM webhook_deliveries ORDER BY id').all(), [{ status: 'pending', created_at: old }, { status: 'succeeded', created_at: recent }])
-  t.equal(db.prepare('SELECT count(*) FROM webhook_events').pluck().get(), 2, 'the events still needed stay')
+  await delivery(await event(old), 'succeeded', old)
+  await delivery(await event(old), 'failed', old)
+  await delivery(await event(old), 'pending', old)
+  await delivery(await event(recent), 'succeeded', recent)
+  await repository.prune(new Date('2026-02-01T00:00:00.000Z'))
+  t.same(await store.all('SELECT status, created_at FROM webhook_deliveries ORDER BY id'), [{ status: 'pending', created_at: old }, { status: 'succeeded', created_at: recent }])
+  t.same(await store.get('SELECT count(*) AS events FROM webhook_events'), { events: 2 }, 'the events still needed stay')
 })

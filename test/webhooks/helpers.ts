@@ -1,12 +1,11 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
-import { sqliteStore } from '../helpers/store.js'
+import { createTestStore } from '../helpers/store.js'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Test } from 'tap'
 import { buildApp, type AppOptions } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
-import { openDatabase, type SqliteDatabase } from '../../src/db/database.js'
-import { migrate } from '../../src/db/migrate.js'
+import { openStore } from '../../src/db/open.js'
 import { seedIfEmpty } from '../../src/importer/files.js'
 import { ArticleRepository } from '../../src/articles/repository.js'
 import { TEST_ADMIN_TOKEN, checkResponsesAgainstDocument } from '../helpers/app.js'
@@ -54,23 +53,32 @@ export async function receiver(t: Test, answer: Answer = () => ({ status: 204 })
 
 const flat = (headers: IncomingHttpHeaders) => Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value)]))
 
-/** The real app on a migrated, seeded database (a file when `path` is given), webhooks allowed to loopback, its worker polling fast. */
-export async function webhookApp(t: Test, options: { path?: string; env?: Record<string, string>; webhooks?: AppOptions['webhooks']; db?: SqliteDatabase } = {}) {
-  const db = options.db ?? openDatabase(options.path ?? ':memory:')
-  migrate(db)
-  seedIfEmpty(new ArticleRepository(db), new Date('2026-01-15T09:00:00.000Z'))
-  const config = loadConfig({ DATABASE_PATH: options.path ?? ':memory:', ADMIN_TOKEN: TEST_ADMIN_TOKEN, COMMENT_RATE_LIMIT_PER_MINUTE: '0', WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true', ...options.env })
-  const app = await buildApp({ ...sqliteStore(db), config, logger: false, webhooks: { pollIntervalMs: 50, ...options.webhooks } })
+/**
+ * The real app on a migrated, seeded database of the store under test, webhooks allowed to loopback,
+ * its worker polling fast. `path` gives SQLite a file (PostgreSQL always has a database of its own);
+ * `sameDatabaseAs` opens another connection to another app's database: a second server process.
+ */
+export async function webhookApp(
+  t: Test,
+  options: { path?: string; env?: Record<string, string>; webhooks?: AppOptions['webhooks']; sameDatabaseAs?: { env: Record<string, string> } } = {},
+) {
+  const opened = options.sameDatabaseAs
+    ? { ...(await openStore(loadConfig(options.sameDatabaseAs.env))), env: options.sameDatabaseAs.env }
+    : await createTestStore(t, options.path === undefined ? {} : { path: options.path })
+  const { store, migrations, env } = opened
+  await seedIfEmpty(new ArticleRepository(store), new Date('2026-01-15T09:00:00.000Z'))
+  const config = loadConfig({ ...env, ADMIN_TOKEN: TEST_ADMIN_TOKEN, COMMENT_RATE_LIMIT_PER_MINUTE: '0', WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true', ...options.env })
+  const app = await buildApp({ store, migrations, config, logger: false, webhooks: { pollIntervalMs: 50, ...options.webhooks } })
   t.teardown(() => app.close())
   checkResponsesAgainstDocument(t, app)
   await app.ready()
-  return { app, db }
+  return { app, store, env }
 }
 
 /** Polls until `check` holds; fails the wait after `ms`. */
-export async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
+export async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
   const end = Date.now() + ms
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await sleep(25)
   }

@@ -2,7 +2,8 @@ import { join } from 'node:path'
 import t from 'tap'
 import { Webhook } from 'standardwebhooks'
 import { ArticleRepository } from '../../src/articles/repository.js'
-import { openDatabase } from '../../src/db/database.js'
+import { loadConfig } from '../../src/config.js'
+import { openStore } from '../../src/db/open.js'
 import { articleText, saveText } from '../helpers/app.js'
 import { ADMIN, createEndpoint, receiver, typeOf, until, webhookApp } from './helpers.js'
 
@@ -10,14 +11,14 @@ t.test('two server processes on one database never send the same attempt twice, 
   const hook = await receiver(t, () => ({ status: 200, delayMs: 5 }))
   const path = join(t.testdir({}), 'content.db')
   const one = await webhookApp(t, { path })
-  const two = await webhookApp(t, { path })
+  const two = await webhookApp(t, { sameDatabaseAs: one })
   const endpoint = await createEndpoint(one.app, hook.url, ['article.published'])
-  // The importer's path (no API): the triggers write the outbox all the same.
-  const importer = openDatabase(path)
+  // The importer's path (no API), on a connection of its own: the triggers write the outbox all the same.
+  const { store: importer } = await openStore(loadConfig(one.env))
   t.teardown(() => importer.close())
   const articles = new ArticleRepository(importer)
   const count = 30
-  for (let n = 1; n <= count; n++) saveText(articles, articleText(`Imported Article ${n}`), { publish: true, at: '2026-02-01T00:00:00.000Z' })
+  for (let n = 1; n <= count; n++) await saveText(articles, articleText(`Imported Article ${n}`), { publish: true, at: '2026-02-01T00:00:00.000Z' })
   await until(`${count} deliveries`, () => hook.received.length >= count, 30_000)
   await new Promise((resolve) => setTimeout(resolve, 500))
   const ids = hook.received.map((delivery) => delivery.headers['webhook-id'])
@@ -26,8 +27,7 @@ t.test('two server processes on one database never send the same attempt twice, 
   const verifier = new Webhook(endpoint.secret)
   for (const delivery of hook.received) verifier.verify(delivery.body, delivery.headers)
   t.same(hook.received.map((delivery) => JSON.parse(delivery.body).data.slug), Array.from({ length: count }, (_, n) => `imported-article-${n + 1}`))
-  const attempts = one.db.prepare("SELECT sum(attempts) FROM webhook_deliveries WHERE status = 'succeeded'").pluck().get()
-  t.equal(attempts, count, 'one attempt each')
+  t.same(await one.store.get("SELECT sum(attempts) AS attempts FROM webhook_deliveries WHERE status = 'succeeded'"), { attempts: count }, 'one attempt each')
   void two
 })
 
@@ -35,7 +35,7 @@ t.test('a scheduled article is announced when its time comes, once, by whichever
   const hook = await receiver(t)
   const path = join(t.testdir({}), 'content.db')
   const one = await webhookApp(t, { path })
-  await webhookApp(t, { path })
+  await webhookApp(t, { sameDatabaseAs: one })
   await createEndpoint(one.app, hook.url, ['article.published', 'article.updated'])
   const publishedAt = new Date(Date.now() + 1500).toISOString()
   const created = await one.app.inject({ method: 'POST', url: '/v1/articles', headers: ADMIN, payload: { title: 'Later Today', status: 'scheduled', publishedAt } })
