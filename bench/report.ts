@@ -129,6 +129,12 @@ function scenarioRows(scenarios: ScenarioResult[], withPostgres: boolean): strin
   })
 }
 
+/** The servers of a scenario's alternating rounds. */
+function roundServers(stores: string[] | undefined): string {
+  if (!stores?.includes('postgres')) return 'app, raw'
+  return stores.includes('sqlite') ? 'SQLite app, PostgreSQL app, raw' : 'PostgreSQL app, raw'
+}
+
 /** What the app on PostgreSQL ran with, for the header. */
 function postgresLines(results: Results): string[] {
   const pg = results.postgres
@@ -147,7 +153,7 @@ export function markdown(results: Results): string {
     `Run ${results.startedAt} → ${results.finishedAt}${settings.short ? ' (**short mode**: one short round per scenario, for checking the harness, not for decisions)' : ''}.`,
     '',
     `- Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; load average at the end ${machine.loadAverageAtEnd} (the benchmark keeps about one core busy itself; a figure above the core count means other work shared the machine).`,
-    `- Tool: **${settings.tool}** (\`${settings.toolCommand}\`), ${settings.connections} connections, ${settings.rounds} alternating round(s) (${results.postgres && !results.postgres.fromRunOf ? 'SQLite app, PostgreSQL app, raw' : 'app, raw'}) of ${settings.seconds} s per scenario after an unmeasured ${settings.warmupSeconds} s warm-up of each app.`,
+    `- Tool: **${settings.tool}** (\`${settings.toolCommand}\`), ${settings.connections} connections, ${settings.rounds} alternating round(s) (${roundServers(settings.stores)}) of ${settings.seconds} s per scenario after an unmeasured ${settings.warmupSeconds} s warm-up of each app.`,
     '- App: `node dist/server.js`, `NODE_ENV=production LOG_LEVEL=warn`, loopback, on a temp copy of a freshly seeded database; `COMMENT_RATE_LIMIT_PER_MINUTE=999999`.',
     '- Raw: a bare `node:http` server in its own process answering each request with the bytes (status, headers, body) the app sent for it.',
     ...postgresLines(results),
