@@ -1,4 +1,4 @@
-import { ArticleRepository } from '../src/articles/repository.js'
+import { ArticleRepository, type ListPosition } from '../src/articles/repository.js'
 import { CatalogRepository } from '../src/catalog/repository.js'
 import { CommentRepository } from '../src/comments/repository.js'
 import { textFor, type Dialect, type Params, type Queries, type Sql } from '../src/db/store.js'
@@ -6,8 +6,8 @@ import { textFor, type Dialect, type Params, type Queries, type Sql } from '../s
 export interface PlanContext {
   slug: string
   articleId: number
-  /** The position of the last item of a deep articles page (the cursor's content). */
-  deepArticle: { publishedAt: string; id: number } | undefined
+  /** The position of the last item of a deep articles page (the cursor's content: the sort key and the id). */
+  deepArticle: ListPosition | undefined
   /** The last comment id of a deep comments page. */
   deepCommentId: number
 }
@@ -62,10 +62,10 @@ interface Repositories {
  * way to the store, so the SQL and parameters are exactly the app's. A call this build does not have is left out.
  */
 export async function hotQueryPlans(store: Queries, context: PlanContext): Promise<QueryPlan[]> {
-  const deep = context.deepArticle ?? { publishedAt: '9999-12-31T00:00:00.000Z', id: 1 }
+  const deep = context.deepArticle ?? { key: '9999-12-31T00:00:00.000Z', id: 1 }
   const calls: [string, (repositories: Repositories) => Promise<unknown>][] = [
     ['articles: first page', ({ articles }) => articles.listPublished({ sort: '-publishedAt' }, undefined, 21)],
-    ['articles: deep page (cursor)', ({ articles }) => articles.listPublished({ sort: '-publishedAt' }, { key: deep.publishedAt, id: deep.id }, 21)],
+    ['articles: deep page (cursor)', ({ articles }) => articles.listPublished({ sort: '-publishedAt' }, deep, 21)],
     ['article by slug', ({ articles }) => articles.findPublished(context.slug)],
     ['article id by slug (comment routes)', ({ articles }) => articles.findPublishedId(context.slug)],
     ['comments: first page', ({ comments }) => comments.listApproved(context.articleId, 0, 21)],

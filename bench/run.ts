@@ -551,12 +551,16 @@ async function rawSearch(answer: RawAnswer, articles: number): Promise<LoadResul
   }
 }
 
-const planContext = (outcome: LevelOutcome): PlanContext => ({
-  slug: outcome.hot.slug,
-  articleId: outcome.hot.id,
-  deepArticle: position(outcome.articleWalk.lastCursor) as PlanContext['deepArticle'],
-  deepCommentId: Number(position(outcome.commentWalk.lastCursor) ?? 0),
-})
+function planContext(outcome: LevelOutcome): PlanContext {
+  // The articles' cursor holds the sort key and the id; the comments' the last id.
+  const deep = position(outcome.articleWalk.lastCursor) as { key?: unknown; id?: unknown } | undefined
+  return {
+    slug: outcome.hot.slug,
+    articleId: outcome.hot.id,
+    deepArticle: typeof deep?.key === 'string' && typeof deep.id === 'number' ? { key: deep.key, id: deep.id } : undefined,
+    deepCommentId: Number(position(outcome.commentWalk.lastCursor) ?? 0),
+  }
+}
 
 async function plansOn(config: Pick<Config, 'databasePath' | 'postgres'>, context: PlanContext): Promise<QueryPlan[]> {
   const { store } = await openStore(config)
