@@ -148,9 +148,6 @@ export async function buildApp(options: AppOptions) {
     if (WRITE_METHODS.has(request.method) && reply.statusCode < 300) storage.succeeded()
     done()
   })
-  app.addHook('onClose', async () => {
-    await store.close()
-  })
 
   const caching = { maxAge: config.cacheMaxAge, staleWhileRevalidate: config.cacheStaleWhileRevalidate }
   useHttpCaching(app, caching)
@@ -184,7 +181,12 @@ export async function buildApp(options: AppOptions) {
     ...options.webhooks,
   })
   app.addHook('onReady', async () => worker.start())
-  app.addHook('preClose', async () => worker.stop())
+  // Stopped once the server no longer accepts connections: waiting for a delivery in flight must not keep
+  // the port open during shutdown. The store closes last.
+  app.addHook('onClose', async () => {
+    await worker.stop()
+    await store.close()
+  })
   await app.register(healthRoutes, { store, migrations: options.migrations, storage })
   await app.register(docsRoutes)
   await app.register(discoveryRoutes, { publicUrl: config.publicUrl })
