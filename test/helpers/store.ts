@@ -103,7 +103,8 @@ function databaseUrl(server: string, name: string): string {
   return url.toString()
 }
 
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+/** A PostgreSQL connection of its own to `url` for `work`, closed after it. */
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {

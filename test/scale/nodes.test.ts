@@ -1,8 +1,7 @@
 import t, { type Test } from 'tap'
-import pg from 'pg'
 import { TEST_ADMIN_TOKEN } from '../helpers/app.js'
 import { SEED_SLUG, spawnServer, waitUntilReady, type Server } from '../helpers/server.js'
-import { createPostgresDatabase, POSTGRES_ONLY } from '../helpers/store.js'
+import { createPostgresDatabase, POSTGRES_ONLY, withClient } from '../helpers/store.js'
 import { receiver, typeOf, until } from '../webhooks/helpers.js'
 
 /** Several stateless API processes on one PostgreSQL database, as behind a load balancer. */
@@ -22,16 +21,6 @@ async function nodes(t: Test, count: number, env: Record<string, string> = {}) {
 async function request(server: Server, path: string, init: RequestInit = {}) {
   const response = await fetch(`${server.url}${path}`, init)
   return { status: response.status, headers: response.headers, body: await response.text() }
-}
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return await work(client)
-  } finally {
-    await client.end()
-  }
 }
 
 t.test('nodes started together migrate and seed once', { skip: POSTGRES_ONLY }, async (t) => {
